@@ -1,0 +1,46 @@
+//! Read-only access to the host's tree of places, units, owners and people, limited to the
+//! call's community subtree.
+
+use crate::bindings::dvor::plugin::directory as wit;
+
+pub use wit::{CommunityInfo, Ownership, PersonInfo, Unit};
+
+/// A community by id, if it is in scope.
+pub fn community(id: &str) -> Option<CommunityInfo> {
+    wit::get_community(id)
+}
+
+/// The communities directly under `id`, optionally only those of `kind` (`house`, `snt`, …).
+pub fn children(id: &str, kind: Option<&str>) -> Vec<CommunityInfo> {
+    wit::children(id, kind)
+}
+
+/// The communities anywhere under `id` (not `id` itself), optionally only those of `kind`.
+pub fn descendants(id: &str, kind: Option<&str>) -> Vec<CommunityInfo> {
+    wit::descendants(id, kind)
+}
+
+/// The units (apartments, plots) of a community.
+pub fn units(community: &str) -> Vec<Unit> {
+    wit::units(community)
+}
+
+/// The owners of a unit, with their shares.
+pub fn owners(unit_id: &str) -> Vec<Ownership> {
+    wit::owners(unit_id)
+}
+
+/// The units a person owns or lives in, in scope.
+pub fn units_of(person_id: &str) -> Vec<Unit> {
+    wit::units_of(person_id)
+}
+
+/// A person by id, if they hold any role in scope.
+pub fn person(id: &str) -> Option<PersonInfo> {
+    wit::get_person(id)
+}
+
+/// The ids of people holding `role` in `community` or above it.
+pub fn people_with_role(community: &str, role: &str) -> Vec<String> {
+    wit::people_with_role(community, role)
+}

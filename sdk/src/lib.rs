@@ -1,0 +1,104 @@
+//! The SDK for dvor plugins: WebAssembly components (`wasm32-wasip2`) that implement the
+//! `dvor:plugin@0.1.0` contract.
+//!
+//! # Quick start
+//!
+//! `Cargo.toml`:
+//!
+//! ```toml
+//! [lib]
+//! crate-type = ["cdylib", "rlib"]
+//!
+//! [dependencies]
+//! dvor-sdk = "0.1"
+//! serde = { version = "1", features = ["derive"] }
+//! ```
+//!
+//! `dvor-plugin.toml` next to it declares the plugin's id, `contract = "0.1.0"`, its
+//! capabilities, collections, schedules and settings. Then `src/lib.rs`:
+//!
+//! ```ignore
+//! use dvor_sdk::prelude::*;
+//!
+//! #[derive(Default)]
+//! struct Hello;
+//!
+//! impl Plugin for Hello {
+//!     fn handle_request(&self, req: ApiRequest) -> Result<ApiResponse> {
+//!         match req.route() {
+//!             ("GET", "greet") => {
+//!                 let name = req.param("name").unwrap_or("world");
+//!                 ApiResponse::ok(&serde_json::json!({ "greeting": format!("Hello, {name}!") }))
+//!             }
+//!             _ => Err(Error::not_found("no such route")),
+//!         }
+//!     }
+//! }
+//!
+//! dvor_sdk::plugin!(Hello, manifest = "dvor-plugin.toml");
+//! ```
+//!
+//! Build it with `cargo build --target wasm32-wasip2 --release`; the `.wasm` is the component.
+//!
+//! # Map
+//!
+//! - [`Plugin`] and [`plugin!`]: what the host calls.
+//! - [`ctx`]: caller, community, locale ([`ctx::tr`]), time; [`directory`]: the community tree.
+//! - [`storage`]: typed collections ([`Collection`]) with queries and aggregates.
+//! - [`events`], [`notifications`], [`files`], [`http`], [`settings()`], [`log`]: effects.
+//! - [`ui`]: page builders; [`Params`], [`ApiRequest`], [`ApiResponse`]: inputs and outputs.
+//! - [`Kopecks`] and [`Date`]: money and calendar days done exactly.
+//! - [`Error`]: one error type, mapped to HTTP statuses by the host.
+//!
+//! Everything that calls the host works only inside the component; the pure parts (money,
+//! dates, builders) also work in native unit tests.
+#![deny(missing_docs)]
+
+/// The version of the `dvor:plugin` contract this SDK implements; a plugin's manifest must
+/// name it in `contract`.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+#[allow(unsafe_code, missing_docs)]
+pub mod bindings;
+
+pub mod api;
+pub mod ctx;
+pub mod date;
+pub mod directory;
+pub mod error;
+pub mod events;
+pub mod files;
+pub mod http;
+pub mod log;
+pub mod money;
+pub mod notifications;
+mod plugin;
+mod settings;
+pub mod storage;
+pub mod ui;
+
+pub use api::{ApiRequest, ApiResponse, Params};
+pub use date::Date;
+pub use error::{Error, ErrorCode, Result};
+pub use events::Event;
+pub use money::{Decimal, Kopecks};
+pub use plugin::Plugin;
+pub use settings::settings;
+pub use storage::{Collection, Doc, PageOf};
+
+#[doc(hidden)]
+pub use plugin::private as __private;
+
+/// The names most plugins use: `use dvor_sdk::prelude::*;`.
+pub mod prelude {
+    pub use crate::ctx::{self, tr};
+    pub use crate::storage::{Collection, Compare, Direction, Doc, PageOf};
+    pub use crate::ui::{
+        ActionOutcome, Badge, Button, Cell, Column, Field, Form, Link, Page, Row, Section, Stat,
+        Table, Tone,
+    };
+    pub use crate::{
+        ApiRequest, ApiResponse, Date, Error, ErrorCode, Event, Kopecks, Params, Plugin, Result,
+        events, log, settings,
+    };
+}
