@@ -1,0 +1,132 @@
+//! Storage: the host database and the plugins' typed document collections.
+//!
+//! [`Database`] connects to SQLite (the embedded default: one file) or PostgreSQL and runs the
+//! migrations of `dvor-migration`. The [`documents`] functions implement the contract's
+//! `storage` interface on top of it: JSON documents per plugin and collection, with declared
+//! index fields that can be filtered, ordered and aggregated — always confined to one plugin and
+//! to the community subtree of the call ([`Scope`]).
+//!
+//! All document functions take any [`sea_orm::ConnectionTrait`], so they run inside the
+//! transaction of the plugin call; they write nothing outside it.
+//!
+//! On SQLite the connection pool holds a single connection: SQLite has one writer at a time
+//! anyway, and a single connection means two plugin calls' transactions queue for the pool
+//! instead of failing with `SQLITE_BUSY` when a deferred transaction that has read tries to
+//! write. The consequence: while a transaction is open, do every database access of that task
+//! through the transaction, never through [`Database::connection`].
+
+pub mod documents;
+mod search;
+mod sql;
+pub mod testing;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use dvor_migration::MigratorTrait as _;
+use sea_orm::TransactionTrait as _;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
+
+pub use documents::{
+    Aggregate, CollectionSpec, Compare, Condition, Group, IndexKind, IndexSpec, NewDocument, Order,
+    Page, Query, Scope, StorageError, StoredDocument, Value, aggregate, delete, get, insert, put,
+    put_many, query, sync_collection,
+};
+
+/// The host database: a connection pool and which engine it talks to.
+///
+/// Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct Database {
+    connection: DatabaseConnection,
+    backend: DbBackend,
+    /// Removes a test database when the last clone is dropped (see [`testing`]).
+    _cleanup: Option<Arc<testing::Cleanup>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Connect to `sqlite://path/to/file.db` (the file and its directory are created if
+    /// missing; WAL journal, `busy_timeout` 10 s, `synchronous = NORMAL`) or to
+    /// `postgres://user:password@host/database`.
+    pub async fn connect(url: &str) -> anyhow::Result<Database> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false);
+        let backend = if url.starts_with("sqlite:") {
+            if let Some(parent) = sqlite_file(url).and_then(Path::parent)
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!("creating the database directory {}", parent.display())
+                })?;
+            }
+            options.max_connections(1).map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .synchronous(SqliteSynchronous::Normal)
+            });
+            DbBackend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            DbBackend::Postgres
+        } else {
+            anyhow::bail!("unsupported database URL (expected sqlite:// or postgres://): {url}");
+        };
+        let connection = sea_orm::Database::connect(options)
+            .await
+            .with_context(|| format!("connecting to the {backend:?} database"))?;
+        Ok(Database {
+            connection,
+            backend,
+            _cleanup: None,
+        })
+    }
+
+    /// Bring the schema up to date (runs every pending migration).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        dvor_migration::Migrator::up(&self.connection, None)
+            .await
+            .context("migrating the database")
+    }
+
+    /// The connection pool.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.connection
+    }
+
+    /// Which engine this is.
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    /// Begin a transaction.
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.connection.begin().await
+    }
+}
+
+/// The file of a `sqlite://path?options` URL, unless it is in memory.
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(Path::new(path))
+    }
+}

@@ -1,0 +1,134 @@
+//! Table names and portable SQL building blocks shared by the storage functions.
+
+use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, DeriveIden, QueryResult, StatementBuilder};
+
+/// `documents`: one row per stored document.
+#[derive(DeriveIden, Clone, Copy)]
+pub(super) enum Documents {
+    Table,
+    Key,
+    Plugin,
+    Collection,
+    Id,
+    CommunityId,
+    CommunityPath,
+    Data,
+    Version,
+    Created,
+    Updated,
+}
+
+/// `document_index`: one row per document (by key) and declared index field (by field key).
+#[derive(DeriveIden, Clone, Copy)]
+pub(super) enum DocumentIndex {
+    Table,
+    Doc,
+    Field,
+    IntValue,
+    TextValue,
+}
+
+/// `plugin_collections`: the indexes each plugin's collection was last loaded with.
+#[derive(DeriveIden, Clone, Copy)]
+pub(super) enum PluginCollections {
+    Table,
+    Plugin,
+    Collection,
+    Indexes,
+}
+
+/// `communities`: the community tree.
+#[derive(DeriveIden, Clone, Copy)]
+pub(super) enum Communities {
+    Table,
+    Id,
+    ParentId,
+    Name,
+    Kind,
+    Path,
+    Created,
+}
+
+/// The alias of `documents` in queries.
+pub(super) fn d() -> Alias {
+    Alias::new("d")
+}
+
+/// How many bind parameters one statement may carry.
+pub(super) fn max_params(backend: DbBackend) -> usize {
+    match backend {
+        // SQLite's SQLITE_MAX_VARIABLE_NUMBER since 3.32 (the bundled library is newer).
+        DbBackend::Sqlite => 32_766,
+        DbBackend::Postgres => 65_535,
+        DbBackend::MySql => 65_535,
+    }
+}
+
+/// How many rows of `params_per_row` bind parameters fit one statement.
+pub(super) fn rows_per_statement(backend: DbBackend, params_per_row: usize) -> usize {
+    (max_params(backend) / params_per_row).max(1)
+}
+
+/// The smallest string greater than every string that starts with `prefix`; `None` when there
+/// is none (empty prefix, or only `char::MAX`).
+pub(super) fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = u32::from(last) + 1;
+        if (0xD800..=0xDFFF).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// `column` starts with `prefix`, as a range an index can serve. Text compares byte-wise on
+/// both engines (see the migration), so the range is exact.
+pub(super) fn starts_with<C: IntoColumnRef + Clone>(column: C, prefix: &str) -> SimpleExpr {
+    let lower = Expr::col(column.clone()).gte(prefix);
+    match prefix_end(prefix) {
+        Some(end) => lower.and(Expr::col(column).lt(end)),
+        None => lower,
+    }
+}
+
+/// Build a statement for the connection's engine.
+pub(super) fn build<C: ConnectionTrait, S: StatementBuilder>(
+    db: &C,
+    stmt: &S,
+) -> sea_orm::Statement {
+    db.get_database_backend().build(stmt)
+}
+
+/// Run a statement and return its rows.
+pub(super) async fn fetch_all<C: ConnectionTrait, S: StatementBuilder>(
+    db: &C,
+    stmt: &S,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let st = build(db, stmt);
+    if std::env::var("DVOR_PRINT_SQL").is_ok() {
+        eprintln!("SQL: {st}");
+    }
+    db.query_all(st).await
+}
+
+/// Run a statement and return its first row.
+pub(super) async fn fetch_one<C: ConnectionTrait, S: StatementBuilder>(
+    db: &C,
+    stmt: &S,
+) -> Result<Option<QueryResult>, DbErr> {
+    db.query_one(build(db, stmt)).await
+}
+
+/// Run a statement and return how many rows it changed.
+pub(super) async fn execute<C: ConnectionTrait, S: StatementBuilder>(
+    db: &C,
+    stmt: &S,
+) -> Result<u64, DbErr> {
+    Ok(db.execute(build(db, stmt)).await?.rows_affected())
+}
