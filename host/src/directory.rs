@@ -1,0 +1,219 @@
+//! Read-only queries over units, owners and people for the contract's `directory` interface.
+
+use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+use crate::inbox::escape_like;
+use crate::runtime::latest::dvor::plugin::directory::{Ownership, PersonInfo, Unit};
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+#[derive(FromQueryResult)]
+struct UnitRow {
+    id: String,
+    community_id: String,
+    number: String,
+    kind: String,
+    area_centi_m2: i64,
+    cadastral_number: Option<String>,
+}
+
+impl From<UnitRow> for Unit {
+    fn from(r: UnitRow) -> Self {
+        Unit {
+            id: r.id,
+            community: r.community_id,
+            number: r.number,
+            kind: r.kind,
+            area_centi_m2: r.area_centi_m2.max(0) as u64,
+            cadastral_number: r.cadastral_number,
+        }
+    }
+}
+
+const UNIT_COLUMNS: [&str; 6] = [
+    "id",
+    "community_id",
+    "number",
+    "kind",
+    "area_centi_m2",
+    "cadastral_number",
+];
+
+/// The units of a community (the caller checked the scope).
+pub async fn units<C: ConnectionTrait>(db: &C, community: &str) -> Result<Vec<Unit>, DbErr> {
+    let query = Query::select()
+        .columns(UNIT_COLUMNS.map(a))
+        .from(a("units"))
+        .and_where(Expr::col(a("community_id")).eq(community))
+        .order_by(a("id"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    Ok(
+        UnitRow::find_by_statement(db.get_database_backend().build(&query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(Unit::from)
+            .collect(),
+    )
+}
+
+fn in_scope(path: &str) -> sea_orm::sea_query::SimpleExpr {
+    Expr::col((a("communities"), a("path"))).like(format!("{}%", escape_like(path)))
+}
+
+/// The owners of a unit inside the scope.
+pub async fn owners<C: ConnectionTrait>(
+    db: &C,
+    path: &str,
+    unit: &str,
+) -> Result<Vec<Ownership>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        person_id: String,
+        unit_id: String,
+        share_numerator: i32,
+        share_denominator: i32,
+        verified: bool,
+    }
+    let o = a("ownerships");
+    let query = Query::select()
+        .columns(
+            [
+                "person_id",
+                "unit_id",
+                "share_numerator",
+                "share_denominator",
+                "verified",
+            ]
+            .map(|c| (o.clone(), a(c))),
+        )
+        .from(o.clone())
+        .inner_join(
+            a("units"),
+            Expr::col((o.clone(), a("unit_id"))).equals((a("units"), a("id"))),
+        )
+        .inner_join(
+            a("communities"),
+            Expr::col((a("units"), a("community_id"))).equals((a("communities"), a("id"))),
+        )
+        .and_where(Expr::col((o, a("unit_id"))).eq(unit))
+        .and_where(in_scope(path))
+        .to_owned();
+    Ok(
+        Row::find_by_statement(db.get_database_backend().build(&query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| Ownership {
+                person_id: r.person_id,
+                unit_id: r.unit_id,
+                share_numerator: r.share_numerator.max(0) as u32,
+                share_denominator: r.share_denominator.max(1) as u32,
+                verified: r.verified,
+            })
+            .collect(),
+    )
+}
+
+/// The units a person owns inside the scope.
+pub async fn units_of<C: ConnectionTrait>(
+    db: &C,
+    path: &str,
+    person: &str,
+) -> Result<Vec<Unit>, DbErr> {
+    let u = a("units");
+    let query = Query::select()
+        .columns(UNIT_COLUMNS.map(|c| (u.clone(), a(c))))
+        .from(u.clone())
+        .inner_join(
+            a("ownerships"),
+            Expr::col((a("ownerships"), a("unit_id"))).equals((u.clone(), a("id"))),
+        )
+        .inner_join(
+            a("communities"),
+            Expr::col((u.clone(), a("community_id"))).equals((a("communities"), a("id"))),
+        )
+        .and_where(Expr::col((a("ownerships"), a("person_id"))).eq(person))
+        .and_where(in_scope(path))
+        .to_owned();
+    Ok(
+        UnitRow::find_by_statement(db.get_database_backend().build(&query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(Unit::from)
+            .collect(),
+    )
+}
+
+/// A person who holds a role inside the scope; the phone only for people handling cases.
+pub async fn person<C: ConnectionTrait>(
+    db: &C,
+    path: &str,
+    id: &str,
+    with_phone: bool,
+) -> Result<Option<PersonInfo>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: String,
+        display_name: String,
+        phone: Option<String>,
+    }
+    let p = a("people");
+    let g = a("role_grants");
+    let query = Query::select()
+        .distinct()
+        .columns(["id", "display_name", "phone"].map(|c| (p.clone(), a(c))))
+        .from(p.clone())
+        .inner_join(
+            g.clone(),
+            Expr::col((g.clone(), a("person_id"))).equals((p.clone(), a("id"))),
+        )
+        .inner_join(
+            a("communities"),
+            Expr::col((g, a("community_id"))).equals((a("communities"), a("id"))),
+        )
+        .and_where(Expr::col((p, a("id"))).eq(id))
+        .and_where(in_scope(path))
+        .to_owned();
+    Ok(
+        Row::find_by_statement(db.get_database_backend().build(&query))
+            .one(db)
+            .await?
+            .map(|r| PersonInfo {
+                id: r.id,
+                display_name: r.display_name,
+                phone: if with_phone { r.phone } else { None },
+            }),
+    )
+}
+
+/// The people holding `role` in any of `communities` (a community and its ancestors).
+pub async fn people_with_role_at<C: ConnectionTrait>(
+    db: &C,
+    communities: &[String],
+    role: &str,
+) -> Result<Vec<String>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        person_id: String,
+    }
+    let query = Query::select()
+        .distinct()
+        .column(a("person_id"))
+        .from(a("role_grants"))
+        .and_where(Expr::col(a("role")).eq(role))
+        .and_where(Expr::col(a("community_id")).is_in(communities.iter().map(String::as_str)))
+        .to_owned();
+    Ok(
+        Row::find_by_statement(db.get_database_backend().build(&query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.person_id)
+            .collect(),
+    )
+}

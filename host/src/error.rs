@@ -1,0 +1,162 @@
+//! One error type for every HTTP answer: `{"error": {"code", "message", "field"}}`.
+//!
+//! Internal details are logged, never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::runtime::latest::dvor::plugin::types::{Error as WitError, ErrorCode};
+use crate::runtime::{CallError, LimitKind};
+
+/// An error answered over HTTP.
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl AppError {
+    /// A new error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Name the field at fault.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", message)
+    }
+
+    /// 400 naming a field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid", message).with_field(field)
+    }
+
+    /// 500; the detail is logged, the answer says only that something failed.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Внутренняя ошибка сервера / Internal server error",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The field at fault.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+}
+
+/// The HTTP status and code of a contract error.
+pub fn status_of(code: ErrorCode) -> (StatusCode, &'static str) {
+    match code {
+        ErrorCode::Invalid => (StatusCode::BAD_REQUEST, "invalid"),
+        ErrorCode::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        ErrorCode::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        ErrorCode::NotFound => (StatusCode::NOT_FOUND, "not-found"),
+        ErrorCode::Conflict => (StatusCode::CONFLICT, "conflict"),
+        ErrorCode::Limited => (StatusCode::TOO_MANY_REQUESTS, "limited"),
+        ErrorCode::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+impl From<WitError> for AppError {
+    fn from(error: WitError) -> Self {
+        if matches!(error.code, ErrorCode::Internal) {
+            return AppError::internal(error.message);
+        }
+        let (status, code) = status_of(error.code);
+        AppError {
+            status,
+            code,
+            message: error.message,
+            field: error.field,
+        }
+    }
+}
+
+impl From<CallError> for AppError {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::Plugin { error, .. } => error.into(),
+            CallError::UnknownPlugin(_) | CallError::NotEnabled { .. } => {
+                AppError::not_found(error.to_string())
+            }
+            CallError::Limit { kind, .. } => {
+                tracing::warn!(%error, "plugin limit");
+                let status = match kind {
+                    LimitKind::Deadline => StatusCode::GATEWAY_TIMEOUT,
+                    _ => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                AppError::new(status, "plugin-limit", error.to_string())
+            }
+            CallError::Trap { ref plugin, .. } => {
+                tracing::error!(%error, "plugin trap");
+                AppError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "plugin-failed",
+                    format!("plugin `{plugin}` failed; the failure is logged"),
+                )
+            }
+            CallError::Host { .. } => AppError::internal(error),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,382 @@
+//! The HTTP surface: health, metrics, the plugin API and the plugin pages.
+//!
+//! Handlers stay thin: they turn HTTP into a [`CallContext`] and an [`Invocation`], and the
+//! answer back into HTTP. The host decides who calls and where before any plugin code runs.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::runtime::latest::dvor::plugin::context::CallTrigger;
+use crate::runtime::latest::dvor::plugin::ui::ActionOutcome;
+use crate::runtime::latest::exports::dvor::plugin::plugin::ApiRequest;
+use crate::runtime::{CallContext, Invocation, MAX_ANSWER_BYTES, Outcome, Runtime};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The runtime and its plugins.
+    pub runtime: Arc<Runtime>,
+    /// The instance's name, shown in pages.
+    pub instance_name: Arc<str>,
+}
+
+/// Every route of the host.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/plugins", get(list_plugins))
+        .route("/api/c/{community}/p/{plugin}", any(plugin_api_root))
+        .route("/api/c/{community}/p/{plugin}/{*path}", any(plugin_api))
+        .merge(crate::pages::routes())
+        .layer(DefaultBodyLimit::max(MAX_ANSWER_BYTES))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.runtime.shared().db.connection().ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.runtime.shared().metrics.encode(),
+    )
+        .into_response()
+}
+
+/// A loaded plugin as `GET /api/plugins` describes it.
+#[derive(Serialize)]
+pub struct PluginSummary {
+    id: String,
+    name_ru: String,
+    name_en: String,
+    version: String,
+    contract: String,
+    enabled_for: Vec<String>,
+}
+
+async fn list_plugins(State(state): State<AppState>) -> Json<Vec<PluginSummary>> {
+    Json(
+        state
+            .runtime
+            .plugins()
+            .values()
+            .map(|p| PluginSummary {
+                id: p.id().to_owned(),
+                name_ru: p.manifest.name.ru.clone(),
+                name_en: p.manifest.name.en.clone(),
+                version: p.manifest.version.to_string(),
+                contract: p.contract.to_string(),
+                enabled_for: p.enabled_for.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// The locale of a request: `?lang=`, then Accept-Language, then Russian.
+pub fn locale_of(query: &[(String, String)], headers: &HeaderMap) -> String {
+    if let Some((_, lang)) = query.iter().find(|(k, _)| k == "lang") {
+        if lang == "en" || lang == "ru" {
+            return lang.clone();
+        }
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let first = accept.split(',').next().unwrap_or_default().trim();
+    if first.starts_with("en") {
+        "en".into()
+    } else {
+        "ru".into()
+    }
+}
+
+/// Headers a plugin never sees.
+const HIDDEN_HEADERS: [&str; 3] = ["cookie", "authorization", "proxy-authorization"];
+/// Headers a plugin may set on its answers.
+const ALLOWED_ANSWER_HEADERS: [&str; 5] = [
+    "location",
+    "cache-control",
+    "etag",
+    "content-disposition",
+    "last-modified",
+];
+
+async fn plugin_api_root(
+    state: State<AppState>,
+    Path((community, plugin)): Path<(String, String)>,
+    method: Method,
+    query: Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    call_api(
+        state,
+        community,
+        plugin,
+        String::new(),
+        method,
+        query,
+        headers,
+        body,
+    )
+    .await
+}
+
+async fn plugin_api(
+    state: State<AppState>,
+    Path((community, plugin, path)): Path<(String, String, String)>,
+    method: Method,
+    query: Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    call_api(state, community, plugin, path, method, query, headers, body).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn call_api(
+    State(state): State<AppState>,
+    community: String,
+    plugin: String,
+    path: String,
+    method: Method,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut context = CallContext::anonymous(community, CallTrigger::Api);
+    context.locale = locale_of(&query, &headers);
+    let request = ApiRequest {
+        method: method.as_str().to_owned(),
+        path,
+        query,
+        headers: headers
+            .iter()
+            .filter(|(name, _)| !HIDDEN_HEADERS.contains(&name.as_str()))
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    let outcome = state
+        .runtime
+        .call(&plugin, context, Invocation::Request(request))
+        .await?;
+    let Outcome::Response(answer) = outcome else {
+        return Err(AppError::internal(
+            "plugin answered an API request with something else",
+        ));
+    };
+    let content_type = answer.content_type.to_ascii_lowercase();
+    if content_type.contains("html") || content_type.contains("javascript") {
+        return Err(AppError::internal(format!(
+            "plugin `{plugin}` answered with content type `{content_type}`, which the host refuses"
+        )));
+    }
+    let status = StatusCode::from_u16(answer.status).map_err(|_| {
+        AppError::internal(format!(
+            "plugin `{plugin}` answered status {}",
+            answer.status
+        ))
+    })?;
+    let mut response = (status, answer.body).into_response();
+    let out = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&answer.content_type) {
+        out.insert(header::CONTENT_TYPE, value);
+    }
+    out.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    for (name, value) in answer.headers {
+        let lower = name.to_ascii_lowercase();
+        if !ALLOWED_ANSWER_HEADERS.contains(&lower.as_str()) {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(lower.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            out.insert(name, value);
+        }
+    }
+    Ok(response)
+}
+
+/// Render a plugin page: the shared logic of GET pages and re-rendering after `invalid`.
+pub async fn render_plugin_page(
+    state: &AppState,
+    community: &str,
+    plugin: &str,
+    route: &str,
+    query: Vec<(String, String)>,
+    locale: &str,
+    notice: Option<&str>,
+    refill: (&[(String, String)], &[(String, String)]),
+) -> Result<Response, AppError> {
+    let mut context = CallContext::anonymous(community.to_owned(), CallTrigger::Ui);
+    context.locale = locale.to_owned();
+    let outcome = state
+        .runtime
+        .call(
+            plugin,
+            context,
+            Invocation::RenderPage {
+                route: route.to_owned(),
+                query,
+            },
+        )
+        .await?;
+    let Outcome::Page(page) = outcome else {
+        return Err(AppError::internal(
+            "plugin answered a page request with something else",
+        ));
+    };
+    Ok(crate::pages::plugin_page(
+        state, community, plugin, route, &page, locale, notice, refill,
+    ))
+}
+
+/// Run a UI action and answer with a redirect, the same form with errors, or a page.
+pub async fn run_plugin_action(
+    state: &AppState,
+    community: &str,
+    plugin: &str,
+    route: &str,
+    action: String,
+    form: Vec<(String, String)>,
+    locale: &str,
+) -> Result<Response, AppError> {
+    let mut context = CallContext::anonymous(community.to_owned(), CallTrigger::Ui);
+    context.locale = locale.to_owned();
+    let outcome = state
+        .runtime
+        .call(
+            plugin,
+            context,
+            Invocation::Action {
+                route: route.to_owned(),
+                action,
+                form: form.clone(),
+            },
+        )
+        .await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(crate::runtime::CallError::Plugin { error, .. })
+            if matches!(
+                error.code,
+                crate::runtime::latest::dvor::plugin::types::ErrorCode::Invalid
+            ) =>
+        {
+            // A plain invalid error with a field is shown next to that field.
+            let errors = vec![(error.field.unwrap_or_default(), error.message)];
+            let mut response = render_plugin_page(
+                state,
+                community,
+                plugin,
+                route,
+                Vec::new(),
+                locale,
+                None,
+                (&form, &errors),
+            )
+            .await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    match outcome {
+        Outcome::Action(ActionOutcome::Redirect((link, notice))) => {
+            let mut target = crate::pages::plugin_href(community, plugin, &link.route, &link.query);
+            if let Some(notice) = notice {
+                target.push(if target.contains('?') { '&' } else { '?' });
+                target.push_str("notice=");
+                target.push_str(&crate::pages::percent_encode(&notice));
+            }
+            Ok(Redirect::to(&target).into_response())
+        }
+        Outcome::Action(ActionOutcome::Invalid(errors)) => {
+            let errors: Vec<(String, String)> =
+                errors.into_iter().map(|e| (e.field, e.message)).collect();
+            let mut response = render_plugin_page(
+                state,
+                community,
+                plugin,
+                route,
+                Vec::new(),
+                locale,
+                None,
+                (&form, &errors),
+            )
+            .await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Outcome::Action(ActionOutcome::Show(page)) => Ok(crate::pages::plugin_page(
+            state,
+            community,
+            plugin,
+            route,
+            &page,
+            locale,
+            None,
+            (&[], &[]),
+        )),
+        _ => Err(AppError::internal(
+            "plugin answered an action with something else",
+        )),
+    }
+}
+
+/// An HTML answer with the host's security headers.
+pub fn html(body: String) -> Response {
+    let mut response = Html(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}

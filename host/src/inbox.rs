@@ -1,0 +1,176 @@
+//! The in-app inbox: notifications plugins send, delivered when the call commits.
+
+use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+use crate::runtime::latest::dvor::plugin::notifications::{Message, Urgency};
+
+/// A notification to store for each recipient.
+#[derive(Clone, Debug)]
+pub struct NewNotification {
+    /// The sending plugin.
+    pub source: String,
+    /// Title in Russian and English.
+    pub title: (String, String),
+    /// Text in Russian and English.
+    pub body: (String, String),
+    /// A web UI path.
+    pub link: Option<String>,
+    /// `low`, `normal` or `high`.
+    pub urgency: &'static str,
+}
+
+impl NewNotification {
+    /// From the contract's message.
+    pub fn from_wit(source: &str, message: Message) -> Self {
+        Self {
+            source: source.to_owned(),
+            title: (message.title.ru, message.title.en),
+            body: (message.body.ru, message.body.en),
+            link: message.link.filter(|l| l.starts_with('/')),
+            urgency: match message.urgency {
+                Urgency::Low => "low",
+                Urgency::Normal => "normal",
+                Urgency::High => "high",
+            },
+        }
+    }
+}
+
+/// Store a notification for each recipient; returns how many were stored.
+pub async fn deliver<C: ConnectionTrait>(
+    db: &C,
+    recipients: &[String],
+    note: &NewNotification,
+    now: i64,
+) -> Result<u32, DbErr> {
+    let mut unique: Vec<&String> = recipients.iter().collect();
+    unique.sort();
+    unique.dedup();
+    for chunk in unique.chunks(500) {
+        let mut insert = Query::insert()
+            .into_table(Alias::new("notifications"))
+            .columns(
+                [
+                    "id",
+                    "person_id",
+                    "source",
+                    "title_ru",
+                    "title_en",
+                    "body_ru",
+                    "body_en",
+                    "link",
+                    "urgency",
+                    "created",
+                    "read_at",
+                ]
+                .map(Alias::new),
+            )
+            .to_owned();
+        for person in chunk {
+            insert.values_panic([
+                crate::events::new_id(now).into(),
+                (*person).clone().into(),
+                note.source.clone().into(),
+                note.title.0.clone().into(),
+                note.title.1.clone().into(),
+                note.body.0.clone().into(),
+                note.body.1.clone().into(),
+                note.link.clone().into(),
+                note.urgency.into(),
+                now.into(),
+                Option::<i64>::None.into(),
+            ]);
+        }
+        db.execute(db.get_database_backend().build(&insert)).await?;
+    }
+    Ok(unique.len() as u32)
+}
+
+#[derive(FromQueryResult)]
+struct PersonId {
+    person_id: String,
+}
+
+/// The people holding `role` in the community at `path` or anywhere below it.
+pub async fn people_with_role_below<C: ConnectionTrait>(
+    db: &C,
+    path: &str,
+    role: &str,
+) -> Result<Vec<String>, DbErr> {
+    let g = Alias::new("role_grants");
+    let c = Alias::new("communities");
+    let query = Query::select()
+        .distinct()
+        .column((g.clone(), Alias::new("person_id")))
+        .from(g.clone())
+        .inner_join(
+            c.clone(),
+            Expr::col((g.clone(), Alias::new("community_id")))
+                .equals((c.clone(), Alias::new("id"))),
+        )
+        .and_where(Expr::col((g, Alias::new("role"))).eq(role))
+        .and_where(Expr::col((c, Alias::new("path"))).like(format!("{}%", escape_like(path))))
+        .to_owned();
+    let rows = PersonId::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.person_id).collect())
+}
+
+/// Community ids never contain LIKE wildcards (they are `[a-z0-9-]`), but paths are escaped
+/// anyway so that a future id format cannot widen a scope.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A notification as the inbox shows it.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct InboxItem {
+    /// Its id.
+    pub id: String,
+    /// The sending plugin.
+    pub source: String,
+    /// Russian title.
+    pub title_ru: String,
+    /// English title.
+    pub title_en: String,
+    /// Russian text.
+    pub body_ru: String,
+    /// English text.
+    pub body_en: String,
+    /// Where it leads.
+    pub link: Option<String>,
+    /// How urgent.
+    pub urgency: String,
+    /// When it was sent.
+    pub created: i64,
+    /// When it was read.
+    pub read_at: Option<i64>,
+}
+
+/// A person's latest notifications.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    person: &str,
+    limit: u64,
+) -> Result<Vec<InboxItem>, DbErr> {
+    let query = Query::select()
+        .columns(
+            [
+                "id", "source", "title_ru", "title_en", "body_ru", "body_en", "link", "urgency",
+                "created", "read_at",
+            ]
+            .map(Alias::new),
+        )
+        .from(Alias::new("notifications"))
+        .and_where(Expr::col(Alias::new("person_id")).eq(person))
+        .order_by(Alias::new("created"), sea_orm::sea_query::Order::Desc)
+        .limit(limit)
+        .to_owned();
+    InboxItem::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await
+}

@@ -1,0 +1,80 @@
+//! The dvor host: identity, communities, storage, the plugin runtime and the HTTP API.
+//!
+//! `main.rs` is a thin command line over this library; [`serve`] is what it and the
+//! integration tests start.
+
+pub mod cli;
+pub mod communities;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod events;
+pub mod files;
+pub mod http;
+pub mod inbox;
+pub mod instance;
+pub mod manifest;
+pub mod metrics;
+pub mod pages;
+pub mod runtime;
+pub mod scheduler;
+pub mod shutdown;
+pub mod storage;
+pub mod web;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+pub use instance::Instance;
+
+/// Start an instance from `config` and serve it on `listener` until `shutdown` resolves:
+/// the HTTP API and pages, event delivery and the scheduler.
+pub async fn serve(
+    config: config::Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let instance = Instance::start(config).await?;
+    serve_instance(instance, listener, shutdown).await
+}
+
+/// Serve an already started instance (tests start one to reach its runtime directly).
+pub async fn serve_instance(
+    instance: Instance,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (trigger, signal) = shutdown::channel();
+    let runtime = instance.runtime.clone();
+    let dispatcher = tokio::spawn(events::run_dispatcher(
+        runtime.clone(),
+        instance.delivery_settings(),
+        signal.clone(),
+    ));
+    let scheduler = instance.config.scheduler.enabled.then(|| {
+        tokio::spawn(scheduler::run_scheduler(
+            runtime.clone(),
+            instance.scheduler_settings(),
+            signal.clone(),
+        ))
+    });
+    let state = http::AppState {
+        runtime,
+        instance_name: Arc::from(instance.config.instance.name.as_str()),
+    };
+    let app = http::router(state);
+    tracing::info!(address = %listener.local_addr()?, "dvor is serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            trigger.fire();
+        })
+        .await?;
+    let _ = dispatcher.await;
+    if let Some(scheduler) = scheduler {
+        let _ = scheduler.await;
+    }
+    Ok(())
+}

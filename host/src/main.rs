@@ -1,0 +1,108 @@
+//! The `dvor` command: serve an instance, check a config, list plugins, migrate.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "dvor",
+    version,
+    about = "dvor: a self-hostable platform for the life of a place"
+)]
+struct Cli {
+    /// The instance config.
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "DVOR_CONFIG",
+        default_value = "config/dvor.toml"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the instance.
+    Serve,
+    /// Validate a config (and the plugins it names) without starting.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// What plugins are loaded: versions, contract, where enabled, what is granted.
+    Plugins,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Event deliveries that failed for good, and replaying them.
+    Events {
+        #[command(subcommand)]
+        action: EventsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Check FILE (default: --config).
+    Check {
+        /// The config file to check.
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsAction {
+    /// List dead letters.
+    Dead,
+    /// Put a dead delivery back in the queue.
+    Replay {
+        /// The event id.
+        event: String,
+        /// The subscribing plugin.
+        plugin: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DVOR_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,wasmtime=warn,cranelift=warn".into()),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("dvor: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => {
+            let config = dvor::config::Config::load(&cli.config)?;
+            let listener = tokio::net::TcpListener::bind(&config.server.bind).await?;
+            dvor::serve(config, listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+        }
+        Command::Config {
+            action: ConfigAction::Check { file },
+        } => dvor::cli::check_config(&file.unwrap_or(cli.config)).await,
+        Command::Plugins => dvor::cli::list_plugins(&cli.config).await,
+        Command::Migrate => dvor::cli::migrate(&cli.config).await,
+        Command::Events { action } => match action {
+            EventsAction::Dead => dvor::cli::dead_letters(&cli.config).await,
+            EventsAction::Replay { event, plugin } => {
+                dvor::cli::replay(&cli.config, &event, &plugin).await
+            }
+        },
+    }
+}

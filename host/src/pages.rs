@@ -1,0 +1,322 @@
+//! The web pages: the instance's home, a community's page with its plugins, and plugin pages
+//! drawn from the UI trees plugins describe.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+
+use crate::error::AppError;
+use crate::http::{AppState, html, locale_of, render_plugin_page, run_plugin_action};
+use crate::runtime::latest::dvor::plugin::ui::Page;
+use crate::web::{self, PageContext, ShellContext};
+
+/// The page routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/assets/dvor.css", get(stylesheet))
+        .route("/c/{community}", get(community_page))
+        .route(
+            "/c/{community}/p/{plugin}",
+            get(plugin_root_get).post(plugin_root_post),
+        )
+        .route(
+            "/c/{community}/p/{plugin}/{*route}",
+            get(plugin_get).post(plugin_post),
+        )
+}
+
+/// Percent-encode a query value or a path segment.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The URL of a plugin page.
+pub fn plugin_href(
+    community: &str,
+    plugin: &str,
+    route: &str,
+    query: &[(String, String)],
+) -> String {
+    let mut href = format!(
+        "/c/{}/p/{}",
+        percent_encode(community),
+        percent_encode(plugin)
+    );
+    for segment in route
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+    {
+        href.push('/');
+        href.push_str(&percent_encode(segment));
+    }
+    for (i, (k, v)) in query.iter().enumerate() {
+        href.push(if i == 0 { '?' } else { '&' });
+        href.push_str(&percent_encode(k));
+        href.push('=');
+        href.push_str(&percent_encode(v));
+    }
+    href
+}
+
+fn tr<'a>(locale: &str, ru: &'a str, en: &'a str) -> &'a str {
+    if locale == "en" { en } else { ru }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        web::CSS,
+    )
+        .into_response()
+}
+
+fn shell(state: &AppState, locale: &str, title: &str, body: &str) -> Response {
+    let nav = vec![("dvor".to_owned(), "/".to_owned())];
+    html(web::render_shell(
+        title,
+        body,
+        &ShellContext {
+            locale,
+            instance_name: &state.instance_name,
+            nav: &nav,
+            ..Default::default()
+        },
+    ))
+}
+
+async fn home(
+    State(state): State<AppState>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
+    let locale = locale_of(&query, &headers);
+    let tree = state.runtime.shared().communities();
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p><ul class=\"communities\">",
+        web::escape(&state.instance_name),
+        tr(
+            &locale,
+            "Выберите свой дом, посёлок или СНТ.",
+            "Choose your house, village or garden cooperative."
+        )
+    );
+    for root in tree.roots() {
+        for community in std::iter::once(root).chain(tree.descendants(&root.id, None)) {
+            let depth = community.path.matches('/').count().saturating_sub(2);
+            body.push_str(&format!(
+                "<li class=\"depth-{}\"><a href=\"/c/{}\">{}</a></li>",
+                depth.min(5),
+                percent_encode(&community.id),
+                web::escape(&community.name)
+            ));
+        }
+    }
+    body.push_str("</ul>");
+    shell(&state, &locale, &state.instance_name, &body)
+}
+
+async fn community_page(
+    State(state): State<AppState>,
+    Path(community): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let locale = locale_of(&query, &headers);
+    let tree = state.runtime.shared().communities();
+    let place = tree
+        .get(&community)
+        .ok_or_else(|| AppError::not_found(format!("no community `{community}`")))?;
+    let mut body = format!("<h1>{}</h1>", web::escape(&place.name));
+    if let Some(address) = &place.address {
+        body.push_str(&format!("<p>{}</p>", web::escape(address)));
+    }
+    body.push_str("<ul class=\"tiles\">");
+    for plugin in state.runtime.plugins().values() {
+        if plugin
+            .enabled_for
+            .iter()
+            .any(|root| tree.is_within(&community, root))
+        {
+            let name = if locale == "en" && !plugin.manifest.name.en.is_empty() {
+                &plugin.manifest.name.en
+            } else {
+                &plugin.manifest.name.ru
+            };
+            body.push_str(&format!(
+                "<li><a class=\"tile\" href=\"{}\">{}</a></li>",
+                plugin_href(&community, plugin.id(), "", &[]),
+                web::escape(name)
+            ));
+        }
+    }
+    body.push_str("</ul>");
+    let children = tree.children(&community, None);
+    if !children.is_empty() {
+        body.push_str(&format!("<h2>{}</h2><ul>", tr(&locale, "Входит", "Inside")));
+        for child in children {
+            body.push_str(&format!(
+                "<li><a href=\"/c/{}\">{}</a></li>",
+                percent_encode(&child.id),
+                web::escape(&child.name)
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    Ok(shell(&state, &locale, &place.name, &body))
+}
+
+/// Draw a plugin's page inside the host's shell.
+#[allow(clippy::too_many_arguments)]
+pub fn plugin_page(
+    state: &AppState,
+    community: &str,
+    plugin: &str,
+    route: &str,
+    page: &Page,
+    locale: &str,
+    notice: Option<&str>,
+    (form_values, field_errors): (&[(String, String)], &[(String, String)]),
+) -> Response {
+    let tree = state.runtime.shared().communities();
+    let community_name = tree
+        .get(community)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let base = plugin_href(community, plugin, "", &[]);
+    let nav = vec![
+        ("dvor".to_owned(), "/".to_owned()),
+        (
+            community_name.clone(),
+            format!("/c/{}", percent_encode(community)),
+        ),
+    ];
+    html(web::render_page(
+        page,
+        &PageContext {
+            locale,
+            instance_name: &state.instance_name,
+            community_name: &community_name,
+            base: &base,
+            route,
+            notice,
+            form_values,
+            field_errors,
+            utc_offset_minutes: 180,
+            nav: &nav,
+        },
+    ))
+}
+
+fn notice_of(query: &[(String, String)]) -> Option<String> {
+    query
+        .iter()
+        .find(|(k, _)| k == "notice")
+        .map(|(_, v)| v.chars().take(300).collect())
+}
+
+async fn plugin_root_get(
+    State(state): State<AppState>,
+    Path((community, plugin)): Path<(String, String)>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    page_get(state, community, plugin, String::new(), query, headers).await
+}
+
+async fn plugin_get(
+    State(state): State<AppState>,
+    Path((community, plugin, route)): Path<(String, String, String)>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    page_get(state, community, plugin, route, query, headers).await
+}
+
+async fn page_get(
+    state: AppState,
+    community: String,
+    plugin: String,
+    route: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let locale = locale_of(&query, &headers);
+    let notice = notice_of(&query);
+    let query: Vec<(String, String)> = query
+        .into_iter()
+        .filter(|(k, _)| k != "notice" && k != "lang")
+        .collect();
+    render_plugin_page(
+        &state,
+        &community,
+        &plugin,
+        &route,
+        query,
+        &locale,
+        notice.as_deref(),
+        (&[], &[]),
+    )
+    .await
+}
+
+async fn plugin_root_post(
+    State(state): State<AppState>,
+    Path((community, plugin)): Path<(String, String)>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    action_post(
+        state,
+        community,
+        plugin,
+        String::new(),
+        query,
+        headers,
+        form,
+    )
+    .await
+}
+
+async fn plugin_post(
+    State(state): State<AppState>,
+    Path((community, plugin, route)): Path<(String, String, String)>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    action_post(state, community, plugin, route, query, headers, form).await
+}
+
+async fn action_post(
+    state: AppState,
+    community: String,
+    plugin: String,
+    route: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    form: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let locale = locale_of(&query, &headers);
+    let action = query
+        .iter()
+        .find(|(k, _)| k == "action")
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| AppError::invalid("action", "the form names no action"))?;
+    run_plugin_action(&state, &community, &plugin, &route, action, form, &locale).await
+}

@@ -1,0 +1,124 @@
+//! Two-key capabilities: what a plugin may use is what its manifest asks for AND the
+//! instance config grants. Anything else is denied, logged and counted.
+
+use std::collections::BTreeSet;
+
+/// One side of the two keys: a set of capabilities (the manifest's request, or the operator's
+/// grant).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CapabilitySet {
+    /// Storage collections.
+    pub collections: BTreeSet<String>,
+    /// Event kinds the plugin emits.
+    pub emits: BTreeSet<String>,
+    /// Event kinds the plugin consumes.
+    pub consumes: BTreeSet<String>,
+    /// Outbound hosts, `host` or `host:port`.
+    pub outbound_hosts: BTreeSet<String>,
+    /// Scheduled jobs.
+    pub schedules: BTreeSet<String>,
+    /// Sending notifications.
+    pub notifications: bool,
+    /// Storing files.
+    pub files: bool,
+}
+
+impl CapabilitySet {
+    /// What both keys allow.
+    pub fn intersect(&self, other: &CapabilitySet) -> CapabilitySet {
+        let both =
+            |a: &BTreeSet<String>, b: &BTreeSet<String>| a.intersection(b).cloned().collect();
+        CapabilitySet {
+            collections: both(&self.collections, &other.collections),
+            emits: both(&self.emits, &other.emits),
+            consumes: both(&self.consumes, &other.consumes),
+            outbound_hosts: both(&self.outbound_hosts, &other.outbound_hosts),
+            schedules: both(&self.schedules, &other.schedules),
+            notifications: self.notifications && other.notifications,
+            files: self.files && other.files,
+        }
+    }
+
+    /// Whether a URL's host (and port) is allowed: an entry `host` allows every port,
+    /// `host:port` only that one.
+    pub fn allows_url(&self, url: &reqwest::Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let port = url.port_or_known_default();
+        self.outbound_hosts
+            .iter()
+            .any(|entry| match entry.rsplit_once(':') {
+                Some((h, p)) => h.eq_ignore_ascii_case(host) && p.parse::<u16>().ok() == port,
+                None => entry.eq_ignore_ascii_case(host),
+            })
+    }
+}
+
+/// The kind of a denied capability, as logged and counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapabilityKind {
+    /// A storage collection.
+    Collection,
+    /// Emitting an event kind.
+    Emit,
+    /// An outbound host.
+    OutboundHost,
+    /// Notifications.
+    Notifications,
+    /// Files.
+    Files,
+}
+
+impl CapabilityKind {
+    /// The label used in logs and metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            CapabilityKind::Collection => "collection",
+            CapabilityKind::Emit => "event",
+            CapabilityKind::OutboundHost => "outbound_host",
+            CapabilityKind::Notifications => "notifications",
+            CapabilityKind::Files => "files",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_what_both_keys_allow_is_allowed() {
+        let requested = CapabilitySet {
+            collections: set(&["notes", "stats"]),
+            notifications: true,
+            ..Default::default()
+        };
+        let granted = CapabilitySet {
+            collections: set(&["notes", "other"]),
+            notifications: false,
+            ..Default::default()
+        };
+        let effective = requested.intersect(&granted);
+        assert_eq!(effective.collections, set(&["notes"]));
+        assert!(!effective.notifications);
+    }
+
+    #[test]
+    fn outbound_hosts_match_host_and_port() {
+        let caps = CapabilitySet {
+            outbound_hosts: set(&["example.org", "api.test:8443"]),
+            ..Default::default()
+        };
+        let ok = |u: &str| caps.allows_url(&reqwest::Url::parse(u).unwrap());
+        assert!(ok("https://example.org/x"));
+        assert!(ok("http://EXAMPLE.org:81/x"));
+        assert!(ok("https://api.test:8443/"));
+        assert!(!ok("https://api.test/"));
+        assert!(!ok("https://evil.example.org/"));
+    }
+}

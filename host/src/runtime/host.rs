@@ -1,0 +1,777 @@
+//! The host side of the latest contract: what plugins import.
+//!
+//! Every function checks the two-key capabilities first, then works inside the call's
+//! transaction and scope. Failures of the plugin's input come back as contract errors naming
+//! the field; failures of the host (the database) fail the whole call.
+
+use std::sync::Arc;
+
+use super::capabilities::CapabilityKind;
+use super::latest::dvor::plugin::{
+    context, directory, events, files, log, notifications, outbound_http, settings, storage, types,
+    ui,
+};
+use super::state::CallState;
+use crate::storage as store;
+use types::{Error, ErrorCode};
+
+type HostResult<T> = wasmtime::Result<Result<T, Error>>;
+
+pub(crate) fn error(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> Error {
+    Error {
+        code,
+        message: message.into(),
+        field: field.map(str::to_owned),
+    }
+}
+
+impl CallState {
+    /// Refuse, log and count a capability the plugin does not hold.
+    fn deny(&self, kind: CapabilityKind, name: &str) -> Error {
+        let plugin = self.plugin.id();
+        tracing::warn!(
+            plugin,
+            capability = kind.label(),
+            name,
+            "capability denied: not both requested in the manifest and granted in the config"
+        );
+        self.shared.metrics.record_denial(plugin, kind.label());
+        let requested = match kind {
+            CapabilityKind::Collection => self.plugin.requested.collections.contains(name),
+            CapabilityKind::Emit => self.plugin.requested.emits.contains(name),
+            CapabilityKind::OutboundHost => false,
+            CapabilityKind::Notifications => self.plugin.requested.notifications,
+            CapabilityKind::Files => self.plugin.requested.files,
+        };
+        let why = if requested {
+            "the instance config does not grant it"
+        } else {
+            "the plugin's manifest does not request it"
+        };
+        error(
+            ErrorCode::Forbidden,
+            format!("capability denied: {} `{name}`: {why}", kind.label()),
+            None,
+        )
+    }
+
+    fn collection(&self, name: &str) -> Result<Arc<LoadedCollection>, Error> {
+        if !self.plugin.effective.collections.contains(name) {
+            return Err(self.deny(CapabilityKind::Collection, name));
+        }
+        match self.plugin.collections.get(name) {
+            Some(spec) => Ok(Arc::new(LoadedCollection(spec.clone()))),
+            None => Err(self.deny(CapabilityKind::Collection, name)),
+        }
+    }
+
+    /// The path of a community the plugin names, if it exists and is inside the call's scope.
+    fn community_in_scope(&self, id: &str, field: &str) -> Result<String, Error> {
+        let tree = self.shared.communities();
+        match tree.get(id) {
+            Some(c) if c.path.starts_with(&self.community_path) => Ok(c.path.clone()),
+            Some(_) => Err(error(
+                ErrorCode::Forbidden,
+                format!("community `{id}` is outside this call's scope"),
+                Some(field),
+            )),
+            None => Err(error(
+                ErrorCode::NotFound,
+                format!("no community `{id}`"),
+                Some(field),
+            )),
+        }
+    }
+
+    /// Record a host failure (it fails the call) and give the plugin an internal error.
+    fn host_failed(&mut self, what: &str, failure: impl std::fmt::Display) -> Error {
+        let detail = format!("{what}: {failure}");
+        tracing::error!(plugin = self.plugin.id(), %detail, "host failure during a plugin call");
+        self.host_failure.get_or_insert(detail);
+        error(ErrorCode::Internal, "внутренняя ошибка хранилища", None)
+    }
+
+    fn storage_error(&mut self, failure: store::StorageError) -> Error {
+        match failure {
+            store::StorageError::Invalid { field, message } => {
+                error(ErrorCode::Invalid, message, Some(&field))
+            }
+            store::StorageError::NotFound(message) => error(ErrorCode::NotFound, message, None),
+            store::StorageError::Conflict(message) => error(ErrorCode::Conflict, message, None),
+            store::StorageError::OutOfScope(message) => error(ErrorCode::Forbidden, message, None),
+            store::StorageError::Database(db) => self.host_failed("storage", db),
+        }
+    }
+
+    fn scope(&self) -> (String, String) {
+        (self.plugin.id().to_owned(), self.community_path.clone())
+    }
+
+    fn new_document(&self, doc: storage::Write) -> Result<store::NewDocument, Error> {
+        let path = self.community_in_scope(&doc.community, "community")?;
+        Ok(store::NewDocument {
+            id: doc.id,
+            community_id: doc.community,
+            community_path: path,
+            data: doc.data,
+        })
+    }
+}
+
+/// A collection's spec, cloned out of the plugin so the transaction can be borrowed.
+struct LoadedCollection(store::CollectionSpec);
+
+fn to_wit_document(doc: store::StoredDocument) -> storage::Document {
+    storage::Document {
+        id: doc.id,
+        community: doc.community_id,
+        data: doc.data,
+        version: doc.version,
+        created: doc.created,
+        updated: doc.updated,
+    }
+}
+
+fn to_value(value: storage::Value) -> store::Value {
+    match value {
+        storage::Value::Null => store::Value::Null,
+        storage::Value::Boolean(b) => store::Value::Boolean(b),
+        storage::Value::Integer(i) => store::Value::Integer(i),
+        storage::Value::Text(t) => store::Value::Text(t),
+    }
+}
+
+fn from_value(value: store::Value) -> storage::Value {
+    match value {
+        store::Value::Null => storage::Value::Null,
+        store::Value::Boolean(b) => storage::Value::Boolean(b),
+        store::Value::Integer(i) => storage::Value::Integer(i),
+        store::Value::Text(t) => storage::Value::Text(t),
+    }
+}
+
+fn to_conditions(conditions: Vec<storage::Condition>) -> Vec<store::Condition> {
+    conditions
+        .into_iter()
+        .map(|c| store::Condition {
+            field: c.field,
+            op: match c.op {
+                storage::Compare::Eq => store::Compare::Eq,
+                storage::Compare::Ne => store::Compare::Ne,
+                storage::Compare::Lt => store::Compare::Lt,
+                storage::Compare::Le => store::Compare::Le,
+                storage::Compare::Gt => store::Compare::Gt,
+                storage::Compare::Ge => store::Compare::Ge,
+                storage::Compare::Prefix => store::Compare::Prefix,
+            },
+            value: to_value(c.value),
+        })
+        .collect()
+}
+
+/// Run a storage operation inside the call's transaction and scope.
+macro_rules! with_storage {
+    ($self:ident, $collection:expr, |$tx:ident, $scope:ident, $spec:ident| $body:expr) => {{
+        let loaded = match $self.collection(&$collection) {
+            Ok(loaded) => loaded,
+            Err(denied) => return Ok(Err(denied)),
+        };
+        let (plugin, path) = $self.scope();
+        let result = {
+            let $tx = $self.tx().await?;
+            let $scope = store::Scope {
+                plugin: &plugin,
+                community_path: &path,
+            };
+            let $spec = &loaded.0;
+            $body.await
+        };
+        Ok(result.map_err(|failure| $self.storage_error(failure)))
+    }};
+}
+
+impl types::Host for CallState {}
+impl ui::Host for CallState {}
+
+impl storage::Host for CallState {
+    async fn get(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> HostResult<Option<storage::Document>> {
+        let now = self.now;
+        let _ = now;
+        with_storage!(self, collection, |tx, scope, spec| async {
+            store::get(tx, &scope, spec, &id)
+                .await
+                .map(|doc| doc.map(to_wit_document))
+        })
+    }
+
+    async fn insert(
+        &mut self,
+        collection: String,
+        doc: storage::Write,
+    ) -> HostResult<storage::Document> {
+        let doc = match self.new_document(doc) {
+            Ok(doc) => doc,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = self.now;
+        with_storage!(self, collection, |tx, scope, spec| async {
+            store::insert(tx, &scope, spec, doc, now)
+                .await
+                .map(to_wit_document)
+        })
+    }
+
+    async fn put(
+        &mut self,
+        collection: String,
+        doc: storage::Write,
+        expected_version: Option<u64>,
+    ) -> HostResult<storage::Document> {
+        let doc = match self.new_document(doc) {
+            Ok(doc) => doc,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = self.now;
+        with_storage!(self, collection, |tx, scope, spec| async {
+            store::put(tx, &scope, spec, doc, expected_version, now)
+                .await
+                .map(to_wit_document)
+        })
+    }
+
+    async fn put_many(&mut self, collection: String, docs: Vec<storage::Write>) -> HostResult<u32> {
+        let mut resolved = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.into_iter().enumerate() {
+            match self.new_document(doc) {
+                Ok(doc) => resolved.push(doc),
+                Err(mut e) => {
+                    e.field = Some(format!("docs[{i}].community"));
+                    return Ok(Err(e));
+                }
+            }
+        }
+        let now = self.now;
+        with_storage!(self, collection, |tx, scope, spec| async {
+            store::put_many(tx, &scope, spec, resolved, now).await
+        })
+    }
+
+    async fn delete(&mut self, collection: String, id: String) -> HostResult<bool> {
+        with_storage!(self, collection, |tx, scope, spec| async {
+            store::delete(tx, &scope, spec, &id).await
+        })
+    }
+
+    async fn query(&mut self, q: storage::QueryRequest) -> HostResult<storage::Page> {
+        let query = store::Query {
+            conditions: to_conditions(q.conditions),
+            order: q.order.map(|o| store::Order {
+                field: o.field,
+                descending: o.descending,
+            }),
+            limit: q.limit,
+            cursor: q.cursor,
+        };
+        with_storage!(self, q.collection, |tx, scope, spec| async {
+            store::query(tx, &scope, spec, query)
+                .await
+                .map(|page| storage::Page {
+                    documents: page.documents.into_iter().map(to_wit_document).collect(),
+                    next_cursor: page.next_cursor,
+                })
+        })
+    }
+
+    async fn aggregate(&mut self, a: storage::AggregateRequest) -> HostResult<Vec<storage::Group>> {
+        let aggregate = store::Aggregate {
+            conditions: to_conditions(a.conditions),
+            group_by: a.group_by,
+            sum_of: a.sum_of,
+        };
+        with_storage!(self, a.collection, |tx, scope, spec| async {
+            store::aggregate(tx, &scope, spec, aggregate)
+                .await
+                .map(|groups| {
+                    groups
+                        .into_iter()
+                        .map(|g| storage::Group {
+                            key: from_value(g.key),
+                            count: g.count,
+                            sum: g.sum,
+                        })
+                        .collect()
+                })
+        })
+    }
+}
+
+impl context::Host for CallState {
+    async fn caller(&mut self) -> wasmtime::Result<Option<context::CallerInfo>> {
+        Ok(self.context.caller.as_ref().map(|c| context::CallerInfo {
+            person_id: c.person_id.clone(),
+            display_name: c.display_name.clone(),
+            roles: c
+                .roles
+                .iter()
+                .map(|r| context::Role {
+                    name: r.name.clone(),
+                    community: r.community.clone(),
+                    organization: r.organization.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn community(&mut self) -> wasmtime::Result<String> {
+        Ok(self.context.community.clone())
+    }
+
+    async fn trigger(&mut self) -> wasmtime::Result<context::CallTrigger> {
+        Ok(self.context.trigger)
+    }
+
+    async fn locale(&mut self) -> wasmtime::Result<String> {
+        Ok(self.context.locale.clone())
+    }
+
+    async fn now(&mut self) -> wasmtime::Result<i64> {
+        Ok(self.now)
+    }
+
+    async fn timezone(&mut self) -> wasmtime::Result<String> {
+        Ok(self.shared.instance.timezone.clone())
+    }
+
+    async fn has_role(&mut self, role: String) -> wasmtime::Result<bool> {
+        let Some(caller) = &self.context.caller else {
+            return Ok(false);
+        };
+        let tree = self.shared.communities();
+        Ok(caller.roles.iter().any(|r| {
+            r.name == role
+                && r.community
+                    .as_deref()
+                    .is_none_or(|held| tree.is_within(&self.context.community, held))
+        }))
+    }
+}
+
+impl settings::Host for CallState {
+    async fn get(&mut self) -> wasmtime::Result<String> {
+        Ok(self.plugin.settings_json.clone())
+    }
+}
+
+impl log::Host for CallState {
+    async fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        let plugin = self.plugin.id();
+        let message: String = message.chars().take(4096).collect();
+        match level {
+            log::Level::Debug => tracing::debug!(plugin, "{message}"),
+            log::Level::Info => tracing::info!(plugin, "{message}"),
+            log::Level::Warn => tracing::warn!(plugin, "{message}"),
+            log::Level::Error => tracing::error!(plugin, "{message}"),
+        }
+        Ok(())
+    }
+}
+
+impl events::Host for CallState {
+    async fn emit(
+        &mut self,
+        kind: String,
+        community: String,
+        payload: String,
+    ) -> HostResult<String> {
+        if !self.plugin.effective.emits.contains(&kind) {
+            return Ok(Err(self.deny(CapabilityKind::Emit, &kind)));
+        }
+        if let Err(e) = self.community_in_scope(&community, "community") {
+            return Ok(Err(e));
+        }
+        match serde_json::from_str::<serde_json::Value>(&payload) {
+            Ok(serde_json::Value::Object(_)) => {}
+            _ => {
+                return Ok(Err(error(
+                    ErrorCode::Invalid,
+                    "the payload must be a JSON object",
+                    Some("payload"),
+                )));
+            }
+        }
+        let subscribers = {
+            let subs = self
+                .shared
+                .subscriptions
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            subs.subscribers(&kind, &community, &self.shared.communities())
+        };
+        let event = crate::events::NewEvent {
+            kind,
+            source: self.plugin.id().to_owned(),
+            community,
+            actor: self.context.caller.as_ref().map(|c| c.person_id.clone()),
+            occurred: self.now,
+            payload,
+        };
+        let now = self.now;
+        let result = {
+            let tx = self.tx().await?;
+            crate::events::record(tx, &event, &subscribers, now).await
+        };
+        match result {
+            Ok(id) => {
+                self.emitted_events += 1;
+                Ok(Ok(id))
+            }
+            Err(db) => Ok(Err(self.host_failed("events", db))),
+        }
+    }
+}
+
+impl notifications::Host for CallState {
+    async fn notify(
+        &mut self,
+        recipients: Vec<String>,
+        message: notifications::Message,
+    ) -> HostResult<()> {
+        if !self.plugin.effective.notifications {
+            return Ok(Err(self.deny(CapabilityKind::Notifications, "notify")));
+        }
+        if recipients.len() > 10_000 {
+            return Ok(Err(error(
+                ErrorCode::Limited,
+                "at most 10 000 recipients per call",
+                Some("recipients"),
+            )));
+        }
+        let note = crate::inbox::NewNotification::from_wit(self.plugin.id(), message);
+        let now = self.now;
+        let result = {
+            let tx = self.tx().await?;
+            crate::inbox::deliver(tx, &recipients, &note, now).await
+        };
+        match result {
+            Ok(_) => Ok(Ok(())),
+            Err(db) => Ok(Err(self.host_failed("notifications", db))),
+        }
+    }
+
+    async fn notify_community(
+        &mut self,
+        community: String,
+        role: String,
+        message: notifications::Message,
+    ) -> HostResult<u32> {
+        if !self.plugin.effective.notifications {
+            return Ok(Err(self.deny(CapabilityKind::Notifications, "notify")));
+        }
+        let path = match self.community_in_scope(&community, "community") {
+            Ok(path) => path,
+            Err(e) => return Ok(Err(e)),
+        };
+        let note = crate::inbox::NewNotification::from_wit(self.plugin.id(), message);
+        let now = self.now;
+        let result = {
+            let tx = self.tx().await?;
+            match crate::inbox::people_with_role_below(tx, &path, &role).await {
+                Ok(people) => crate::inbox::deliver(tx, &people, &note, now).await,
+                Err(e) => Err(e),
+            }
+        };
+        match result {
+            Ok(count) => Ok(Ok(count)),
+            Err(db) => Ok(Err(self.host_failed("notifications", db))),
+        }
+    }
+}
+
+impl outbound_http::Host for CallState {
+    async fn send(&mut self, req: outbound_http::Request) -> HostResult<outbound_http::Response> {
+        let url = match reqwest::Url::parse(&req.url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+            _ => {
+                return Ok(Err(error(
+                    ErrorCode::Invalid,
+                    "an absolute http or https URL is required",
+                    Some("url"),
+                )));
+            }
+        };
+        if !self.plugin.effective.allows_url(&url) {
+            let host = url.host_str().unwrap_or_default().to_owned();
+            return Ok(Err(self.deny(CapabilityKind::OutboundHost, &host)));
+        }
+        let method = match reqwest::Method::from_bytes(req.method.as_bytes()) {
+            Ok(m) => m,
+            Err(_) => {
+                return Ok(Err(error(
+                    ErrorCode::Invalid,
+                    "unknown HTTP method",
+                    Some("method"),
+                )));
+            }
+        };
+        let cap = self.plugin.limits.deadline;
+        let timeout = std::time::Duration::from_millis(u64::from(req.timeout_ms.max(1))).min(cap);
+        let mut builder = self
+            .shared
+            .http
+            .request(method, url)
+            .timeout(timeout)
+            .body(req.body);
+        for (name, value) in req.headers {
+            builder = builder.header(name, value);
+        }
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(Err(error(
+                    ErrorCode::Unavailable,
+                    format!("request failed: {e}"),
+                    None,
+                )));
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_owned())))
+            .collect();
+        const MAX_BODY: usize = 8 * 1024 * 1024;
+        let mut body = Vec::new();
+        let mut response = response;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > MAX_BODY {
+                        return Ok(Err(error(
+                            ErrorCode::Limited,
+                            "the response is larger than 8 MiB",
+                            None,
+                        )));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Ok(Err(error(
+                        ErrorCode::Unavailable,
+                        format!("reading the response failed: {e}"),
+                        None,
+                    )));
+                }
+            }
+        }
+        Ok(Ok(outbound_http::Response {
+            status,
+            headers,
+            body,
+        }))
+    }
+}
+
+impl files::Host for CallState {
+    async fn store(
+        &mut self,
+        community: String,
+        name: String,
+        content_type: String,
+        bytes: Vec<u8>,
+    ) -> HostResult<files::FileInfo> {
+        if !self.plugin.effective.files {
+            return Ok(Err(self.deny(CapabilityKind::Files, "store")));
+        }
+        let path = match self.community_in_scope(&community, "community") {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(e) = crate::files::validate(&name, &content_type, bytes.len()) {
+            return Ok(Err(e));
+        }
+        let plugin = self.plugin.id().to_owned();
+        let now = self.now;
+        let result = {
+            let tx = self.tx().await?;
+            crate::files::store(
+                tx,
+                &plugin,
+                &community,
+                &path,
+                &name,
+                &content_type,
+                bytes,
+                now,
+            )
+            .await
+        };
+        match result {
+            Ok(info) => Ok(Ok(info)),
+            Err(db) => Ok(Err(self.host_failed("files", db))),
+        }
+    }
+
+    async fn info(&mut self, id: String) -> HostResult<Option<files::FileInfo>> {
+        if !self.plugin.effective.files {
+            return Ok(Err(self.deny(CapabilityKind::Files, "info")));
+        }
+        let (plugin, path) = self.scope();
+        let result = {
+            let tx = self.tx().await?;
+            crate::files::info(tx, &plugin, &path, &id).await
+        };
+        match result {
+            Ok(info) => Ok(Ok(info)),
+            Err(db) => Ok(Err(self.host_failed("files", db))),
+        }
+    }
+
+    async fn read(&mut self, id: String) -> HostResult<Vec<u8>> {
+        if !self.plugin.effective.files {
+            return Ok(Err(self.deny(CapabilityKind::Files, "read")));
+        }
+        let (plugin, path) = self.scope();
+        let result = {
+            let tx = self.tx().await?;
+            crate::files::read(tx, &plugin, &path, &id).await
+        };
+        match result {
+            Ok(Some(bytes)) => Ok(Ok(bytes)),
+            Ok(None) => Ok(Err(error(
+                ErrorCode::NotFound,
+                format!("no file `{id}`"),
+                Some("id"),
+            ))),
+            Err(db) => Ok(Err(self.host_failed("files", db))),
+        }
+    }
+
+    async fn delete(&mut self, id: String) -> HostResult<bool> {
+        if !self.plugin.effective.files {
+            return Ok(Err(self.deny(CapabilityKind::Files, "delete")));
+        }
+        let (plugin, path) = self.scope();
+        let result = {
+            let tx = self.tx().await?;
+            crate::files::delete(tx, &plugin, &path, &id).await
+        };
+        match result {
+            Ok(deleted) => Ok(Ok(deleted)),
+            Err(db) => Ok(Err(self.host_failed("files", db))),
+        }
+    }
+}
+
+fn to_community_info(c: &crate::communities::Community) -> directory::CommunityInfo {
+    directory::CommunityInfo {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        kind: c.kind.clone(),
+        parent: c.parent.clone(),
+        address: c.address.clone(),
+    }
+}
+
+impl directory::Host for CallState {
+    async fn get_community(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Option<directory::CommunityInfo>> {
+        let tree = self.shared.communities();
+        Ok(tree
+            .get(&id)
+            .filter(|c| c.path.starts_with(&self.community_path))
+            .map(to_community_info))
+    }
+
+    async fn children(
+        &mut self,
+        id: String,
+        kind: Option<String>,
+    ) -> wasmtime::Result<Vec<directory::CommunityInfo>> {
+        let tree = self.shared.communities();
+        Ok(tree
+            .children(&id, kind.as_deref())
+            .into_iter()
+            .filter(|c| c.path.starts_with(&self.community_path))
+            .map(to_community_info)
+            .collect())
+    }
+
+    async fn descendants(
+        &mut self,
+        id: String,
+        kind: Option<String>,
+    ) -> wasmtime::Result<Vec<directory::CommunityInfo>> {
+        let tree = self.shared.communities();
+        Ok(tree
+            .descendants(&id, kind.as_deref())
+            .into_iter()
+            .filter(|c| c.path.starts_with(&self.community_path))
+            .map(to_community_info)
+            .collect())
+    }
+
+    async fn units(&mut self, community: String) -> wasmtime::Result<Vec<directory::Unit>> {
+        if self.community_in_scope(&community, "community").is_err() {
+            return Ok(Vec::new());
+        }
+        let tx = self.tx().await?;
+        Ok(crate::directory::units(tx, &community).await?)
+    }
+
+    async fn owners(&mut self, unit_id: String) -> wasmtime::Result<Vec<directory::Ownership>> {
+        let path = self.community_path.clone();
+        let tx = self.tx().await?;
+        Ok(crate::directory::owners(tx, &path, &unit_id).await?)
+    }
+
+    async fn units_of(&mut self, person_id: String) -> wasmtime::Result<Vec<directory::Unit>> {
+        let path = self.community_path.clone();
+        let tx = self.tx().await?;
+        Ok(crate::directory::units_of(tx, &path, &person_id).await?)
+    }
+
+    async fn get_person(&mut self, id: String) -> wasmtime::Result<Option<directory::PersonInfo>> {
+        let path = self.community_path.clone();
+        let handles_cases = self.context.caller.as_ref().is_some_and(|c| {
+            c.roles.iter().any(|r| {
+                matches!(
+                    r.name.as_str(),
+                    "operator" | "executor" | "moderator" | "official" | "chairman" | "admin"
+                )
+            })
+        });
+        let tx = self.tx().await?;
+        Ok(crate::directory::person(tx, &path, &id, handles_cases).await?)
+    }
+
+    async fn people_with_role(
+        &mut self,
+        community: String,
+        role: String,
+    ) -> wasmtime::Result<Vec<String>> {
+        let tree = self.shared.communities();
+        if !tree
+            .get(&community)
+            .is_some_and(|c| c.path.starts_with(&self.community_path))
+        {
+            return Ok(Vec::new());
+        }
+        let above: Vec<String> = tree
+            .ancestors(&community)
+            .into_iter()
+            .map(|c| c.id.clone())
+            .collect();
+        drop(tree);
+        let tx = self.tx().await?;
+        Ok(crate::directory::people_with_role_at(tx, &above, &role).await?)
+    }
+}

@@ -1,0 +1,812 @@
+//! The plugin runtime: wasmtime with the component model.
+//!
+//! Each plugin is compiled once (and cached on disk), linked once into an `InstancePre`, and
+//! instantiated afresh for every call in its own `Store` with its own limits: a memory cap, a
+//! wall-clock deadline enforced by epoch interruption, and optional fuel. A call is one
+//! database transaction, begun lazily on the first storage access and committed only when the
+//! plugin returns `ok`.
+
+pub mod bindings;
+mod cache;
+pub mod capabilities;
+mod host;
+mod loader;
+mod state;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use wasmtime::component::Linker;
+use wasmtime::{Engine, Store};
+
+pub use bindings::v0_1_0 as latest;
+pub use cache::CacheOutcome;
+pub use loader::{LoadError, PluginSource, contract_supported};
+pub use state::{CallContext, Caller, CommitHook, Role};
+
+use crate::communities::Communities;
+use crate::metrics::Metrics;
+use crate::storage::Database;
+use capabilities::CapabilitySet;
+use latest::dvor::plugin::types::Error as WitError;
+use state::CallState;
+
+/// The contract versions this host implements, newest first.
+pub const SUPPORTED_CONTRACTS: &[&str] = &["0.1.0"];
+
+/// How often the epoch advances; deadlines are counted in these ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(2);
+
+/// How many frames of a trap's backtrace wasmtime keeps.
+const BACKTRACE_FRAMES: usize = 32;
+
+/// The largest API response body or UI answer a plugin may return.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Limits of one plugin's calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The linear memory cap in bytes.
+    pub memory_bytes: usize,
+    /// The wall-clock deadline of one call.
+    pub deadline: Duration,
+    /// Fuel per call; none means unmetered.
+    pub fuel: Option<u64>,
+}
+
+/// Engine settings from the instance config.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Use the pooling allocator (falls back to on-demand if it cannot reserve memory).
+    pub pooling: bool,
+    /// Pooled instance slots.
+    pub max_instances: u32,
+    /// The largest memory any plugin may use, for sizing the pool.
+    pub max_memory_bytes: usize,
+    /// Whether any plugin meters fuel (fuel is an engine-wide switch).
+    pub fuel: bool,
+    /// Where compiled plugins are cached.
+    pub cache_dir: std::path::PathBuf,
+}
+
+/// The instance facts every call can read.
+#[derive(Clone, Debug)]
+pub struct InstanceFacts {
+    /// IANA time zone of the instance.
+    pub timezone: String,
+    /// `ru` or `en`.
+    pub default_locale: String,
+}
+
+/// Which plugins consume which event kinds, and where.
+#[derive(Clone, Debug, Default)]
+pub struct Subscriptions {
+    by_kind: BTreeMap<String, Vec<(String, Vec<String>)>>,
+}
+
+impl Subscriptions {
+    /// The plugins that get an event of `kind` that happened in `community`.
+    pub fn subscribers(&self, kind: &str, community: &str, tree: &Communities) -> Vec<String> {
+        self.by_kind
+            .get(kind)
+            .map(|subs| {
+                subs.iter()
+                    .filter(|(_, enabled)| {
+                        enabled.iter().any(|root| tree.is_within(community, root))
+                    })
+                    .map(|(plugin, _)| plugin.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// What the runtime shares with every call.
+pub struct Shared {
+    /// The database.
+    pub db: Database,
+    /// The community tree, replaced as a whole when it changes.
+    pub communities: std::sync::RwLock<Arc<Communities>>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Instance facts.
+    pub instance: InstanceFacts,
+    /// The client for outbound HTTP.
+    pub http: reqwest::Client,
+    /// Which plugins consume which events.
+    pub subscriptions: std::sync::RwLock<Arc<Subscriptions>>,
+    /// Woken when a call commits new events.
+    pub events_committed: tokio::sync::Notify,
+}
+
+impl Shared {
+    /// The current community tree.
+    pub fn communities(&self) -> Arc<Communities> {
+        self.communities
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// A plugin ready to be called.
+pub struct LoadedPlugin {
+    /// The plugin's manifest.
+    pub manifest: crate::manifest::Manifest,
+    /// The contract version the component was built against (from its imports).
+    pub contract: semver::Version,
+    /// The community subtrees it is enabled for.
+    pub enabled_for: Vec<String>,
+    /// What the manifest asks for.
+    pub requested: CapabilitySet,
+    /// What the operator granted.
+    pub granted: CapabilitySet,
+    /// What it may actually use: both keys.
+    pub effective: CapabilitySet,
+    /// Limits of its calls.
+    pub limits: Limits,
+    /// Its settings as a JSON object (defaults overlaid with config).
+    pub settings_json: String,
+    /// Its collections by name.
+    pub collections: BTreeMap<String, crate::storage::CollectionSpec>,
+    /// The SHA-256 of the component.
+    pub sha256: String,
+    /// Whether it was loaded from the compile cache.
+    pub cache: CacheOutcome,
+    pre: latest::DvorPluginPre<CallState>,
+}
+
+impl LoadedPlugin {
+    /// The plugin's id.
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+}
+
+/// What the host asks a plugin to do.
+#[derive(Debug)]
+pub enum Invocation {
+    /// Answer an API request.
+    Request(latest::exports::dvor::plugin::plugin::ApiRequest),
+    /// Describe a UI page.
+    RenderPage {
+        /// The page route.
+        route: String,
+        /// Query parameters.
+        query: Vec<(String, String)>,
+    },
+    /// Run a UI action.
+    Action {
+        /// The page the action came from.
+        route: String,
+        /// The action's name.
+        action: String,
+        /// Submitted values.
+        form: Vec<(String, String)>,
+    },
+    /// Handle an event.
+    Event(latest::dvor::plugin::events::Event),
+    /// Run a chunk of a job.
+    Job {
+        /// The job's name.
+        name: String,
+        /// Where to continue from.
+        cursor: Option<String>,
+    },
+}
+
+/// What a plugin answered.
+#[derive(Debug)]
+pub enum Outcome {
+    /// An API response.
+    Response(latest::exports::dvor::plugin::plugin::ApiResponse),
+    /// A UI page.
+    Page(latest::dvor::plugin::ui::Page),
+    /// What follows a UI action.
+    Action(latest::dvor::plugin::ui::ActionOutcome),
+    /// The event was handled.
+    EventHandled,
+    /// The job's next cursor; none when it is finished.
+    JobStep(Option<String>),
+}
+
+/// Why a limit stopped a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitKind {
+    /// The wall-clock deadline.
+    Deadline,
+    /// The memory cap.
+    Memory,
+    /// The fuel budget.
+    Fuel,
+    /// The wasm stack (too deep recursion).
+    Stack,
+    /// The size of the answer.
+    AnswerSize,
+}
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// No plugin with that id is loaded.
+    #[error("plugin `{0}` is not loaded")]
+    UnknownPlugin(String),
+    /// The plugin is not enabled for the call's community.
+    #[error("plugin `{plugin}` is not enabled for community `{community}`")]
+    NotEnabled {
+        /// The plugin.
+        plugin: String,
+        /// The community.
+        community: String,
+    },
+    /// The plugin answered with an error; everything it wrote was rolled back.
+    #[error("plugin `{plugin}`: {}", error.message)]
+    Plugin {
+        /// The plugin.
+        plugin: String,
+        /// Its error.
+        error: WitError,
+    },
+    /// The plugin hit one of its limits; everything it wrote was rolled back.
+    #[error("plugin `{plugin}` exceeded its {what}")]
+    Limit {
+        /// The plugin.
+        plugin: String,
+        /// Which limit.
+        kind: LimitKind,
+        /// The limit in words, e.g. "deadline of 2000 ms".
+        what: String,
+    },
+    /// The plugin trapped (a panic, an unreachable); everything it wrote was rolled back.
+    #[error("plugin `{plugin}` crashed: {detail}")]
+    Trap {
+        /// The plugin.
+        plugin: String,
+        /// The panic message or trap description.
+        detail: String,
+    },
+    /// The host failed (database unavailable, …).
+    #[error("plugin `{plugin}`: host failure: {detail}")]
+    Host {
+        /// The plugin.
+        plugin: String,
+        /// What failed (logged, not shown to users).
+        detail: String,
+    },
+}
+
+impl CallError {
+    /// The label of the outcome in metrics.
+    fn outcome_label(&self) -> &'static str {
+        match self {
+            CallError::Plugin { .. } => "error",
+            CallError::Limit {
+                kind: LimitKind::Deadline,
+                ..
+            } => "timeout",
+            CallError::Limit {
+                kind: LimitKind::Memory,
+                ..
+            } => "memory",
+            CallError::Limit { .. } | CallError::Trap { .. } => "trap",
+            CallError::Host { .. } | CallError::UnknownPlugin(_) | CallError::NotEnabled { .. } => {
+                "host"
+            }
+        }
+    }
+}
+
+/// Advances the engine's epoch until dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("dvor-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawning the epoch thread");
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The loaded plugins and everything needed to call them.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    shared: Arc<Shared>,
+    plugins: BTreeMap<String, Arc<LoadedPlugin>>,
+    pooling: bool,
+    settings: EngineSettings,
+    _ticker: EpochTicker,
+}
+
+impl Runtime {
+    /// Build the engine and linker. Plugins are added with [`Runtime::load`].
+    pub fn new(settings: EngineSettings, shared: Arc<Shared>) -> anyhow::Result<Self> {
+        let (engine, pooling) = build_engine(&settings)?;
+        let mut linker = Linker::<CallState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(wasm_error)?;
+        latest::DvorPlugin::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
+            &mut linker,
+            |state| state,
+        )
+        .map_err(wasm_error)?;
+        Ok(Self {
+            _ticker: EpochTicker::start(engine.clone()),
+            engine,
+            linker,
+            shared,
+            plugins: BTreeMap::new(),
+            pooling,
+            settings,
+        })
+    }
+
+    /// Whether the pooling allocator is in use.
+    pub fn pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// What the runtime shares with calls.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The loaded plugins by id.
+    pub fn plugins(&self) -> &BTreeMap<String, Arc<LoadedPlugin>> {
+        &self.plugins
+    }
+
+    /// A loaded plugin.
+    pub fn plugin(&self, id: &str) -> Option<&Arc<LoadedPlugin>> {
+        self.plugins.get(id)
+    }
+
+    /// Recompute which plugins consume which events (after loading plugins).
+    pub fn refresh_subscriptions(&self) {
+        let mut subs = Subscriptions::default();
+        for plugin in self.plugins.values() {
+            for kind in &plugin.effective.consumes {
+                subs.by_kind
+                    .entry(kind.clone())
+                    .or_default()
+                    .push((plugin.id().to_owned(), plugin.enabled_for.clone()));
+            }
+        }
+        *self
+            .shared
+            .subscriptions
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(subs);
+    }
+
+    /// Call a plugin: a fresh instance, one transaction.
+    pub async fn call(
+        &self,
+        plugin_id: &str,
+        context: CallContext,
+        invocation: Invocation,
+    ) -> Result<Outcome, CallError> {
+        let plugin = self
+            .plugins
+            .get(plugin_id)
+            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?
+            .clone();
+        let tree = self.shared.communities();
+        let enabled = plugin
+            .enabled_for
+            .iter()
+            .any(|root| tree.is_within(&context.community, root));
+        let community_path = match tree.get(&context.community) {
+            Some(community) if enabled => community.path.clone(),
+            _ => {
+                return Err(CallError::NotEnabled {
+                    plugin: plugin_id.to_owned(),
+                    community: context.community.clone(),
+                });
+            }
+        };
+        drop(tree);
+
+        let span = tracing::info_span!(
+            "plugin_call",
+            plugin = %plugin_id,
+            version = %plugin.manifest.version,
+            community = %context.community,
+            trigger = ?context.trigger,
+            outcome = tracing::field::Empty,
+            duration_us = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = tracing::Instrument::instrument(
+            self.call_in_store(&plugin, context, community_path, invocation),
+            span.clone(),
+        )
+        .await;
+        let elapsed = started.elapsed();
+        let (result, memory) = result;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(error) => error.outcome_label(),
+        };
+        span.record("outcome", outcome);
+        span.record("duration_us", elapsed.as_micros() as u64);
+        self.shared
+            .metrics
+            .record_call(plugin_id, outcome, elapsed.as_secs_f64(), memory);
+        if let Err(error) = &result {
+            match error {
+                CallError::Plugin { .. } => {
+                    tracing::debug!(parent: &span, %error, "plugin call failed")
+                }
+                _ => tracing::warn!(parent: &span, %error, "plugin call failed"),
+            }
+        }
+        result
+    }
+
+    async fn call_in_store(
+        &self,
+        plugin: &Arc<LoadedPlugin>,
+        context: CallContext,
+        community_path: String,
+        invocation: Invocation,
+    ) -> (Result<Outcome, CallError>, usize) {
+        let plugin_id = plugin.id().to_owned();
+        let state = CallState::new(plugin.clone(), self.shared.clone(), context, community_path);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        store.set_epoch_deadline(ticks_for(plugin.limits.deadline));
+        store.epoch_deadline_trap();
+        if self.settings.fuel {
+            let fuel = plugin.limits.fuel.unwrap_or(u64::MAX);
+            if let Err(error) = store.set_fuel(fuel) {
+                return (Err(host_failure(&plugin_id, error)), 0);
+            }
+        }
+
+        // The epoch deadline stops wasm code; this one also stops a call that waits too long in
+        // a host function (a slow database, a slow outbound request).
+        let deadline = plugin.limits.deadline + Duration::from_millis(250);
+        let run = tokio::time::timeout(deadline, run_invocation(&mut store, plugin, invocation));
+        let raw = match run.await {
+            Ok(raw) => raw,
+            Err(_) => Err(wasmtime::Error::new(wasmtime::Trap::Interrupt)),
+        };
+        let memory = store.data().memory.peak;
+        let state = store.data_mut();
+        let result = classify(plugin, state, raw);
+        let hook = state.context.commit_hook.take();
+        let result = match (result, hook) {
+            (Ok(outcome), Some(hook)) => match run_commit_hook(state, &hook, &outcome).await {
+                Ok(()) => Ok(outcome),
+                Err(error) => Err(host_failure(&plugin_id, error)),
+            },
+            (result, _) => result,
+        };
+        let tx = state.tx.take();
+        let finished = match (result, tx) {
+            (Ok(outcome), Some(tx)) => match tx.commit().await {
+                Ok(()) => {
+                    if state.emitted_events > 0 {
+                        self.shared.events_committed.notify_waiters();
+                    }
+                    Ok(outcome)
+                }
+                Err(error) => Err(host_failure(&plugin_id, error)),
+            },
+            (Ok(outcome), None) => Ok(outcome),
+            (Err(error), Some(tx)) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::error!(plugin = %plugin_id, %rollback, "rollback failed");
+                }
+                Err(error)
+            }
+            (Err(error), None) => Err(error),
+        };
+        (finished, memory)
+    }
+
+    /// An instance kept alive for many calls, for the benchmark's warm-call figure: each call
+    /// still runs under the plugin's deadline, but storage access is not expected (there is no
+    /// per-call transaction boundary).
+    pub async fn warm_instance(
+        &self,
+        plugin_id: &str,
+        context: CallContext,
+    ) -> Result<WarmInstance, CallError> {
+        let plugin = self
+            .plugins
+            .get(plugin_id)
+            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?
+            .clone();
+        let path = self
+            .shared
+            .communities()
+            .get(&context.community)
+            .map(|c| c.path.clone())
+            .unwrap_or_else(|| "/".into());
+        let state = CallState::new(plugin.clone(), self.shared.clone(), context, path);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(ticks_for(plugin.limits.deadline));
+        if self.settings.fuel {
+            store
+                .set_fuel(u64::MAX)
+                .map_err(|e| host_failure(plugin_id, e))?;
+        }
+        let instance = plugin
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(|e| host_failure(plugin_id, e))?;
+        Ok(WarmInstance {
+            store,
+            instance,
+            deadline: ticks_for(plugin.limits.deadline),
+        })
+    }
+}
+
+/// An instance kept alive across calls (see [`Runtime::warm_instance`]).
+pub struct WarmInstance {
+    store: Store<CallState>,
+    instance: latest::DvorPlugin,
+    deadline: u64,
+}
+
+impl WarmInstance {
+    /// Call `handle-request` on the live instance.
+    pub async fn request(
+        &mut self,
+        request: &latest::exports::dvor::plugin::plugin::ApiRequest,
+    ) -> wasmtime::Result<Result<latest::exports::dvor::plugin::plugin::ApiResponse, WitError>>
+    {
+        self.store.set_epoch_deadline(self.deadline);
+        self.instance
+            .dvor_plugin_plugin()
+            .call_handle_request(&mut self.store, request)
+            .await
+    }
+}
+
+async fn run_invocation(
+    store: &mut Store<CallState>,
+    plugin: &LoadedPlugin,
+    invocation: Invocation,
+) -> wasmtime::Result<Result<Outcome, WitError>> {
+    let instance = plugin.pre.instantiate_async(&mut *store).await?;
+    let guest = instance.dvor_plugin_plugin();
+    Ok(match invocation {
+        Invocation::Request(request) => guest
+            .call_handle_request(&mut *store, &request)
+            .await?
+            .map(Outcome::Response),
+        Invocation::RenderPage { route, query } => guest
+            .call_render_page(&mut *store, &route, &query)
+            .await?
+            .map(Outcome::Page),
+        Invocation::Action {
+            route,
+            action,
+            form,
+        } => guest
+            .call_handle_action(&mut *store, &route, &action, &form)
+            .await?
+            .map(Outcome::Action),
+        Invocation::Event(event) => guest
+            .call_on_event(&mut *store, &event)
+            .await?
+            .map(|()| Outcome::EventHandled),
+        Invocation::Job { name, cursor } => guest
+            .call_run_job(&mut *store, &name, cursor.as_deref())
+            .await?
+            .map(Outcome::JobStep),
+    })
+}
+
+async fn run_commit_hook(
+    state: &mut CallState,
+    hook: &CommitHook,
+    outcome: &Outcome,
+) -> wasmtime::Result<()> {
+    let now = state.now;
+    let tx = state.tx().await?;
+    match hook {
+        CommitHook::Delivered {
+            event_id,
+            subscriber,
+        } => crate::events::mark_delivered(tx, event_id, subscriber, now).await?,
+        CommitHook::JobChunk(chunk) => {
+            let cursor = match outcome {
+                Outcome::JobStep(cursor) => cursor.as_deref(),
+                _ => None,
+            };
+            crate::scheduler::save_chunk(tx, chunk, cursor, now).await?
+        }
+    }
+    Ok(())
+}
+
+/// wasmtime has its own error type; the host's start-up code speaks anyhow.
+pub(crate) fn wasm_error(error: wasmtime::Error) -> anyhow::Error {
+    anyhow::anyhow!("{error:#}")
+}
+
+fn ticks_for(deadline: Duration) -> u64 {
+    (deadline.as_micros() / EPOCH_TICK.as_micros()).max(1) as u64 + 1
+}
+
+fn host_failure(plugin: &str, error: impl std::fmt::Display) -> CallError {
+    CallError::Host {
+        plugin: plugin.to_owned(),
+        detail: error.to_string(),
+    }
+}
+
+/// Turn what came out of the store into the call's result, naming the limit that stopped it.
+fn classify(
+    plugin: &LoadedPlugin,
+    state: &mut CallState,
+    raw: wasmtime::Result<Result<Outcome, WitError>>,
+) -> Result<Outcome, CallError> {
+    let id = plugin.id().to_owned();
+    if let Some(failure) = state.host_failure.take() {
+        return Err(CallError::Host {
+            plugin: id,
+            detail: failure,
+        });
+    }
+    let limit = |kind: LimitKind, what: String| CallError::Limit {
+        plugin: id.clone(),
+        kind,
+        what,
+    };
+    match raw {
+        Ok(Ok(outcome)) => {
+            let size = answer_size(&outcome);
+            if size > MAX_ANSWER_BYTES {
+                return Err(limit(
+                    LimitKind::AnswerSize,
+                    format!(
+                        "answer size limit of {} MiB (answered {size} bytes)",
+                        MAX_ANSWER_BYTES >> 20
+                    ),
+                ));
+            }
+            Ok(outcome)
+        }
+        Ok(Err(error)) => Err(CallError::Plugin { plugin: id, error }),
+        Err(error) => {
+            if state.memory.hit {
+                return Err(limit(
+                    LimitKind::Memory,
+                    format!("memory limit of {} MiB", plugin.limits.memory_bytes >> 20),
+                ));
+            }
+            match error.downcast_ref::<wasmtime::Trap>() {
+                Some(wasmtime::Trap::Interrupt) => Err(limit(
+                    LimitKind::Deadline,
+                    format!("deadline of {} ms", plugin.limits.deadline.as_millis()),
+                )),
+                Some(wasmtime::Trap::OutOfFuel) => Err(limit(
+                    LimitKind::Fuel,
+                    format!("fuel budget of {}", plugin.limits.fuel.unwrap_or(0)),
+                )),
+                Some(wasmtime::Trap::StackOverflow) => {
+                    Err(limit(LimitKind::Stack, "stack (recursion too deep)".into()))
+                }
+                // A guest compiled from Rust or C keeps its own stack in linear memory; when
+                // deep recursion runs it off the bottom, the trap is an out-of-bounds access
+                // whose (truncated) backtrace is one function calling itself.
+                Some(wasmtime::Trap::MemoryOutOfBounds)
+                    if error
+                        .downcast_ref::<wasmtime::WasmBacktrace>()
+                        .is_some_and(looks_like_runaway_recursion) =>
+                {
+                    Err(limit(LimitKind::Stack, "stack (recursion too deep)".into()))
+                }
+                _ => {
+                    let stderr = state.stderr_text();
+                    let detail = panic_message(&stderr).unwrap_or_else(|| format!("{error:#}"));
+                    Err(CallError::Trap { plugin: id, detail })
+                }
+            }
+        }
+    }
+}
+
+/// A full backtrace in which one function is nearly every frame.
+fn looks_like_runaway_recursion(trace: &wasmtime::WasmBacktrace) -> bool {
+    let frames = trace.frames();
+    if frames.len() < BACKTRACE_FRAMES {
+        return false;
+    }
+    let most = frames
+        .iter()
+        .map(|f| f.func_index())
+        .fold(
+            std::collections::HashMap::<u32, usize>::new(),
+            |mut counts, f| {
+                *counts.entry(f).or_default() += 1;
+                counts
+            },
+        )
+        .into_values()
+        .max()
+        .unwrap_or(0);
+    most * 10 >= frames.len() * 9
+}
+
+fn panic_message(stderr: &str) -> Option<String> {
+    let start = stderr.find("panicked at")?;
+    let text: String = stderr[start..]
+        .lines()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(": ");
+    Some(text.chars().take(500).collect())
+}
+
+fn answer_size(outcome: &Outcome) -> usize {
+    match outcome {
+        Outcome::Response(response) => response.body.len(),
+        Outcome::JobStep(cursor) => cursor.as_ref().map_or(0, String::len),
+        Outcome::Page(_) | Outcome::Action(_) | Outcome::EventHandled => 0,
+    }
+}
+
+fn build_engine(settings: &EngineSettings) -> anyhow::Result<(Engine, bool)> {
+    let base = || {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        config.consume_fuel(settings.fuel);
+        config.max_wasm_stack(512 * 1024);
+        config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(BACKTRACE_FRAMES));
+        config
+    };
+    if settings.pooling {
+        let mut pool = wasmtime::PoolingAllocationConfig::new();
+        pool.total_component_instances(settings.max_instances)
+            .total_core_instances(settings.max_instances * 4)
+            .total_memories(settings.max_instances * 2)
+            .total_tables(settings.max_instances * 4)
+            .total_stacks(settings.max_instances)
+            .max_memory_size(settings.max_memory_bytes);
+        let mut config = base();
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        match Engine::new(&config) {
+            Ok(engine) => return Ok((engine, true)),
+            Err(error) => tracing::warn!(
+                %error,
+                "the pooling allocator could not reserve its memory; using on-demand allocation"
+            ),
+        }
+    }
+    Ok((Engine::new(&base()).map_err(wasm_error)?, false))
+}

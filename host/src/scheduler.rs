@@ -1,0 +1,425 @@
+//! Scheduled jobs from plugin manifests, run in chunks under a database lease.
+//!
+//! Each (plugin, job, enabled community root) has a row in `jobs`. A host process claims a due
+//! job by moving its lease forward with a conditional UPDATE, which only one process can win,
+//! even with several processes on one PostgreSQL. Each chunk is one plugin call; the cursor
+//! the chunk returns is saved in that call's own transaction, on the condition that the lease
+//! is still ours — so a chunk either commits with its cursor or not at all, and after a crash
+//! the next holder of the lease resumes from the last committed cursor.
+
+use std::str::FromStr as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+use crate::runtime::latest::dvor::plugin::context::CallTrigger;
+use crate::runtime::{CallContext, CallError, CommitHook, Invocation, Runtime};
+use crate::shutdown::Shutdown;
+
+/// Scheduler settings.
+#[derive(Clone, Debug)]
+pub struct SchedulerSettings {
+    /// How long a claimed job stays ours without a chunk finishing.
+    pub lease: Duration,
+    /// How often to look for due jobs.
+    pub tick: Duration,
+    /// This process's name in leases.
+    pub owner: String,
+}
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// The next time a 6-field cron expression fires after `after` (UTC).
+pub fn next_run(cron: &str, after: i64) -> Option<i64> {
+    let schedule = cron::Schedule::from_str(cron).ok()?;
+    let after = DateTime::<Utc>::from_timestamp_millis(after)?;
+    schedule.after(&after).next().map(|t| t.timestamp_millis())
+}
+
+/// Make sure every granted schedule of every plugin has its row.
+pub async fn register(runtime: &Runtime, now: i64) -> Result<(), DbErr> {
+    let db = runtime.shared().db.connection();
+    for plugin in runtime.plugins().values() {
+        for schedule in &plugin.manifest.schedules {
+            if !plugin.effective.schedules.contains(&schedule.job) {
+                continue;
+            }
+            let Some(next) = next_run(&schedule.cron, now) else {
+                continue;
+            };
+            for root in &plugin.enabled_for {
+                let insert = Query::insert()
+                    .into_table(a("jobs"))
+                    .columns(
+                        [
+                            "plugin",
+                            "job",
+                            "community_id",
+                            "cursor",
+                            "in_progress",
+                            "lease_owner",
+                            "lease_until",
+                            "next_run_at",
+                            "chunks",
+                        ]
+                        .map(a),
+                    )
+                    .values_panic([
+                        plugin.id().into(),
+                        schedule.job.clone().into(),
+                        root.clone().into(),
+                        Option::<String>::None.into(),
+                        false.into(),
+                        Option::<String>::None.into(),
+                        0i64.into(),
+                        next.into(),
+                        0i64.into(),
+                    ])
+                    .on_conflict(
+                        OnConflict::columns(["plugin", "job", "community_id"].map(a))
+                            .do_nothing()
+                            .to_owned(),
+                    )
+                    .to_owned();
+                db.execute(db.get_database_backend().build(&insert)).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A job's row.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct JobRow {
+    /// The plugin.
+    pub plugin: String,
+    /// The job's name.
+    pub job: String,
+    /// The community root it runs for.
+    pub community_id: String,
+    /// Where a started run continues from.
+    pub cursor: Option<String>,
+    /// Whether a run is under way.
+    pub in_progress: bool,
+    /// Who holds the lease.
+    pub lease_owner: Option<String>,
+    /// Until when.
+    pub lease_until: i64,
+    /// When it runs next.
+    pub next_run_at: i64,
+    /// When the last run finished.
+    pub last_finished: Option<i64>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Chunks run in all.
+    pub chunks: i64,
+}
+
+const JOB_COLUMNS: [&str; 11] = [
+    "plugin",
+    "job",
+    "community_id",
+    "cursor",
+    "in_progress",
+    "lease_owner",
+    "lease_until",
+    "next_run_at",
+    "last_finished",
+    "last_error",
+    "chunks",
+];
+
+/// Every job row.
+pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<JobRow>, DbErr> {
+    let query = Query::select()
+        .columns(JOB_COLUMNS.map(a))
+        .from(a("jobs"))
+        .to_owned();
+    JobRow::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await
+}
+
+/// Ask for a job to run as soon as possible (the "run now" button).
+pub async fn request_run<C: ConnectionTrait>(
+    db: &C,
+    plugin: &str,
+    job: &str,
+    community: &str,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let update = Query::update()
+        .table(a("jobs"))
+        .value(a("next_run_at"), now)
+        .and_where(Expr::col(a("plugin")).eq(plugin))
+        .and_where(Expr::col(a("job")).eq(job))
+        .and_where(Expr::col(a("community_id")).eq(community))
+        .to_owned();
+    Ok(db
+        .execute(db.get_database_backend().build(&update))
+        .await?
+        .rows_affected()
+        > 0)
+}
+
+fn key(row: &JobRow) -> sea_orm::sea_query::Condition {
+    sea_orm::sea_query::Cond::all()
+        .add(Expr::col(a("plugin")).eq(row.plugin.as_str()))
+        .add(Expr::col(a("job")).eq(row.job.as_str()))
+        .add(Expr::col(a("community_id")).eq(row.community_id.as_str()))
+}
+
+/// Try to take the lease of a due job; true if this process won it.
+async fn claim<C: ConnectionTrait>(
+    db: &C,
+    row: &JobRow,
+    owner: &str,
+    now: i64,
+    lease: Duration,
+) -> Result<bool, DbErr> {
+    let update = Query::update()
+        .table(a("jobs"))
+        .value(a("lease_owner"), owner)
+        .value(a("lease_until"), now + lease.as_millis() as i64)
+        .value(a("in_progress"), true)
+        .value(
+            a("last_started"),
+            if row.in_progress { None } else { Some(now) },
+        )
+        .cond_where(key(row))
+        // Nobody holds it: the lease is free or expired. Only one UPDATE can see this.
+        .and_where(Expr::col(a("lease_until")).lt(now))
+        .and_where(Expr::col(a("lease_until")).eq(row.lease_until))
+        .to_owned();
+    let result = db.execute(db.get_database_backend().build(&update)).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Save a chunk's cursor in the chunk's own transaction, if the lease is still ours.
+pub(crate) async fn save_chunk<C: ConnectionTrait>(
+    db: &C,
+    hook: &JobChunk,
+    next_cursor: Option<&str>,
+    now: i64,
+) -> Result<(), DbErr> {
+    let mut update = Query::update();
+    update
+        .table(a("jobs"))
+        .value(a("cursor"), next_cursor.map(str::to_owned))
+        .value(a("chunks"), Expr::col(a("chunks")).add(1))
+        .value(a("last_error"), Option::<String>::None)
+        .and_where(Expr::col(a("plugin")).eq(hook.plugin.as_str()))
+        .and_where(Expr::col(a("job")).eq(hook.job.as_str()))
+        .and_where(Expr::col(a("community_id")).eq(hook.community.as_str()))
+        .and_where(Expr::col(a("lease_owner")).eq(hook.owner.as_str()));
+    if next_cursor.is_some() {
+        update.value(a("lease_until"), now + hook.lease.as_millis() as i64);
+    } else {
+        update
+            .value(a("in_progress"), false)
+            .value(a("lease_owner"), Option::<String>::None)
+            .value(a("lease_until"), 0i64)
+            .value(a("last_finished"), now)
+            .value(a("next_run_at"), hook.next_run_at);
+    }
+    let result = db.execute(db.get_database_backend().build(&update)).await?;
+    if result.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(DbErr::Custom(format!(
+            "job `{}` of plugin `{}`: the lease was lost; this chunk is rolled back",
+            hook.job, hook.plugin
+        )))
+    }
+}
+
+/// What the runtime needs to save a chunk's cursor before it commits the chunk.
+#[derive(Clone, Debug)]
+pub struct JobChunk {
+    /// The plugin.
+    pub plugin: String,
+    /// The job.
+    pub job: String,
+    /// The community root.
+    pub community: String,
+    /// The lease holder.
+    pub owner: String,
+    /// The lease length.
+    pub lease: Duration,
+    /// When the job runs next, if this chunk finishes it.
+    pub next_run_at: i64,
+}
+
+async fn record_failure<C: ConnectionTrait>(
+    db: &C,
+    row: &JobRow,
+    owner: &str,
+    message: &str,
+    retry_at: i64,
+) -> Result<(), DbErr> {
+    let update = Query::update()
+        .table(a("jobs"))
+        .value(a("last_error"), message)
+        .value(a("lease_owner"), Option::<String>::None)
+        .value(a("lease_until"), 0i64)
+        .value(a("next_run_at"), retry_at)
+        .cond_where(key(row))
+        .and_where(Expr::col(a("lease_owner")).eq(owner))
+        .to_owned();
+    db.execute(db.get_database_backend().build(&update)).await?;
+    Ok(())
+}
+
+/// Run every due job to completion (or to its first failure); returns how many chunks ran.
+pub async fn run_due(runtime: &Runtime, settings: &SchedulerSettings) -> Result<usize, DbErr> {
+    let db = runtime.shared().db.connection();
+    let now = chrono::Utc::now().timestamp_millis();
+    let query = Query::select()
+        .columns(JOB_COLUMNS.map(a))
+        .from(a("jobs"))
+        .and_where(Expr::col(a("lease_until")).lt(now))
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col(a("in_progress")).eq(true))
+                .add(Expr::col(a("next_run_at")).lte(now)),
+        )
+        .to_owned();
+    let due = JobRow::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    let mut chunks = 0;
+    for row in due {
+        if !claim(db, &row, &settings.owner, now, settings.lease).await? {
+            continue;
+        }
+        chunks += run_claimed(runtime, settings, row).await?;
+    }
+    Ok(chunks)
+}
+
+async fn run_claimed(
+    runtime: &Runtime,
+    settings: &SchedulerSettings,
+    row: JobRow,
+) -> Result<usize, DbErr> {
+    let db = runtime.shared().db.connection();
+    let Some(plugin) = runtime.plugin(&row.plugin) else {
+        return Ok(0);
+    };
+    let cron = plugin
+        .manifest
+        .schedules
+        .iter()
+        .find(|s| s.job == row.job)
+        .map(|s| s.cron.clone())
+        .unwrap_or_default();
+    let mut cursor = row.cursor.clone();
+    let mut chunks = 0;
+    loop {
+        let now = chrono::Utc::now().timestamp_millis();
+        let hook = JobChunk {
+            plugin: row.plugin.clone(),
+            job: row.job.clone(),
+            community: row.community_id.clone(),
+            owner: settings.owner.clone(),
+            lease: settings.lease,
+            next_run_at: next_run(&cron, now).unwrap_or(i64::MAX),
+        };
+        let mut context = CallContext::anonymous(row.community_id.clone(), CallTrigger::Schedule);
+        context.commit_hook = Some(CommitHook::JobChunk(hook));
+        let result = runtime
+            .call(
+                &row.plugin,
+                context,
+                Invocation::Job {
+                    name: row.job.clone(),
+                    cursor: cursor.clone(),
+                },
+            )
+            .await;
+        chunks += 1;
+        match result {
+            Ok(crate::runtime::Outcome::JobStep(Some(next))) => cursor = Some(next),
+            Ok(_) => return Ok(chunks),
+            Err(error) => {
+                let message = match &error {
+                    CallError::Plugin { error, .. } => error.message.clone(),
+                    other => other.to_string(),
+                };
+                tracing::warn!(plugin = %row.plugin, job = %row.job, %message, "job chunk failed; retrying later");
+                let retry_at = chrono::Utc::now().timestamp_millis() + 60_000;
+                record_failure(db, &row, &settings.owner, &message, retry_at).await?;
+                return Ok(chunks);
+            }
+        }
+    }
+}
+
+/// Run due jobs until `shutdown` resolves.
+pub async fn run_scheduler(runtime: Arc<Runtime>, settings: SchedulerSettings, shutdown: Shutdown) {
+    loop {
+        if let Err(error) = run_due(&runtime, &settings).await {
+            tracing::error!(%error, "scheduler: database error");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(settings.tick) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+/// Helpers for tests that simulate what production cannot easily show: a crash mid-job.
+pub mod testing {
+    use super::*;
+
+    /// Run a job's first chunk directly (committing it) and return the cursor it answered.
+    pub async fn first_cursor(runtime: &Runtime, plugin: &str, job: &str) -> String {
+        let community = runtime
+            .plugin(plugin)
+            .and_then(|p| p.enabled_for.first().cloned())
+            .expect("the plugin is enabled somewhere");
+        let context = CallContext::anonymous(community, CallTrigger::Schedule);
+        match runtime
+            .call(
+                plugin,
+                context,
+                Invocation::Job {
+                    name: job.to_owned(),
+                    cursor: None,
+                },
+            )
+            .await
+        {
+            Ok(crate::runtime::Outcome::JobStep(Some(cursor))) => cursor,
+            other => panic!("the first chunk did not answer a cursor: {other:?}"),
+        }
+    }
+
+    /// Leave a job as a crashed process would: in progress at `cursor`, lease expired.
+    pub async fn simulate_crash<C: ConnectionTrait>(
+        db: &C,
+        plugin: &str,
+        job: &str,
+        community: &str,
+        cursor: &str,
+    ) -> Result<(), DbErr> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let update = Query::update()
+            .table(a("jobs"))
+            .value(a("in_progress"), true)
+            .value(a("cursor"), cursor)
+            .value(a("lease_owner"), "crashed-process")
+            .value(a("lease_until"), now - 1)
+            .and_where(Expr::col(a("plugin")).eq(plugin))
+            .and_where(Expr::col(a("job")).eq(job))
+            .and_where(Expr::col(a("community_id")).eq(community))
+            .to_owned();
+        db.execute(db.get_database_backend().build(&update)).await?;
+        Ok(())
+    }
+}
