@@ -1,0 +1,128 @@
+//! `cargo xtask`: the README's commands.
+//!
+//! - `cargo xtask run` builds the plugins and runs the embedded instance (`config/dvor.toml`).
+//! - `cargo xtask test` builds the plugins and runs every test.
+//! - `cargo xtask plugins` only builds the plugins.
+//! - `cargo xtask bench` runs the runtime benchmark.
+//!
+//! Plugins are built for `wasm32-wasip2`; the target is installed through rustup if missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+
+/// The crates compiled to WebAssembly components: every workspace member under `plugins/`
+/// and `tests/plugins/`.
+fn plugin_crates(root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut crates = Vec::new();
+    for dir in ["plugins", "tests/plugins"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries {
+            let manifest = entry?.path().join("Cargo.toml");
+            if !manifest.exists() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&manifest)?;
+            let name = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("name = \""))
+                .and_then(|rest| rest.strip_suffix('"'))
+                .with_context(|| format!("no package name in {}", manifest.display()))?;
+            crates.push(name.to_owned());
+        }
+    }
+    crates.sort();
+    Ok(crates)
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    eprintln!("xtask: {command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target(root: &Path) -> anyhow::Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(root)
+        .output();
+    match installed {
+        Ok(output) if String::from_utf8_lossy(&output.stdout).contains("wasm32-wasip2") => Ok(()),
+        Ok(_) => run(Command::new("rustup")
+            .args(["target", "add", "wasm32-wasip2"])
+            .current_dir(root)),
+        // Without rustup the toolchain must already have the target.
+        Err(_) => Ok(()),
+    }
+}
+
+fn build_plugins(root: &Path) -> anyhow::Result<()> {
+    ensure_wasm_target(root)?;
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args(["build", "--target", "wasm32-wasip2", "--profile", "plugin"])
+        .current_dir(root);
+    for name in plugin_crates(root)? {
+        command.args(["-p", &name]);
+    }
+    run(&mut command)
+}
+
+fn main() -> anyhow::Result<()> {
+    let root = root();
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match task.as_str() {
+        "plugins" => build_plugins(&root),
+        "run" => {
+            build_plugins(&root)?;
+            let mut command = Command::new(env!("CARGO"));
+            command
+                .args(["run", "--release", "--package", "dvor", "--", "serve"])
+                .args(&rest)
+                .current_dir(&root);
+            run(&mut command)
+        }
+        "test" => {
+            build_plugins(&root)?;
+            if std::env::var_os("DVOR_TEST_POSTGRES_URL").is_none() {
+                eprintln!(
+                    "xtask: DVOR_TEST_POSTGRES_URL is not set: storage and runtime tests run on SQLite only \
+                     (.ci/run starts a PostgreSQL and sets it)"
+                );
+            }
+            let mut command = Command::new(env!("CARGO"));
+            command
+                .args(["test", "--workspace", "--exclude", "xtask"])
+                .args(&rest)
+                .current_dir(&root);
+            run(&mut command)
+        }
+        "bench" => {
+            build_plugins(&root)?;
+            let mut command = Command::new(env!("CARGO"));
+            command
+                .args(["bench", "--package", "dvor"])
+                .args(&rest)
+                .current_dir(&root);
+            run(&mut command)
+        }
+        _ => bail!("usage: cargo xtask <run|test|plugins|bench> [args…]"),
+    }
+}
