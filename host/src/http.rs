@@ -26,6 +26,8 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
     /// The instance's name, shown in pages.
     pub instance_name: Arc<str>,
+    /// The instance's offset from UTC, for dates shown in pages.
+    pub utc_offset_minutes: i32,
 }
 
 /// Every route of the host.
@@ -39,7 +41,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/c/{community}/p/{plugin}/{*path}", any(plugin_api))
         .merge(crate::pages::routes())
         .layer(DefaultBodyLimit::max(MAX_ANSWER_BYTES))
+        .layer(axum::middleware::from_fn(trace_request))
         .with_state(state)
+}
+
+/// A span per request, with its outcome and duration; plugin call spans nest inside it.
+async fn trace_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        status = tracing::field::Empty,
+        duration_us = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    span.record("status", response.status().as_u16());
+    span.record("duration_us", started.elapsed().as_micros() as u64);
+    tracing::debug!(parent: &span, "request finished");
+    response
 }
 
 async fn healthz() -> &'static str {
@@ -96,19 +116,22 @@ async fn list_plugins(State(state): State<AppState>) -> Json<Vec<PluginSummary>>
     )
 }
 
-/// The locale of a request: `?lang=`, then Accept-Language, then Russian.
+/// The locale of a request: Russian unless the person chose English, with `?lang=en` or the
+/// `dvor_lang` cookie (a browser's Accept-Language is not a choice the person made in dvor).
 pub fn locale_of(query: &[(String, String)], headers: &HeaderMap) -> String {
-    if let Some((_, lang)) = query.iter().find(|(k, _)| k == "lang") {
-        if lang == "en" || lang == "ru" {
-            return lang.clone();
-        }
+    if let Some((_, lang)) = query
+        .iter()
+        .find(|(k, v)| k == "lang" && (v == "en" || v == "ru"))
+    {
+        return lang.clone();
     }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let first = accept.split(',').next().unwrap_or_default().trim();
-    if first.starts_with("en") {
+    let chose_english = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim() == "dvor_lang=en");
+    if chose_english {
         "en".into()
     } else {
         "ru".into()
@@ -233,26 +256,45 @@ async fn call_api(
     Ok(response)
 }
 
+/// Which plugin page a request is about, and in which language.
+#[derive(Clone, Copy, Debug)]
+pub struct PageTarget<'a> {
+    /// The community.
+    pub community: &'a str,
+    /// The plugin.
+    pub plugin: &'a str,
+    /// The page route inside the plugin.
+    pub route: &'a str,
+    /// `ru` or `en`.
+    pub locale: &'a str,
+}
+
+/// What a re-rendered form shows again: the submitted values and the errors next to fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Refill<'a> {
+    /// The values as submitted.
+    pub values: &'a [(String, String)],
+    /// `(field, message)` errors.
+    pub errors: &'a [(String, String)],
+}
+
 /// Render a plugin page: the shared logic of GET pages and re-rendering after `invalid`.
 pub async fn render_plugin_page(
     state: &AppState,
-    community: &str,
-    plugin: &str,
-    route: &str,
+    target: PageTarget<'_>,
     query: Vec<(String, String)>,
-    locale: &str,
     notice: Option<&str>,
-    refill: (&[(String, String)], &[(String, String)]),
+    refill: Refill<'_>,
 ) -> Result<Response, AppError> {
-    let mut context = CallContext::anonymous(community.to_owned(), CallTrigger::Ui);
-    context.locale = locale.to_owned();
+    let mut context = CallContext::anonymous(target.community, CallTrigger::Ui);
+    context.locale = target.locale.to_owned();
     let outcome = state
         .runtime
         .call(
-            plugin,
+            target.plugin,
             context,
             Invocation::RenderPage {
-                route: route.to_owned(),
+                route: target.route.to_owned(),
                 query,
             },
         )
@@ -263,96 +305,93 @@ pub async fn render_plugin_page(
         ));
     };
     Ok(crate::pages::plugin_page(
-        state, community, plugin, route, &page, locale, notice, refill,
+        state, target, &page, notice, refill,
     ))
+}
+
+/// The same page again with the form's values and its errors, answered 422.
+async fn form_again(
+    state: &AppState,
+    target: PageTarget<'_>,
+    form: &[(String, String)],
+    errors: &[(String, String)],
+) -> Result<Response, AppError> {
+    let refill = Refill {
+        values: form,
+        errors,
+    };
+    let mut response = render_plugin_page(state, target, Vec::new(), None, refill).await?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 /// Run a UI action and answer with a redirect, the same form with errors, or a page.
 pub async fn run_plugin_action(
     state: &AppState,
-    community: &str,
-    plugin: &str,
-    route: &str,
+    target: PageTarget<'_>,
     action: String,
     form: Vec<(String, String)>,
-    locale: &str,
 ) -> Result<Response, AppError> {
-    let mut context = CallContext::anonymous(community.to_owned(), CallTrigger::Ui);
-    context.locale = locale.to_owned();
+    // Money typed in roubles becomes kopecks, locations become `lat,lon`: what the contract
+    // promises the plugin.
+    let normalized = match crate::web::normalize_form(&form, target.locale) {
+        Ok(normalized) => normalized,
+        Err(errors) => return form_again(state, target, &form, &errors).await,
+    };
+    let mut context = CallContext::anonymous(target.community, CallTrigger::Ui);
+    context.locale = target.locale.to_owned();
     let outcome = state
         .runtime
         .call(
-            plugin,
+            target.plugin,
             context,
             Invocation::Action {
-                route: route.to_owned(),
+                route: target.route.to_owned(),
                 action,
-                form: form.clone(),
+                form: normalized,
             },
         )
         .await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
+        // A plain invalid error with a field is shown next to that field.
         Err(crate::runtime::CallError::Plugin { error, .. })
             if matches!(
                 error.code,
                 crate::runtime::latest::dvor::plugin::types::ErrorCode::Invalid
             ) =>
         {
-            // A plain invalid error with a field is shown next to that field.
             let errors = vec![(error.field.unwrap_or_default(), error.message)];
-            let mut response = render_plugin_page(
-                state,
-                community,
-                plugin,
-                route,
-                Vec::new(),
-                locale,
-                None,
-                (&form, &errors),
-            )
-            .await?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
+            return form_again(state, target, &form, &errors).await;
         }
         Err(other) => return Err(other.into()),
     };
     match outcome {
         Outcome::Action(ActionOutcome::Redirect((link, notice))) => {
-            let mut target = crate::pages::plugin_href(community, plugin, &link.route, &link.query);
+            let mut href = crate::pages::plugin_href(
+                target.community,
+                target.plugin,
+                &link.route,
+                &link.query,
+            );
             if let Some(notice) = notice {
-                target.push(if target.contains('?') { '&' } else { '?' });
-                target.push_str("notice=");
-                target.push_str(&crate::pages::percent_encode(&notice));
+                href.push(if href.contains('?') { '&' } else { '?' });
+                href.push_str("notice=");
+                href.push_str(&crate::pages::percent_encode(&notice));
             }
-            Ok(Redirect::to(&target).into_response())
+            Ok(Redirect::to(&href).into_response())
         }
         Outcome::Action(ActionOutcome::Invalid(errors)) => {
             let errors: Vec<(String, String)> =
                 errors.into_iter().map(|e| (e.field, e.message)).collect();
-            let mut response = render_plugin_page(
-                state,
-                community,
-                plugin,
-                route,
-                Vec::new(),
-                locale,
-                None,
-                (&form, &errors),
-            )
-            .await?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            form_again(state, target, &form, &errors).await
         }
         Outcome::Action(ActionOutcome::Show(page)) => Ok(crate::pages::plugin_page(
             state,
-            community,
-            plugin,
-            route,
+            target,
             &page,
-            locale,
             None,
-            (&[], &[]),
+            Refill::default(),
         )),
         _ => Err(AppError::internal(
             "plugin answered an action with something else",

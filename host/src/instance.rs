@@ -179,3 +179,31 @@ fn hostname() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "dvor".into())
 }
+
+/// The UTC offset of the Russian time zones (none of them has daylight saving since 2014),
+/// for showing dates; other zones are shown in Moscow time, with a warning at start-up.
+pub fn utc_offset_minutes(timezone: &str) -> i32 {
+    let hours = match timezone {
+        "UTC" | "Etc/UTC" => 0,
+        "Europe/Kaliningrad" => 2,
+        "Europe/Moscow" | "Europe/Simferopol" | "Europe/Kirov" | "Europe/Volgograd" => 3,
+        "Europe/Samara" | "Europe/Ulyanovsk" | "Europe/Saratov" | "Europe/Astrakhan" => 4,
+        "Asia/Yekaterinburg" => 5,
+        "Asia/Omsk" => 6,
+        "Asia/Novosibirsk" | "Asia/Barnaul" | "Asia/Tomsk" | "Asia/Novokuznetsk"
+        | "Asia/Krasnoyarsk" => 7,
+        "Asia/Irkutsk" => 8,
+        "Asia/Yakutsk" | "Asia/Chita" | "Asia/Khandyga" => 9,
+        "Asia/Vladivostok" | "Asia/Ust-Nera" => 10,
+        "Asia/Magadan" | "Asia/Sakhalin" | "Asia/Srednekolymsk" => 11,
+        "Asia/Kamchatka" | "Asia/Anadyr" => 12,
+        other => {
+            tracing::warn!(
+                timezone = other,
+                "unknown time zone; pages show Moscow time"
+            );
+            3
+        }
+    };
+    hours * 60
+}

@@ -63,6 +63,7 @@ pub async fn serve_instance(
     let state = http::AppState {
         runtime,
         instance_name: Arc::from(instance.config.instance.name.as_str()),
+        utc_offset_minutes: instance::utc_offset_minutes(&instance.config.instance.timezone),
     };
     let app = http::router(state);
     tracing::info!(address = %listener.local_addr()?, "dvor is serving");

@@ -68,12 +68,9 @@ impl Metrics {
         let mut registry = Registry::with_prefix("dvor_plugin");
         let calls = Family::<OutcomeLabels, Counter>::default();
         let latency = Family::<PluginLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new(
-                [
-                    0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0,
-                ]
-                .into_iter(),
-            )
+            Histogram::new([
+                0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0,
+            ])
         });
         let memory_peak = Family::<PluginLabels, Gauge>::default();
         let denials = Family::<DenialLabels, Counter>::default();

@@ -8,7 +8,9 @@ use axum::routing::get;
 use axum::{Form, Router};
 
 use crate::error::AppError;
-use crate::http::{AppState, html, locale_of, render_plugin_page, run_plugin_action};
+use crate::http::{
+    AppState, PageTarget, Refill, html, locale_of, render_plugin_page, run_plugin_action,
+};
 use crate::runtime::latest::dvor::plugin::ui::Page;
 use crate::web::{self, PageContext, ShellContext};
 
@@ -17,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/assets/dvor.css", get(stylesheet))
+        .route("/manifest.webmanifest", get(web_manifest))
         .route("/c/{community}", get(community_page))
         .route(
             "/c/{community}/p/{plugin}",
@@ -81,6 +84,23 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         web::CSS,
+    )
+        .into_response()
+}
+
+async fn web_manifest(State(state): State<AppState>) -> Response {
+    let manifest = serde_json::json!({
+        "name": format!("dvor — {}", state.instance_name),
+        "short_name": state.instance_name.as_ref(),
+        "lang": "ru",
+        "start_url": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1d4e89",
+    });
+    (
+        [(header::CONTENT_TYPE, "application/manifest+json")],
+        manifest.to_string(),
     )
         .into_response()
 }
@@ -181,42 +201,38 @@ async fn community_page(
 }
 
 /// Draw a plugin's page inside the host's shell.
-#[allow(clippy::too_many_arguments)]
 pub fn plugin_page(
     state: &AppState,
-    community: &str,
-    plugin: &str,
-    route: &str,
+    target: PageTarget<'_>,
     page: &Page,
-    locale: &str,
     notice: Option<&str>,
-    (form_values, field_errors): (&[(String, String)], &[(String, String)]),
+    refill: Refill<'_>,
 ) -> Response {
     let tree = state.runtime.shared().communities();
     let community_name = tree
-        .get(community)
+        .get(target.community)
         .map(|c| c.name.clone())
         .unwrap_or_default();
-    let base = plugin_href(community, plugin, "", &[]);
+    let base = plugin_href(target.community, target.plugin, "", &[]);
     let nav = vec![
         ("dvor".to_owned(), "/".to_owned()),
         (
             community_name.clone(),
-            format!("/c/{}", percent_encode(community)),
+            format!("/c/{}", percent_encode(target.community)),
         ),
     ];
     html(web::render_page(
         page,
         &PageContext {
-            locale,
+            locale: target.locale,
             instance_name: &state.instance_name,
             community_name: &community_name,
             base: &base,
-            route,
+            route: target.route,
             notice,
-            form_values,
-            field_errors,
-            utc_offset_minutes: 180,
+            form_values: refill.values,
+            field_errors: refill.errors,
+            utc_offset_minutes: state.utc_offset_minutes,
             nav: &nav,
         },
     ))
@@ -261,17 +277,13 @@ async fn page_get(
         .into_iter()
         .filter(|(k, _)| k != "notice" && k != "lang")
         .collect();
-    render_plugin_page(
-        &state,
-        &community,
-        &plugin,
-        &route,
-        query,
-        &locale,
-        notice.as_deref(),
-        (&[], &[]),
-    )
-    .await
+    let target = PageTarget {
+        community: &community,
+        plugin: &plugin,
+        route: &route,
+        locale: &locale,
+    };
+    render_plugin_page(&state, target, query, notice.as_deref(), Refill::default()).await
 }
 
 async fn plugin_root_post(
@@ -318,5 +330,11 @@ async fn action_post(
         .find(|(k, _)| k == "action")
         .map(|(_, v)| v.clone())
         .ok_or_else(|| AppError::invalid("action", "the form names no action"))?;
-    run_plugin_action(&state, &community, &plugin, &route, action, form, &locale).await
+    let target = PageTarget {
+        community: &community,
+        plugin: &plugin,
+        route: &route,
+        locale: &locale,
+    };
+    run_plugin_action(&state, target, action, form).await
 }

@@ -119,3 +119,17 @@ async fn settings_reach_the_plugin_with_defaults_filled_in() {
         serde_json::from_str(&instance.runtime.plugin("hello").unwrap().settings_json).unwrap();
     assert_eq!(settings["max_note_length"], 500, "the default is filled in");
 }
+
+#[tokio::test]
+async fn without_address_space_for_the_pool_the_host_falls_back_to_on_demand_instances() {
+    // Ten million pooled instances cannot be reserved on any machine.
+    let text = common::config_text("").replace("max_instances = 32", "max_instances = 10000000");
+    let (_, db) = common::databases().await.remove(0);
+    let config = common::config_from_text(text, "sqlite://unused.db");
+    let instance = dvor::Instance::start_on(config, db).await.unwrap();
+    assert!(!instance.runtime.pooling());
+    let ok = common::api(&instance.runtime, "chaos", "house-1", "GET", "ok", b"")
+        .await
+        .unwrap();
+    assert_eq!(ok.status, 200, "plugins still run");
+}

@@ -17,8 +17,11 @@
 //!   ascending, last when descending).
 //! - Text compares byte-wise (code point order) on both engines.
 //! - Ties in an order are broken by document id, in the same direction.
-//! - Every function writes only through the connection it is given (the call's transaction),
-//!   and when it returns an error it has written nothing.
+//! - Every function writes only through the connection it is given (the call's transaction).
+//!   When it fails on the plugin's input (any error but [`StorageError::Database`]) it has
+//!   written nothing, so the plugin may handle the error and go on; a database error fails
+//!   the call and its transaction is rolled back.
+//! - An id taken by a document outside the scope still makes `insert` a conflict.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -110,11 +110,7 @@ pub(super) async fn fetch_all<C: ConnectionTrait, S: StatementBuilder>(
     db: &C,
     stmt: &S,
 ) -> Result<Vec<QueryResult>, DbErr> {
-    let st = build(db, stmt);
-    if std::env::var("DVOR_PRINT_SQL").is_ok() {
-        eprintln!("SQL: {st}");
-    }
-    db.query_all(st).await
+    db.query_all(build(db, stmt)).await
 }
 
 /// Run a statement and return its first row.

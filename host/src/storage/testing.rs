@@ -131,7 +131,7 @@ fn random_suffix() -> String {
 }
 
 async fn sqlite() -> Database {
-    let dir = std::env::temp_dir().join(format!("dvor-test-{}", random_suffix()));
+    let dir = std::env::temp_dir().join(format!("dvor-testdb-{}", random_suffix()));
     std::fs::create_dir_all(&dir).expect("creating a temporary directory");
     let url = format!("sqlite://{}", dir.join("dvor.db").display());
     let mut db = Database::connect(&url)

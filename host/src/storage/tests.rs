@@ -900,7 +900,7 @@ async fn another_plugin_sees_nothing() {
             ["d01"]
         );
         let theirs = get(c, &scope(TOWN), &coll, "d01").await.unwrap().unwrap();
-        assert_eq!(theirs.data.contains("77"), false, "{engine}");
+        assert!(!theirs.data.contains("77"), "{engine}");
         assert_eq!(all_ids(c, &scope(TOWN), vec![]).await.len(), 10);
     }
 }

@@ -26,7 +26,8 @@ pub fn plugin_dir() -> PathBuf {
 
 /// A fresh scratch directory.
 pub fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dvor-test-{:016x}", rand::random::<u64>()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("dvor-test-{:016x}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
