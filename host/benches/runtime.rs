@@ -148,6 +148,28 @@ fn main() {
         }
         report("fresh instance + call (echo 1 KiB)", samples);
 
+        // Where the fresh-instance time goes: a store and an instance, with no call.
+        let mut samples = Vec::with_capacity(iterations);
+        for _ in 0..iterations {
+            let context = CallContext::anonymous("bench", CallTrigger::Api);
+            let started = Instant::now();
+            let warm = runtime.warm_instance("chaos", context).await;
+            samples.push(started.elapsed());
+            drop(black_box(warm.unwrap()));
+        }
+        report("fresh instance only (store + instantiate)", samples);
+
+        let mut samples = Vec::with_capacity(iterations);
+        for _ in 0..iterations {
+            let context = CallContext::anonymous("bench", CallTrigger::Api);
+            let mut fresh = runtime.warm_instance("chaos", context).await.unwrap();
+            let started = Instant::now();
+            let answer = fresh.request(&echo).await;
+            samples.push(started.elapsed());
+            black_box(answer.unwrap().unwrap());
+        }
+        report("first call into a fresh instance (echo 1 KiB)", samples);
+
         // One live instance, many calls.
         let context = CallContext::anonymous("bench", CallTrigger::Api);
         let mut warm = runtime.warm_instance("chaos", context).await.unwrap();
