@@ -4,8 +4,6 @@
 //! transaction and scope. Failures of the plugin's input come back as contract errors naming
 //! the field; failures of the host (the database) fail the whole call.
 
-use std::sync::Arc;
-
 use super::capabilities::CapabilityKind;
 use super::latest::dvor::plugin::{
     context, directory, events, files, log, notifications, outbound_http, settings, storage, types,
@@ -55,13 +53,12 @@ impl CallState {
         )
     }
 
-    fn collection(&self, name: &str) -> Result<Arc<LoadedCollection>, Error> {
-        if !self.plugin.effective.collections.contains(name) {
-            return Err(self.deny(CapabilityKind::Collection, name));
-        }
+    /// The collection's spec, if the plugin holds both keys to it. Cloned out of the plugin
+    /// so that the call's transaction can be borrowed mutably while it is used.
+    fn collection(&self, name: &str) -> Result<store::CollectionSpec, Error> {
         match self.plugin.collections.get(name) {
-            Some(spec) => Ok(Arc::new(LoadedCollection(spec.clone()))),
-            None => Err(self.deny(CapabilityKind::Collection, name)),
+            Some(spec) if self.plugin.effective.collections.contains(name) => Ok(spec.clone()),
+            _ => Err(self.deny(CapabilityKind::Collection, name)),
         }
     }
 
@@ -117,9 +114,6 @@ impl CallState {
         })
     }
 }
-
-/// A collection's spec, cloned out of the plugin so the transaction can be borrowed.
-struct LoadedCollection(store::CollectionSpec);
 
 fn to_wit_document(doc: store::StoredDocument) -> storage::Document {
     storage::Document {
@@ -183,7 +177,7 @@ macro_rules! with_storage {
                 plugin: &plugin,
                 community_path: &path,
             };
-            let $spec = &loaded.0;
+            let $spec = &loaded;
             $body.await
         };
         Ok(result.map_err(|failure| $self.storage_error(failure)))
@@ -199,8 +193,6 @@ impl storage::Host for CallState {
         collection: String,
         id: String,
     ) -> HostResult<Option<storage::Document>> {
-        let now = self.now;
-        let _ = now;
         with_storage!(self, collection, |tx, scope, spec| async {
             store::get(tx, &scope, spec, &id)
                 .await
