@@ -671,6 +671,16 @@ fn to_community_info(c: &crate::communities::Community) -> directory::CommunityI
     }
 }
 
+impl CallState {
+    /// The communities of a list that lie inside the call's scope, as the contract shows them.
+    fn visible(&self, list: Vec<&crate::communities::Community>) -> Vec<directory::CommunityInfo> {
+        list.into_iter()
+            .filter(|c| c.path.starts_with(&self.community_path))
+            .map(to_community_info)
+            .collect()
+    }
+}
+
 impl directory::Host for CallState {
     async fn get_community(
         &mut self,
@@ -689,12 +699,7 @@ impl directory::Host for CallState {
         kind: Option<String>,
     ) -> wasmtime::Result<Vec<directory::CommunityInfo>> {
         let tree = self.shared.communities();
-        Ok(tree
-            .children(&id, kind.as_deref())
-            .into_iter()
-            .filter(|c| c.path.starts_with(&self.community_path))
-            .map(to_community_info)
-            .collect())
+        Ok(self.visible(tree.children(&id, kind.as_deref())))
     }
 
     async fn descendants(
@@ -703,12 +708,7 @@ impl directory::Host for CallState {
         kind: Option<String>,
     ) -> wasmtime::Result<Vec<directory::CommunityInfo>> {
         let tree = self.shared.communities();
-        Ok(tree
-            .descendants(&id, kind.as_deref())
-            .into_iter()
-            .filter(|c| c.path.starts_with(&self.community_path))
-            .map(to_community_info)
-            .collect())
+        Ok(self.visible(tree.descendants(&id, kind.as_deref())))
     }
 
     async fn units(&mut self, community: String) -> wasmtime::Result<Vec<directory::Unit>> {
