@@ -31,46 +31,22 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// Percent-encode a query value or a path segment.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
+pub use crate::web::percent_encode;
 
-/// The URL of a plugin page.
+/// The URL of a plugin page. A route a plugin should not produce (`..`, `//`, a scheme) leads
+/// to the plugin's home page instead.
 pub fn plugin_href(
     community: &str,
     plugin: &str,
     route: &str,
     query: &[(String, String)],
 ) -> String {
-    let mut href = format!(
+    let base = format!(
         "/c/{}/p/{}",
         percent_encode(community),
         percent_encode(plugin)
     );
-    for segment in route
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
-    {
-        href.push('/');
-        href.push_str(&percent_encode(segment));
-    }
-    for (i, (k, v)) in query.iter().enumerate() {
-        href.push(if i == 0 { '?' } else { '&' });
-        href.push_str(&percent_encode(k));
-        href.push('=');
-        href.push_str(&percent_encode(v));
-    }
-    href
+    web::link_href(&base, route, query).unwrap_or(base)
 }
 
 fn tr<'a>(locale: &str, ru: &'a str, en: &'a str) -> &'a str {
