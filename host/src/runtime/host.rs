@@ -184,6 +184,22 @@ macro_rules! with_storage {
     }};
 }
 
+/// Run a file operation on the plugin's files inside the call's scope and transaction, if the
+/// plugin holds both keys to files; a database failure fails the call.
+macro_rules! with_files {
+    ($self:ident, $op:literal, |$tx:ident, $plugin:ident, $path:ident| $body:expr) => {{
+        if !$self.plugin.effective.files {
+            return Ok(Err($self.deny(CapabilityKind::Files, $op)));
+        }
+        let ($plugin, $path) = $self.scope();
+        let result = {
+            let $tx = $self.tx().await?;
+            $body.await
+        };
+        result.map_err(|db| $self.host_failed("files", db))
+    }};
+}
+
 impl types::Host for CallState {}
 impl ui::Host for CallState {}
 
@@ -611,53 +627,24 @@ impl files::Host for CallState {
     }
 
     async fn info(&mut self, id: String) -> HostResult<Option<files::FileInfo>> {
-        if !self.plugin.effective.files {
-            return Ok(Err(self.deny(CapabilityKind::Files, "info")));
-        }
-        let (plugin, path) = self.scope();
-        let result = {
-            let tx = self.tx().await?;
-            crate::files::info(tx, &plugin, &path, &id).await
-        };
-        match result {
-            Ok(info) => Ok(Ok(info)),
-            Err(db) => Ok(Err(self.host_failed("files", db))),
-        }
+        Ok(with_files!(self, "info", |tx, plugin, path| {
+            crate::files::info(tx, &plugin, &path, &id)
+        }))
     }
 
     async fn read(&mut self, id: String) -> HostResult<Vec<u8>> {
-        if !self.plugin.effective.files {
-            return Ok(Err(self.deny(CapabilityKind::Files, "read")));
-        }
-        let (plugin, path) = self.scope();
-        let result = {
-            let tx = self.tx().await?;
-            crate::files::read(tx, &plugin, &path, &id).await
-        };
-        match result {
-            Ok(Some(bytes)) => Ok(Ok(bytes)),
-            Ok(None) => Ok(Err(error(
-                ErrorCode::NotFound,
-                format!("no file `{id}`"),
-                Some("id"),
-            ))),
-            Err(db) => Ok(Err(self.host_failed("files", db))),
-        }
+        let found = with_files!(self, "read", |tx, plugin, path| {
+            crate::files::read(tx, &plugin, &path, &id)
+        });
+        Ok(found.and_then(|bytes| {
+            bytes.ok_or_else(|| error(ErrorCode::NotFound, format!("no file `{id}`"), Some("id")))
+        }))
     }
 
     async fn delete(&mut self, id: String) -> HostResult<bool> {
-        if !self.plugin.effective.files {
-            return Ok(Err(self.deny(CapabilityKind::Files, "delete")));
-        }
-        let (plugin, path) = self.scope();
-        let result = {
-            let tx = self.tx().await?;
-            crate::files::delete(tx, &plugin, &path, &id).await
-        };
-        match result {
-            Ok(deleted) => Ok(Ok(deleted)),
-            Err(db) => Ok(Err(self.host_failed("files", db))),
-        }
+        Ok(with_files!(self, "delete", |tx, plugin, path| {
+            crate::files::delete(tx, &plugin, &path, &id)
+        }))
     }
 }
 
