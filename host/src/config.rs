@@ -86,6 +86,15 @@ pub struct Config {
     /// `[plugins.<id>]`: the plugins this instance runs, by id.
     #[serde(default)]
     pub plugins: BTreeMap<String, PluginConfig>,
+    /// `[identity]`: sign-in, sessions and their limits.
+    #[serde(default)]
+    pub identity: crate::identity::config::IdentityConfig,
+    /// `[notifications]`: email and SMS delivery of the inbox.
+    #[serde(default)]
+    pub notifications: crate::identity::config::NotificationsConfig,
+    /// `[[organizations]]`: management companies, suppliers, government bodies, SNT boards.
+    #[serde(default)]
+    pub organizations: Vec<crate::identity::config::OrganizationConfig>,
     /// The name of the file the config was read from (`config/dvor.toml`), used in messages.
     #[serde(skip)]
     pub source: String,
@@ -1552,6 +1561,17 @@ impl Config {
                 );
             }
         }
+        // [identity], [notifications], [[organizations]]
+        for (path, message) in crate::identity::config::validate(
+            &self.identity,
+            &self.notifications,
+            &self.organizations,
+            |id| self.community(id).is_some(),
+        ) {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            report(&path, message);
+        }
+
         problems
     }
 }

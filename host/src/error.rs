@@ -17,11 +17,30 @@ pub struct AppError {
     code: &'static str,
     message: String,
     field: Option<String>,
+    retry_after_s: Option<u64>,
 }
 
 #[derive(Serialize)]
 struct Body<'a> {
     error: Detail<'a>,
+}
+
+/// The error shape every endpoint answers with, for the OpenAPI document.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// One error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `invalid`, `unauthenticated`, `forbidden`, `not-found`, `conflict`, `limited`, …
+    pub code: String,
+    /// What went wrong, for a person (Russian, then English).
+    pub message: String,
+    /// The request field at fault, if one is.
+    pub field: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -40,6 +59,7 @@ impl AppError {
             code,
             message: message.into(),
             field: None,
+            retry_after_s: None,
         }
     }
 
@@ -47,6 +67,36 @@ impl AppError {
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
+    }
+
+    /// Tell the client when to try again (a `Retry-After` header).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_s = Some(seconds.max(1));
+        self
+    }
+
+    /// 401: no valid sign-in.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Войдите, чтобы продолжить / Sign in to continue",
+        )
+    }
+
+    /// 403: signed in, but not allowed.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 409.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// 429.
+    pub fn limited(message: impl Into<String>, retry_after_s: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "limited", message).retry_after(retry_after_s)
     }
 
     /// 404.
@@ -110,6 +160,7 @@ impl From<WitError> for AppError {
             code,
             message: error.message,
             field: error.field,
+            retry_after_s: None,
         }
     }
 }
@@ -157,6 +208,13 @@ impl IntoResponse for AppError {
                 field: self.field.as_deref(),
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }

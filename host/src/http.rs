@@ -28,11 +28,18 @@ pub struct AppState {
     pub instance_name: Arc<str>,
     /// The instance's offset from UTC, for dates shown in pages.
     pub utc_offset_minutes: i32,
+    /// Sign-in, sessions and the ways people are reached.
+    pub identity: Arc<crate::identity::Identity>,
+    /// The OpenAPI document of the host API, made once at start.
+    pub openapi: Arc<serde_json::Value>,
 }
 
 /// Every route of the host.
-pub fn router(state: AppState) -> Router {
+pub fn router(mut state: AppState) -> Router {
+    let (api, openapi) = crate::api::routes();
+    state.openapi = Arc::new(serde_json::to_value(&openapi).unwrap_or_default());
     Router::new()
+        .merge(api)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -192,7 +199,9 @@ async fn call_api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
     let mut context = CallContext::anonymous(community, CallTrigger::Api);
+    context.caller = caller;
     context.locale = locale_of(&query, &headers);
     let request = ApiRequest {
         method: method.as_str().to_owned(),
@@ -267,6 +276,8 @@ pub struct PageTarget<'a> {
     pub route: &'a str,
     /// `ru` or `en`.
     pub locale: &'a str,
+    /// The signed-in person, if any.
+    pub caller: Option<&'a crate::runtime::Caller>,
 }
 
 /// What a re-rendered form shows again: the submitted values and the errors next to fields.
@@ -288,6 +299,7 @@ pub async fn render_plugin_page(
 ) -> Result<Response, AppError> {
     let mut context = CallContext::anonymous(target.community, CallTrigger::Ui);
     context.locale = target.locale.to_owned();
+    context.caller = target.caller.cloned();
     let outcome = state
         .runtime
         .call(
@@ -340,6 +352,7 @@ pub async fn run_plugin_action(
     };
     let mut context = CallContext::anonymous(target.community, CallTrigger::Ui);
     context.locale = target.locale.to_owned();
+    context.caller = target.caller.cloned();
     let outcome = state
         .runtime
         .call(

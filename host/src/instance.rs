@@ -19,6 +19,8 @@ pub struct Instance {
     pub config: Config,
     /// The runtime and its plugins.
     pub runtime: Arc<Runtime>,
+    /// Sign-in, sessions and the ways people are reached.
+    pub identity: Arc<crate::identity::Identity>,
 }
 
 /// The effective limits of a plugin: its overrides over the instance defaults.
@@ -137,11 +139,17 @@ impl Instance {
         db.migrate().await?;
         let now = chrono::Utc::now().timestamp_millis();
         Communities::seed(db.connection(), &config, now).await?;
+        crate::identity::seed(db.connection(), &config, now).await?;
         let runtime = load_runtime(&config, db).await?;
         crate::scheduler::register(&runtime, now).await?;
+        let identity = Arc::new(crate::identity::Identity::new(
+            &config,
+            runtime.shared().http.clone(),
+        ));
         Ok(Instance {
             config,
             runtime: Arc::new(runtime),
+            identity,
         })
     }
 

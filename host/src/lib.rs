@@ -3,6 +3,7 @@
 //! `main.rs` is a thin command line over this library; [`serve`] is what it and the
 //! integration tests start.
 
+pub mod api;
 pub mod cli;
 pub mod communities;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod http;
+pub mod identity;
 pub mod inbox;
 pub mod instance;
 pub mod manifest;
@@ -64,15 +66,20 @@ pub async fn serve_instance(
         runtime,
         instance_name: Arc::from(instance.config.instance.name.as_str()),
         utc_offset_minutes: instance::utc_offset_minutes(&instance.config.instance.timezone),
+        identity: instance.identity.clone(),
+        openapi: Default::default(),
     };
     let app = http::router(state);
     tracing::info!(address = %listener.local_addr()?, "dvor is serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            trigger.fire();
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        trigger.fire();
+    })
+    .await?;
     let _ = dispatcher.await;
     if let Some(scheduler) = scheduler {
         let _ = scheduler.await;

@@ -253,11 +253,13 @@ async fn page_get(
         .into_iter()
         .filter(|(k, _)| k != "notice" && k != "lang")
         .collect();
+    let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
     let target = PageTarget {
         community: &community,
         plugin: &plugin,
         route: &route,
         locale: &locale,
+        caller: caller.as_ref(),
     };
     render_plugin_page(&state, target, query, notice.as_deref(), Refill::default()).await
 }
@@ -306,11 +308,13 @@ async fn action_post(
         .find(|(k, _)| k == "action")
         .map(|(_, v)| v.clone())
         .ok_or_else(|| AppError::invalid("action", "the form names no action"))?;
+    let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
     let target = PageTarget {
         community: &community,
         plugin: &plugin,
         route: &route,
         locale: &locale,
+        caller: caller.as_ref(),
     };
     run_plugin_action(&state, target, action, form).await
 }

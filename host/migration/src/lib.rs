@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_places_and_people;
 mod m20261123_000002_plugin_documents;
 mod m20261123_000003_events_jobs_files;
+mod m20261124_000004_identity;
 
 /// Every migration of the host, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_places_and_people::Migration),
             Box::new(m20261123_000002_plugin_documents::Migration),
             Box::new(m20261123_000003_events_jobs_files::Migration),
+            Box::new(m20261124_000004_identity::Migration),
         ]
     }
 }

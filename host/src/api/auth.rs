@@ -1,0 +1,186 @@
+//! Signing in by phone and signing out.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{ClientInfo, JsonBody, SESSION_COOKIE, SignedIn};
+use crate::error::{AppError, ErrorBody};
+use crate::http::AppState;
+use crate::identity::otp::{self, CodeSent, Verify};
+use crate::identity::people::Person;
+use crate::identity::{now_ms, tokens};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_code))
+        .routes(routes!(verify_code))
+        .routes(routes!(sign_out))
+}
+
+/// Ask for a sign-in code.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// The phone number, `+7 999 123-45-67` or `8 999 …`.
+    pub phone: Option<String>,
+}
+
+/// Send a one-time code by SMS.
+#[utoipa::path(post, path = "/api/auth/code", tag = "auth", request_body = CodeRequest,
+    responses(
+        (status = 200, body = CodeSent, description = "The code was sent"),
+        (status = 400, body = ErrorBody, description = "Not a phone number"),
+        (status = 429, body = ErrorBody, description = "Cooldown, hourly limit or lockout; see Retry-After"),
+    ))]
+async fn send_code(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    JsonBody(request): JsonBody<CodeRequest>,
+) -> Result<axum::Json<CodeSent>, AppError> {
+    let db = &state.runtime.shared().db;
+    let sent = otp::send_code(
+        &state.identity,
+        db,
+        request.phone.as_deref(),
+        &client.ip,
+        now_ms(),
+    )
+    .await?;
+    Ok(axum::Json(sent))
+}
+
+/// Check a code (and name a new person).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The phone the code was sent to.
+    pub phone: Option<String>,
+    /// The six digits.
+    pub code: Option<String>,
+    /// First name: required when the phone is new.
+    pub given_name: Option<String>,
+    /// Surname: required when the phone is new.
+    pub family_name: Option<String>,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionStarted {
+    /// The session token: send it as `Authorization: Bearer …` (browsers get a cookie too).
+    pub token: String,
+    /// Who signed in.
+    pub person: Person,
+    /// Whether the account was created now.
+    pub created: bool,
+}
+
+/// The `Set-Cookie` value for a session token.
+pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    let secure = if state.identity.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = state.identity.session_ms() / 1000;
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("a token is header-safe")
+}
+
+fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("dvor_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// Sign in with the code; a new phone needs a first name and a surname.
+#[utoipa::path(post, path = "/api/auth/code/verify", tag = "auth", request_body = VerifyRequest,
+    responses(
+        (status = 200, body = SessionStarted, description = "Signed in; a `dvor_session` cookie is set"),
+        (status = 400, body = ErrorBody, description = "Wrong or expired code, or a missing name (the field says which)"),
+        (status = 429, body = ErrorBody, description = "The phone is locked after too many wrong codes"),
+    ))]
+async fn verify_code(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    JsonBody(request): JsonBody<VerifyRequest>,
+) -> Result<Response, AppError> {
+    let db = &state.runtime.shared().db;
+    let signed_in = otp::verify_code(
+        &state.identity,
+        db,
+        Verify {
+            phone: request.phone.as_deref(),
+            code: request.code.as_deref(),
+            given_name: request.given_name.as_deref(),
+            family_name: request.family_name.as_deref(),
+            locale: &client.locale,
+            ip: &client.ip,
+            user_agent: client.user_agent.as_deref(),
+        },
+        now_ms(),
+    )
+    .await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, session_cookie(&state, &signed_in.token));
+    Ok((
+        headers,
+        axum::Json(SessionStarted {
+            token: signed_in.token,
+            person: signed_in.person,
+            created: signed_in.created,
+        }),
+    )
+        .into_response())
+}
+
+/// Which sessions to end.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignOutRequest {
+    /// End every session of the person (all devices), not only this one.
+    #[serde(default)]
+    pub everywhere: bool,
+}
+
+/// Sign out of this device, or of every device.
+#[utoipa::path(post, path = "/api/auth/signout", tag = "auth", request_body = SignOutRequest,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = 401, body = ErrorBody),
+    ))]
+async fn sign_out(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    me.require_session()?;
+    let everywhere = if body.iter().all(u8::is_ascii_whitespace) {
+        false
+    } else {
+        serde_json::from_slice::<SignOutRequest>(&body)
+            .map_err(|e| {
+                AppError::invalid(
+                    "everywhere",
+                    format!("Запрос не разобран / The request could not be read: {e}"),
+                )
+            })?
+            .everywhere
+    };
+    let db = state.runtime.shared().db.connection();
+    let now = now_ms();
+    if everywhere {
+        tokens::revoke_all_sessions(db, &me.person.id, now).await?;
+    } else {
+        tokens::revoke(db, &me.person.id, &me.credential.credential_id, now).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clear_cookie())],
+    )
+        .into_response())
+}

@@ -1,0 +1,268 @@
+//! Who is asking: the extractors that turn a session cookie or a bearer token into a
+//! [`Principal`] before any handler (or plugin) code runs.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+
+use crate::communities::Communities;
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::identity::now_ms;
+use crate::identity::people::{self, Person};
+use crate::identity::roles::{self, Authority};
+use crate::identity::tokens::{self, Authenticated, Kind};
+use crate::runtime::Role;
+
+/// The cookie that carries a browser's session token.
+pub const SESSION_COOKIE: &str = "dvor_session";
+
+/// A signed-in person with every role they hold.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// The person.
+    pub person: Person,
+    /// Every role, granted and derived (see [`roles::effective_roles`]).
+    pub roles: Vec<Role>,
+    /// The credential the request came with.
+    pub credential: Authenticated,
+    /// The community tree when the request came.
+    pub tree: Arc<Communities>,
+}
+
+impl Principal {
+    /// What the person may do.
+    pub fn authority(&self) -> Authority<'_> {
+        Authority::new(&self.roles, &self.tree)
+    }
+
+    /// The caller a plugin call in `community` sees: the roles bearing on it.
+    pub fn caller_in(&self, community: &str) -> crate::runtime::Caller {
+        crate::runtime::Caller {
+            person_id: self.person.id.clone(),
+            display_name: self.person.display_name.clone(),
+            roles: roles::bearing_on(&self.roles, community, &self.tree),
+        }
+    }
+
+    /// Refuse an API token without `scope` (sessions carry every scope).
+    pub fn require_scope(&self, scope: &str) -> Result<(), AppError> {
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "Токену не выдано право `{scope}` / The token lacks the `{scope}` scope"
+            )))
+        }
+    }
+
+    /// Whether the credential carries `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        match self.credential.kind {
+            Kind::Session => true,
+            Kind::Api => self
+                .credential
+                .scopes
+                .iter()
+                .any(|s| s == scope || (s == "plugins" && scope.starts_with("plugin:"))),
+        }
+    }
+
+    /// Refuse API tokens: some things only a person at a device may do (tokens, deletion).
+    pub fn require_session(&self) -> Result<(), AppError> {
+        match self.credential.kind {
+            Kind::Session => Ok(()),
+            Kind::Api => Err(AppError::forbidden(
+                "Это можно сделать только войдя в систему, не токеном / This needs a signed-in session, not an API token",
+            )),
+        }
+    }
+}
+
+/// The token a request carries: `Authorization: Bearer …` or the session cookie.
+pub fn token_of(parts: &Parts) -> Option<String> {
+    token_in(&parts.headers)
+}
+
+/// The token in request headers.
+pub fn token_in(headers: &axum::http::HeaderMap) -> Option<String> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        return value.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(SESSION_COOKIE)
+                .and_then(|rest| rest.strip_prefix('='))
+                .map(str::to_owned)
+        })
+}
+
+/// The client's address (no proxy headers are trusted).
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Resolve a token to a principal; `Ok(None)` for no token, 401 for a bad one.
+pub async fn principal_of(
+    state: &AppState,
+    token: Option<String>,
+) -> Result<Option<Principal>, AppError> {
+    let Some(token) = token else {
+        return Ok(None);
+    };
+    let shared = state.runtime.shared();
+    let db = shared.db.connection();
+    let now = now_ms();
+    let Some(credential) =
+        tokens::authenticate(db, &token, state.identity.session_ms(), now).await?
+    else {
+        return Err(AppError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Сеанс истёк или был завершён. Войдите снова / The session has expired or was ended. Sign in again",
+        ));
+    };
+    let Some(person) = people::by_id(db, &credential.person_id).await? else {
+        return Err(AppError::unauthenticated());
+    };
+    let tree = state.runtime.shared().communities();
+    let roles = roles::effective_roles(db, &person.id, &tree).await?;
+    Ok(Some(Principal {
+        person,
+        roles,
+        credential,
+        tree,
+    }))
+}
+
+/// A request from a signed-in person; 401 otherwise.
+#[derive(Clone, Debug)]
+pub struct SignedIn(pub Principal);
+
+/// A request that may or may not be signed in; a bad token is still 401.
+#[derive(Clone, Debug)]
+pub struct MaybeSignedIn(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeSignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(existing) = parts.extensions.get::<Principal>() {
+            return Ok(MaybeSignedIn(Some(existing.clone())));
+        }
+        let principal = principal_of(state, token_of(parts)).await?;
+        if let Some(principal) = &principal {
+            parts.extensions.insert(principal.clone());
+        }
+        Ok(MaybeSignedIn(principal))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match MaybeSignedIn::from_request_parts(parts, state).await?.0 {
+            Some(principal) => Ok(SignedIn(principal)),
+            None => Err(AppError::unauthenticated()),
+        }
+    }
+}
+
+/// The client's address and User-Agent, for sign-in limits and the sessions list.
+#[derive(Clone, Debug)]
+pub struct ClientInfo {
+    /// The peer's IP address.
+    pub ip: String,
+    /// The User-Agent header.
+    pub user_agent: Option<String>,
+    /// `ru` or `en`, as [`crate::http::locale_of`] decides.
+    pub locale: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ClientInfo {
+            ip: client_ip(parts),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            locale: crate::http::locale_of(&query, &parts.headers),
+        })
+    }
+}
+
+/// A JSON request body whose rejections answer in the API's error shape.
+#[derive(Clone, Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => {
+                let detail = rejection.body_text();
+                // serde names the offending field as "unknown field `x`" or "missing field `x`".
+                let field = detail
+                    .split('`')
+                    .nth(1)
+                    .filter(|f| f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or("body")
+                    .to_owned();
+                Err(AppError::invalid(
+                    &field,
+                    format!(
+                        "Запрос не разобран: {detail} / The request could not be read: {detail}"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// The caller of a plugin call from request headers: none when signed out, 401 for a dead
+/// token, 403 for an API token without the plugin's scope.
+pub async fn plugin_caller(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    community: &str,
+    plugin: &str,
+) -> Result<Option<crate::runtime::Caller>, AppError> {
+    let Some(principal) = principal_of(state, token_in(headers)).await? else {
+        return Ok(None);
+    };
+    principal.require_scope(&format!("plugin:{plugin}"))?;
+    Ok(Some(principal.caller_in(community)))
+}
