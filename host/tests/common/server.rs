@@ -1,0 +1,277 @@
+//! A served instance for identity tests: the real server on 127.0.0.1:0 with an SMS gateway
+//! (a small HTTP server that keeps what it was sent, as an operator's gateway would receive
+//! it), and people signed in through the real code flow.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+/// What the SMS gateway received: `(to, text)`.
+#[derive(Clone, Default)]
+pub struct SmsInbox(pub Arc<Mutex<Vec<(String, String)>>>);
+
+impl SmsInbox {
+    /// The last code sent to `phone` (normalised, `+7…`).
+    pub fn last_code(&self, phone: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(to, _)| to == phone)
+            .and_then(|(_, text)| {
+                text.split(|c: char| !c.is_ascii_digit())
+                    .find(|w| w.len() == 6)
+                    .map(str::to_owned)
+            })
+    }
+
+    /// Every message sent to `phone`.
+    pub fn to(&self, phone: &str) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(to, _)| to == phone)
+            .map(|(_, text)| text.clone())
+            .collect()
+    }
+}
+
+/// Start the SMS gateway; returns its URL and what it receives.
+pub async fn sms_gateway() -> (String, SmsInbox) {
+    let inbox = SmsInbox::default();
+    let kept = inbox.clone();
+    let app = axum::Router::new().route(
+        "/send",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let kept = kept.clone();
+            async move {
+                kept.0.lock().unwrap().push((
+                    body["to"].as_str().unwrap_or_default().to_owned(),
+                    body["text"].as_str().unwrap_or_default().to_owned(),
+                ));
+                axum::Json(json!({ "status": "queued" }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, inbox)
+}
+
+/// A running instance.
+pub struct Served {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// What the SMS gateway received.
+    pub sms: SmsInbox,
+    /// The runtime (for direct database set-up).
+    pub runtime: Arc<dvor::runtime::Runtime>,
+    /// Which engine.
+    pub engine: &'static str,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Config for identity tests: the SMS gateway, short cooldowns, an admin phone, and an
+/// organization (a management company serving the town).
+pub fn identity_config(sms_url: &str, extra: &str) -> String {
+    format!(
+        r#"
+[identity]
+admins = ["{ADMIN_PHONE}"]
+[identity.sms]
+gateway = "http"
+url = "{sms_url}"
+[identity.otp]
+resend_cooldown_s = 0
+sends_per_phone_per_hour = 100
+sends_per_ip_per_hour = 1000
+
+[[organizations]]
+id = "uk-town"
+name = "УК «Городская»"
+kind = "management-company"
+serves = ["house-1", "house-2"]
+
+[[organizations]]
+id = "admin-town"
+name = "Администрация города"
+kind = "government"
+serves = ["town"]
+{extra}
+"#
+    )
+}
+
+/// The phone of the instance admin in [`identity_config`].
+pub const ADMIN_PHONE: &str = "+79000000001";
+
+/// One served instance per test database, with `extra` config (TOML appended after the
+/// identity sections, so it may add keys to `[identity.otp]` only through the environment
+/// or by not repeating tables).
+pub async fn serve_all(extra: &str) -> Vec<Served> {
+    let mut out = Vec::new();
+    for (engine, db) in super::databases().await {
+        out.push(serve_on(engine, db, extra).await);
+    }
+    out
+}
+
+/// A served instance on one database.
+pub async fn serve_on(engine: &'static str, db: dvor::storage::Database, extra: &str) -> Served {
+    let (sms_url, sms) = sms_gateway().await;
+    let text = super::config_text(&identity_config(&sms_url, extra));
+    let config = super::config_from_text(text, "sqlite://unused.db");
+    let instance = dvor::Instance::start_on(config, db)
+        .await
+        .expect("the test instance starts");
+    let runtime = instance.runtime.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(dvor::serve_instance(instance, listener, async move {
+        let _ = stopped.await;
+    }));
+    Served {
+        base,
+        sms,
+        runtime,
+        engine,
+        _stop: stop,
+    }
+}
+
+/// An HTTP client, signed in or not.
+#[derive(Clone)]
+pub struct Client {
+    /// The instance's base URL.
+    pub base: String,
+    /// The bearer token, if signed in.
+    pub token: Option<String>,
+    /// The person's id, if signed in.
+    pub person: Option<String>,
+    http: reqwest::Client,
+}
+
+/// A response: status and JSON (null if the body is not JSON).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The status.
+    pub status: u16,
+    /// The body as JSON.
+    pub json: Value,
+    /// The body as text.
+    pub text: String,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// The error's field, if the body is an error.
+    pub fn field(&self) -> Option<&str> {
+        self.json["error"]["field"].as_str()
+    }
+}
+
+impl Served {
+    /// A signed-out client.
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            token: None,
+            person: None,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Sign up (or in) through the code flow.
+    pub async fn sign_in(&self, phone: &str, given: &str, family: &str) -> Client {
+        let mut client = self.client();
+        let sent = client.post("/api/auth/code", json!({ "phone": phone })).await;
+        assert_eq!(sent.status, 200, "{}: {sent:?}", self.engine);
+        let code = self.sms.last_code(phone).expect("a code was sent");
+        let signed = client
+            .post(
+                "/api/auth/code/verify",
+                json!({ "phone": phone, "code": code, "given_name": given, "family_name": family }),
+            )
+            .await;
+        assert_eq!(signed.status, 200, "{}: {signed:?}", self.engine);
+        client.token = Some(signed.json["token"].as_str().unwrap().to_owned());
+        client.person = Some(signed.json["person"]["id"].as_str().unwrap().to_owned());
+        client
+    }
+
+    /// Grant a role directly in the database, as the instance itself (set-up, not a test of
+    /// granting).
+    pub async fn grant(&self, person: &str, role: &str, community: Option<&str>, organization: Option<&str>) {
+        use dvor::identity::membership::{Place, grant};
+        let place = match organization {
+            Some(org) => Place::Organization(org),
+            None => Place::Community(community),
+        };
+        grant(self.runtime.shared().db.connection(), None, person, role, place, dvor::identity::now_ms())
+            .await
+            .unwrap();
+    }
+}
+
+impl Client {
+    /// A request with this client's token.
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        Answer {
+            status,
+            json: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+            headers,
+        }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    /// POST JSON.
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// PUT JSON.
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    /// PATCH JSON.
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    /// DELETE, with an optional JSON body.
+    pub async fn delete(&self, path: &str, body: Option<Value>) -> Answer {
+        self.send(reqwest::Method::DELETE, path, body).await
+    }
+
+    /// The same client with another token.
+    pub fn with_token(&self, token: &str) -> Client {
+        let mut other = self.clone();
+        other.token = Some(token.to_owned());
+        other
+    }
+}
