@@ -192,7 +192,9 @@ impl Served {
     /// Sign up (or in) through the code flow.
     pub async fn sign_in(&self, phone: &str, given: &str, family: &str) -> Client {
         let mut client = self.client();
-        let sent = client.post("/api/auth/code", json!({ "phone": phone })).await;
+        let sent = client
+            .post("/api/auth/code", json!({ "phone": phone }))
+            .await;
         assert_eq!(sent.status, 200, "{}: {sent:?}", self.engine);
         let code = self.sms.last_code(phone).expect("a code was sent");
         let signed = client
@@ -209,15 +211,28 @@ impl Served {
 
     /// Grant a role directly in the database, as the instance itself (set-up, not a test of
     /// granting).
-    pub async fn grant(&self, person: &str, role: &str, community: Option<&str>, organization: Option<&str>) {
+    pub async fn grant(
+        &self,
+        person: &str,
+        role: &str,
+        community: Option<&str>,
+        organization: Option<&str>,
+    ) {
         use dvor::identity::membership::{Place, grant};
         let place = match organization {
             Some(org) => Place::Organization(org),
             None => Place::Community(community),
         };
-        grant(self.runtime.shared().db.connection(), None, person, role, place, dvor::identity::now_ms())
-            .await
-            .unwrap();
+        grant(
+            self.runtime.shared().db.connection(),
+            None,
+            person,
+            role,
+            place,
+            dvor::identity::now_ms(),
+        )
+        .await
+        .unwrap();
     }
 }
 
@@ -273,5 +288,24 @@ impl Client {
         let mut other = self.clone();
         other.token = Some(token.to_owned());
         other
+    }
+}
+
+impl Served {
+    /// A served instance from parts (tests that start their own instance with another config).
+    pub fn assemble(
+        base: String,
+        sms: SmsInbox,
+        runtime: Arc<dvor::runtime::Runtime>,
+        engine: &'static str,
+        stop: tokio::sync::oneshot::Sender<()>,
+    ) -> Served {
+        Served {
+            base,
+            sms,
+            runtime,
+            engine,
+            _stop: stop,
+        }
     }
 }
