@@ -1,7 +1,8 @@
 //! `cargo xtask`: the README's commands.
 //!
 //! - `cargo xtask run` builds the plugins and runs the embedded instance (`config/dvor.toml`).
-//! - `cargo xtask test` builds the plugins and runs every test.
+//! - `cargo xtask test` builds the plugins, installs the test fixtures' npm packages and runs
+//!   every test.
 //! - `cargo xtask plugins` only builds the plugins.
 //! - `cargo xtask bench` runs the runtime benchmark.
 //!
@@ -83,6 +84,25 @@ fn build_plugins(root: &Path) -> anyhow::Result<()> {
     run(&mut command)
 }
 
+/// Install the npm packages of the test fixtures (a real OpenID Connect provider and a real
+/// SMTP server) from their lock file, unless they are installed already.
+fn install_test_fixtures(root: &Path) -> anyhow::Result<()> {
+    let fixtures = root.join("tests/fixtures");
+    let installed = fixtures.join("node_modules/.package-lock.json");
+    let lock = fixtures.join("package-lock.json");
+    let fresh = match (installed.metadata(), lock.metadata()) {
+        (Ok(i), Ok(l)) => i.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&fixtures))
+    .context("the tests need Node.js and npm (Debian: apt-get install nodejs npm)")
+}
+
 fn main() -> anyhow::Result<()> {
     let root = root();
     let mut args = std::env::args().skip(1);
@@ -101,6 +121,7 @@ fn main() -> anyhow::Result<()> {
         }
         "test" => {
             build_plugins(&root)?;
+            install_test_fixtures(&root)?;
             if std::env::var_os("DVOR_TEST_POSTGRES_URL").is_none() {
                 eprintln!(
                     "xtask: DVOR_TEST_POSTGRES_URL is not set: storage and runtime tests run on SQLite only \
