@@ -131,7 +131,7 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 /// A delivery with its event, as the dispatcher and the admin see it.
-#[derive(Clone, Debug, FromQueryResult, Serialize)]
+#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
 pub struct DeliveryRow {
     /// The event's id.
     pub event_id: String,

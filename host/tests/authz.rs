@@ -233,6 +233,7 @@ fn endpoints(target: &str) -> Vec<Endpoint> {
             ADMINS_OF_HOUSE_1,
         ),
         e("GET", "/api/audit", None, &["instance-admin"]),
+        e("GET", "/api/admin/events/dead", None, &["instance-admin"]),
     ]
 }
 

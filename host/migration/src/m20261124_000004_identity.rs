@@ -31,6 +31,8 @@ impl MigrationTrait for Migration {
             boolean(n("email_enabled")).default(false).to_owned(),
             boolean(n("sms_enabled")).default(false).to_owned(),
             string_null(n("current_community")),
+            // The last day (instance time, `YYYY-MM-DD`) the person used the app.
+            string_null(n("active_day")),
         ] {
             let mut column = column;
             manager
@@ -316,6 +318,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for column in [
+            "active_day",
             "current_community",
             "sms_enabled",
             "email_enabled",

@@ -140,12 +140,46 @@ pub async fn principal_of(
     };
     let tree = state.runtime.shared().communities();
     let roles = roles::effective_roles(db, &person.id, &tree).await?;
+    announce_activity(state, &person, now).await?;
     Ok(Some(Principal {
         person,
         roles,
         credential,
         tree,
     }))
+}
+
+/// The host's `person.active` event: once per person and day (instance time), in the community
+/// the person is looking at.
+async fn announce_activity(state: &AppState, person: &Person, now: i64) -> Result<(), AppError> {
+    let local = now + i64::from(state.utc_offset_minutes) * 60_000;
+    let Some(day) =
+        chrono::DateTime::from_timestamp_millis(local).map(|t| t.date_naive().to_string())
+    else {
+        return Ok(());
+    };
+    if person.active_day.as_deref() == Some(day.as_str()) {
+        return Ok(());
+    }
+    let shared = state.runtime.shared();
+    let tx = shared.db.begin().await?;
+    if people::mark_active(&tx, &person.id, &day).await?
+        && let Some(community) = &person.current_community
+    {
+        crate::identity::host_event(
+            shared,
+            &tx,
+            "person.active",
+            community,
+            Some(&person.id),
+            serde_json::json!({ "person_id": person.id, "date": day }),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    shared.events_committed.notify_waiters();
+    Ok(())
 }
 
 /// A request from a signed-in person; 401 otherwise.

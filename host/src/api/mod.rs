@@ -9,6 +9,7 @@
 pub mod extract;
 pub mod page;
 
+mod admin;
 mod audit;
 mod auth;
 mod communities;
@@ -81,6 +82,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(joining::routes())
         .merge(notifications::routes())
         .merge(audit::routes())
+        .merge(admin::routes())
         .routes(routes!(openapi_json))
         .split_for_parts();
     (router, openapi)

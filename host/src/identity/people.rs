@@ -33,9 +33,12 @@ pub struct Person {
     pub current_community: Option<String>,
     /// When they signed up, ms since the epoch.
     pub created: i64,
+    /// The last day they used the app (instance time, `YYYY-MM-DD`).
+    #[serde(skip)]
+    pub active_day: Option<String>,
 }
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "id",
     "given_name",
     "family_name",
@@ -47,6 +50,7 @@ const COLUMNS: [&str; 11] = [
     "locale",
     "current_community",
     "created",
+    "active_day",
 ];
 
 /// Longest name part accepted.
@@ -147,6 +151,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewPerson, now: i64) -> Res
         locale: new.locale,
         current_community: None,
         created: now,
+        active_day: None,
     };
     let insert = Query::insert()
         .into_table(t("people"))
@@ -163,6 +168,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewPerson, now: i64) -> Res
             person.locale.clone().into(),
             person.current_community.clone().into(),
             person.created.into(),
+            person.active_day.clone().into(),
         ])
         .to_owned();
     db.execute(db.get_database_backend().build(&insert)).await?;
@@ -245,4 +251,24 @@ pub fn validate_email(text: &str) -> Result<String, AppError> {
             "Это не похоже на адрес почты / This does not look like an email address",
         ))
     }
+}
+
+/// Record that a person used the app on `day`; true if this is their first use that day (so
+/// the host announces `person.active` once per person and day, across devices and replicas).
+pub async fn mark_active<C: ConnectionTrait>(db: &C, id: &str, day: &str) -> Result<bool, DbErr> {
+    let update = Query::update()
+        .table(t("people"))
+        .value(t("active_day"), day)
+        .and_where(Expr::col(t("id")).eq(id))
+        .and_where(
+            Expr::col(t("active_day"))
+                .is_null()
+                .or(Expr::col(t("active_day")).ne(day)),
+        )
+        .to_owned();
+    Ok(db
+        .execute(db.get_database_backend().build(&update))
+        .await?
+        .rows_affected()
+        == 1)
 }
