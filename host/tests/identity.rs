@@ -597,7 +597,7 @@ async fn a_person_downloads_their_data_and_deletes_their_account() {
         assert_eq!(data["person"]["phone"], ANNA, "{e}");
         assert_eq!(data["person"]["email"], "anna@example.org", "{e}");
         assert_eq!(data["roles"][0]["role"], "resident", "{e}");
-        assert!(data["sign_ins"].as_array().unwrap().len() >= 1);
+        assert!(!data["sign_ins"].as_array().unwrap().is_empty());
         let records = data["plugin_records"].as_array().unwrap();
         assert!(
             records

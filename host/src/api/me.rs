@@ -399,17 +399,15 @@ async fn create_token(
     let now = now_ms();
     let expires = new.expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
     let db = state.runtime.shared().db.connection();
-    let (token, id) = tokens::issue(
-        db,
-        &me.person.id,
-        Kind::Api,
-        Some(&name),
-        &scopes,
-        None,
+    let credential = tokens::NewCredential {
+        person_id: &me.person.id,
+        kind: Kind::Api,
+        name: Some(&name),
+        scopes: &scopes,
+        user_agent: None,
         expires,
-        now,
-    )
-    .await?;
+    };
+    let (token, id) = tokens::issue(db, credential, now).await?;
     let info = tokens::list(db, &me.person.id, Kind::Api, now)
         .await?
         .into_iter()

@@ -85,12 +85,14 @@ impl Identity {
     ) -> Result<String, DbErr> {
         let (token, _) = tokens::issue(
             db,
-            &person.id,
-            tokens::Kind::Session,
-            None,
-            &[],
-            user_agent,
-            Some(now + self.session_ms()),
+            tokens::NewCredential {
+                person_id: &person.id,
+                kind: tokens::Kind::Session,
+                name: None,
+                scopes: &[],
+                user_agent,
+                expires: Some(now + self.session_ms()),
+            },
             now,
         )
         .await?;

@@ -99,17 +99,37 @@ pub struct Authenticated {
     pub scopes: Vec<String>,
 }
 
+/// A credential to issue.
+#[derive(Clone, Copy, Debug)]
+pub struct NewCredential<'a> {
+    /// Whose.
+    pub person_id: &'a str,
+    /// Session or API token.
+    pub kind: Kind,
+    /// An API token's name.
+    pub name: Option<&'a str>,
+    /// An API token's scopes.
+    pub scopes: &'a [String],
+    /// The client that signed in.
+    pub user_agent: Option<&'a str>,
+    /// When it expires, ms since the epoch.
+    pub expires: Option<i64>,
+}
+
 /// Issue a credential; returns the token (shown once) and its id.
 pub async fn issue<C: ConnectionTrait>(
     db: &C,
-    person_id: &str,
-    kind: Kind,
-    name: Option<&str>,
-    scopes: &[String],
-    user_agent: Option<&str>,
-    expires: Option<i64>,
+    new: NewCredential<'_>,
     now: i64,
 ) -> Result<(String, String), DbErr> {
+    let NewCredential {
+        person_id,
+        kind,
+        name,
+        scopes,
+        user_agent,
+        expires,
+    } = new;
     let token = new_token(match kind {
         Kind::Session => SESSION_PREFIX,
         Kind::Api => API_PREFIX,
