@@ -19,6 +19,7 @@
 //! | `POST emit-undeclared` | emits an undeclared event kind; the host's error as `403` |
 //! | `GET fetch?url=` | outbound HTTP; a denial as `403`, other failures as `502` |
 //! | `POST write-then-loop?id=` | inserts into `scratch`, then loops until the deadline |
+//! | `GET whoami?role=` | the caller and their roles as the contract gives them, and `has-role(role)` |
 //! | `POST poke?fail=` | emits `chaos.poked`; its handler fails every time when `fail=true` |
 
 use std::hint::black_box;
@@ -108,6 +109,21 @@ impl Plugin for Chaos {
                     Err(e) if e.is(ErrorCode::Forbidden) => host_error(403, &e),
                     Err(e) => host_error(502, &e),
                 }
+            }
+            ("GET", "whoami") => {
+                let role = req.param("role").unwrap_or("resident");
+                ApiResponse::ok(&json!({
+                    "caller": ctx::caller().map(|c| json!({
+                        "person_id": c.person_id,
+                        "display_name": c.display_name,
+                        "roles": c.roles.iter().map(|r| json!({
+                            "name": r.name,
+                            "community": r.community,
+                            "organization": r.organization,
+                        })).collect::<Vec<_>>(),
+                    })),
+                    "has_role": ctx::has_role(role),
+                }))
             }
             _ => Err(Error::not_found("chaos: no such route")),
         }
