@@ -427,3 +427,61 @@ pub fn validate(
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    const BASE: &str = "[instance]\nname = \"Тест\"\n\n[[communities]]\nid = \"house-1\"\nname = \"Дом\"\nkind = \"house\"\n";
+
+    fn problems(extra: &str) -> String {
+        match Config::from_str_with_env(&format!("{BASE}{extra}"), "t.toml", Vec::new()) {
+            Ok(_) => String::new(),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_documented_limits() {
+        let config = Config::from_str_with_env(BASE, "t.toml", Vec::new()).unwrap();
+        let otp = &config.identity.otp;
+        assert_eq!(
+            (otp.ttl_s, otp.max_attempts, otp.resend_cooldown_s),
+            (300, 5, 60)
+        );
+        assert_eq!((otp.lockout_after_failures, otp.lockout_minutes), (10, 60));
+        assert_eq!(config.identity.session_days, 30);
+        assert!(config.notifications.email.is_none());
+    }
+
+    #[test]
+    fn mistakes_name_the_key_and_line() {
+        let typo = problems("\n[identity.otp]\nttl = 60\n");
+        assert!(typo.contains("ttl") && typo.contains("t.toml:10"), "{typo}");
+        let zero = problems("\n[identity.otp]\nmax_attempts = 0\n");
+        assert!(
+            zero.contains("identity.otp.max_attempts") && zero.contains("at least 1"),
+            "{zero}"
+        );
+        let admin = problems("\n[identity]\nadmins = [\"12345\"]\n");
+        assert!(admin.contains("identity.admins[0]"), "{admin}");
+        let gateway = problems("\n[identity.sms]\ngateway = \"http\"\n");
+        assert!(gateway.contains("identity.sms.url"), "{gateway}");
+        let oidc = problems(
+            "\n[identity.oidc.esia]\nissuer = \"esia\"\nclient_id = \"x\"\nname_ru = \"Г\"\nname_en = \"G\"\nscopes = [\"profile\"]\n",
+        );
+        assert!(oidc.contains("issuer") && oidc.contains("openid"), "{oidc}");
+        let from =
+            problems("\n[notifications.email]\nsmtp_host = \"smtp\"\nfrom = \"not an address\"\n");
+        assert!(from.contains("notifications.email.from"), "{from}");
+        let serves = problems(
+            "\n[[organizations]]\nid = \"uk\"\nname = \"УК\"\nkind = \"management-company\"\nserves = [\"house-9\"]\n",
+        );
+        assert!(
+            serves.contains("house-9") && serves.contains("t.toml:13"),
+            "{serves}"
+        );
+        let kind = problems("\n[[organizations]]\nid = \"uk\"\nname = \"УК\"\nkind = \"bank\"\n");
+        assert!(kind.contains("bank"), "{kind}");
+    }
+}
