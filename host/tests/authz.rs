@@ -234,6 +234,12 @@ fn endpoints(target: &str) -> Vec<Endpoint> {
         ),
         e("GET", "/api/audit", None, &["instance-admin"]),
         e("GET", "/api/admin/events/dead", None, &["instance-admin"]),
+        e(
+            "GET",
+            "/api/organizations/uk-town/staff",
+            None,
+            &["operator", "executor", "region-admin", "instance-admin"],
+        ),
     ]
 }
 

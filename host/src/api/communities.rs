@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_members))
         .routes(routes!(get_person))
         .routes(routes!(list_organizations))
+        .routes(routes!(organization_staff))
 }
 
 /// A place.
@@ -456,4 +457,71 @@ async fn list_organizations(
     Ok(axum::Json(
         organizations::list(state.runtime.shared().db.connection()).await?,
     ))
+}
+
+/// One member of an organization's staff.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffMember {
+    /// The grant (to revoke it with `DELETE /api/roles/{id}`).
+    pub grant: i64,
+    /// The role: `operator`, `executor` or `official`.
+    pub role: String,
+    /// The person.
+    pub person: PersonView,
+}
+
+/// An organization's staff: for its admins and its own staff.
+#[utoipa::path(get, path = "/api/organizations/{organization}/staff", tag = "communities",
+    params(("organization" = String, Path, description = "The organization's id")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Vec<StaffMember>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn organization_staff(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<StaffMember>>, AppError> {
+    me.require_scope("communities:read")?;
+    let db = state.runtime.shared().db.connection();
+    let Some(organization) = organizations::list(db)
+        .await?
+        .into_iter()
+        .find(|o| o.id == id)
+    else {
+        return Err(
+            AppError::not_found("Нет такой организации / No such organization")
+                .with_field("organization"),
+        );
+    };
+    let authority = me.authority();
+    let admin = authority.is_instance_admin()
+        || (!organization.serves.is_empty()
+            && organization.serves.iter().all(|c| authority.is_admin_of(c)));
+    let own_staff = me
+        .roles
+        .iter()
+        .any(|r| r.organization.as_deref() == Some(id.as_str()));
+    if !admin && !own_staff {
+        return Err(AppError::forbidden(
+            "Сотрудников видят администраторы и сами сотрудники / Staff are listed for admins and the staff themselves",
+        ));
+    }
+    let grants = roles::grants_in(db, &[], std::slice::from_ref(&id)).await?;
+    let mut out = Vec::new();
+    for grant in grants {
+        let Some(person) = people::by_id(db, &grant.person_id).await? else {
+            continue;
+        };
+        out.push(StaffMember {
+            grant: grant.id,
+            role: grant.role.clone(),
+            person: PersonView {
+                id: person.id,
+                display_name: person.display_name,
+                // Colleagues and admins reach each other by phone.
+                phone: person.phone,
+                roles: Vec::new(),
+            },
+        });
+    }
+    Ok(axum::Json(out))
 }
