@@ -129,7 +129,8 @@ fn main() {
             .unwrap();
             let tree = Communities::load(db.connection()).await.unwrap();
             let rounds = 2000;
-            let mut samples = Vec::with_capacity(rounds);
+            let mut totals = Vec::with_capacity(rounds);
+            let mut by_step = [Vec::new(), Vec::new(), Vec::new()];
             for _ in 0..rounds {
                 let started = Instant::now();
                 let conn = db.connection();
@@ -138,22 +139,32 @@ fn main() {
                     .await
                     .unwrap()
                     .unwrap();
+                let token_done = started.elapsed();
                 let person = people::by_id(conn, &credential.person_id)
                     .await
                     .unwrap()
                     .unwrap();
-                let held = roles::effective_roles(conn, &person.id, &tree)
-                    .await
-                    .unwrap();
+                let person_done = started.elapsed();
+                let held = roles::effective_roles(conn, &person.id, &tree).await.unwrap();
+                let roles_done = started.elapsed();
                 assert!(!held.is_empty());
-                samples.push(started.elapsed().as_micros() as u64);
+                totals.push(roles_done.as_micros() as u64);
+                by_step[0].push(token_done.as_micros() as u64);
+                by_step[1].push((person_done - token_done).as_micros() as u64);
+                by_step[2].push((roles_done - person_done).as_micros() as u64);
             }
-            samples.sort_unstable();
-            let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize];
+            let quantile = |samples: &mut Vec<u64>, q: f64| {
+                samples.sort_unstable();
+                samples[((samples.len() as f64 - 1.0) * q) as usize]
+            };
+            let [token_step, person_step, roles_step] = &mut by_step;
             println!(
-                "{engine}: token → person with roles: p50 {} µs, p99 {} µs ({rounds} rounds)",
-                p(0.5),
-                p(0.99)
+                "{engine}: token → person with roles: p50 {} µs, p99 {} µs ({rounds} rounds); p50 by step: token {} µs, person {} µs, roles {} µs",
+                quantile(&mut totals, 0.5),
+                quantile(&mut totals, 0.99),
+                quantile(token_step, 0.5),
+                quantile(person_step, 0.5),
+                quantile(roles_step, 0.5),
             );
         }
     });

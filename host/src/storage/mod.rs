@@ -73,6 +73,9 @@ impl Database {
                     format!("creating the database directory {}", parent.display())
                 })?;
             }
+            // One in-process connection: nothing to test before each use (a test costs a
+            // round trip per query, which was most of a request's authentication time).
+            options.test_before_acquire(false);
             options.max_connections(1).map_sqlx_sqlite_opts(|o| {
                 o.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
