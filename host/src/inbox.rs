@@ -37,7 +37,9 @@ impl NewNotification {
     }
 }
 
-/// Store a notification for each recipient; returns how many were stored.
+/// Store a notification for each recipient and queue the email and SMS it becomes for those
+/// who allowed them (see [`crate::notify`]), in the caller's transaction; returns how many
+/// notifications were stored.
 pub async fn deliver<C: ConnectionTrait>(
     db: &C,
     recipients: &[String],
@@ -67,9 +69,12 @@ pub async fn deliver<C: ConnectionTrait>(
                 .map(Alias::new),
             )
             .to_owned();
+        let mut stored = Vec::with_capacity(chunk.len());
         for person in chunk {
+            let id = crate::events::new_id(now);
+            stored.push((id.clone(), (*person).clone()));
             insert.values_panic([
-                crate::events::new_id(now).into(),
+                id.into(),
                 (*person).clone().into(),
                 note.source.clone().into(),
                 note.title.0.clone().into(),
@@ -83,6 +88,7 @@ pub async fn deliver<C: ConnectionTrait>(
             ]);
         }
         db.execute(db.get_database_backend().build(&insert)).await?;
+        crate::notify::queue(db, &stored, note, now).await?;
     }
     Ok(unique.len() as u32)
 }

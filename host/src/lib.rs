@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod instance;
 pub mod manifest;
 pub mod metrics;
+pub mod notify;
 pub mod pages;
 pub mod runtime;
 pub mod scheduler;
@@ -55,6 +56,11 @@ pub async fn serve_instance(
         instance.delivery_settings(),
         signal.clone(),
     ));
+    let sender = tokio::spawn(notify::run_sender(
+        runtime.clone(),
+        instance.identity.clone(),
+        signal.clone(),
+    ));
     let scheduler = instance.config.scheduler.enabled.then(|| {
         tokio::spawn(scheduler::run_scheduler(
             runtime.clone(),
@@ -81,6 +87,7 @@ pub async fn serve_instance(
     })
     .await?;
     let _ = dispatcher.await;
+    let _ = sender.await;
     if let Some(scheduler) = scheduler {
         let _ = scheduler.await;
     }
