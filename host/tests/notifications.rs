@@ -8,12 +8,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::node::NodeFixture;
 use common::server::{Client, Served, identity_config, sms_gateway};
 use dvor::inbox::NewNotification;
 use sea_orm::sea_query::{Alias, Expr, Query};
@@ -23,83 +21,39 @@ use serde_json::{Value, json};
 /// Where people reach the instance, as the operator configured it.
 const PUBLIC_URL: &str = "https://dvor.example.org";
 
-/// The SMTP server, as a child process that is killed when this is dropped.
+/// The SMTP server, killed when this is dropped.
 struct Smtp {
-    child: Child,
+    fixture: NodeFixture,
     /// The port it listens on (127.0.0.1).
     port: u16,
     /// The messages it received: `{"from", "to", "subject", "text"}`.
     received: Arc<Mutex<Vec<Value>>>,
-    /// What it printed besides messages, for failure messages.
-    log: Arc<Mutex<String>>,
-    /// Held open: the server exits when its standard input closes.
-    _stdin: Option<ChildStdin>,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Smtp {
     /// Start the server; wait until it listens.
     async fn start() -> Smtp {
-        let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
-        if !fixtures.join("node_modules/smtp-server").exists()
-            || !fixtures.join("node_modules/mailparser").exists()
-        {
-            panic!("run: npm ci --prefix tests/fixtures");
-        }
-        let mut child = Command::new("node")
-            .arg(fixtures.join("smtp.mjs"))
-            .arg("0")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("node starts (install Node.js 20 or later)");
         let received = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::new(Mutex::new(String::new()));
-        let (ready, listening) = tokio::sync::oneshot::channel::<u16>();
-        let stdout = child.stdout.take().unwrap();
-        let (kept, messages) = (log.clone(), received.clone());
-        std::thread::spawn(move || {
-            let mut ready = Some(ready);
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(port) = line.strip_prefix("listening ") {
-                    if let (Some(ready), Ok(port)) = (ready.take(), port.trim().parse()) {
-                        let _ = ready.send(port);
-                    }
-                } else if let Ok(message) = serde_json::from_str::<Value>(&line) {
+        let messages = received.clone();
+        let (fixture, port) = NodeFixture::start(
+            "smtp.mjs",
+            &["0"],
+            &[],
+            &["smtp-server", "mailparser"],
+            move |line| match serde_json::from_str::<Value>(line) {
+                Ok(message) => {
                     messages.lock().unwrap().push(message);
-                    continue;
+                    true
                 }
-                kept.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        let stderr = child.stderr.take().unwrap();
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                kept.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        let _stdin = child.stdin.take();
-        let port = match tokio::time::timeout(Duration::from_secs(30), listening).await {
-            Ok(Ok(port)) => port,
-            _ => panic!(
-                "the SMTP server did not start:\n{}",
-                log.lock().unwrap().as_str()
-            ),
-        };
+                Err(_) => false,
+            },
+        )
+        .await;
+        let port = port.parse().expect("the SMTP server prints its port");
         Smtp {
-            child,
+            fixture,
             port,
             received,
-            log,
-            _stdin,
         }
     }
 
@@ -130,7 +84,7 @@ impl Smtp {
         panic!(
             "{count} message(s) for {address} did not arrive; got {:?}\n{}",
             self.to(address),
-            self.log.lock().unwrap().as_str()
+            self.fixture.log()
         );
     }
 }

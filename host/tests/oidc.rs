@@ -5,98 +5,41 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
+use common::node::NodeFixture;
 use common::server::{Served, identity_config, sms_gateway};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, Query};
 use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 
 /// The client secret registered with the provider (given to dvor through the environment, as
 /// an operator would).
 const SECRET: &str = "s3cret-for-tests";
 
-/// The provider, as a child process that is killed when this is dropped.
+/// The provider, killed when this is dropped.
 struct Idp {
-    child: Child,
+    fixture: NodeFixture,
     /// `http://127.0.0.1:port`.
     issuer: String,
-    /// What it printed, for failure messages.
-    log: Arc<Mutex<String>>,
-    /// Held open: the provider exits when its standard input closes.
-    _stdin: Option<ChildStdin>,
-}
-
-impl Drop for Idp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Idp {
     /// Start the provider for a client redirecting to `redirect_uri`; wait until it listens.
     async fn start(redirect_uri: &str) -> Idp {
-        let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
-        if !fixtures.join("node_modules/oidc-provider").exists() {
-            panic!("run: npm ci --prefix tests/fixtures");
-        }
-        let mut child = Command::new("node")
-            .arg(fixtures.join("idp.mjs"))
-            .arg("0")
-            .arg(redirect_uri)
-            .env("IDP_CLIENT_SECRET", SECRET)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("node starts (install Node.js 20 or later)");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (ready, listening) = tokio::sync::oneshot::channel::<String>();
-        let stdout = child.stdout.take().unwrap();
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            let mut ready = Some(ready);
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(issuer) = line.strip_prefix("listening ")
-                    && let Some(ready) = ready.take()
-                {
-                    let _ = ready.send(issuer.trim().to_owned());
-                }
-                kept.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        let stderr = child.stderr.take().unwrap();
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                kept.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        let _stdin = child.stdin.take();
-        let issuer = match tokio::time::timeout(Duration::from_secs(30), listening).await {
-            Ok(Ok(issuer)) => issuer,
-            _ => panic!(
-                "the provider did not start:\n{}",
-                log.lock().unwrap().as_str()
-            ),
-        };
-        Idp {
-            child,
-            issuer,
-            log,
-            _stdin,
-        }
+        let (fixture, issuer) = NodeFixture::start(
+            "idp.mjs",
+            &["0", redirect_uri],
+            &[("IDP_CLIENT_SECRET", SECRET)],
+            &["oidc-provider"],
+            |_| false,
+        )
+        .await;
+        Idp { fixture, issuer }
     }
 
     /// What the provider printed.
     fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.fixture.log()
     }
 }
 
