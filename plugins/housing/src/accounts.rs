@@ -1,0 +1,861 @@
+//! The operator's records — accounts, meters, tariffs, the provider's details — by hand and
+//! by CSV import (all or nothing, every bad cell reported by line and column); and the
+//! resident's meter readings inside the reading window.
+
+use dvor_sdk::directory;
+use dvor_sdk::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::access::{account_id, visible_account};
+use crate::charges::{self, ReadingKind, ReadingRefusal, is_jump};
+use crate::model::{
+    ACCOUNTS, Account, ChargeBasis, Decimal, Meter, PROVIDERS, Period, Provider, READINGS, Rate,
+    Reading, Settings, TARIFFS, Tariff, is_code,
+};
+
+/// The event a reading emits.
+pub const READING_SUBMITTED: &str = "reading.submitted";
+
+/// An account as the operator sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInput {
+    /// The host's unit number in this house (`12`), if the account is a flat's.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The payer's name.
+    pub payer: String,
+    /// The address on the bill; default: the house's address and the unit.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Area in m², as a string (`"54.3"`); default: the unit's area.
+    #[serde(default)]
+    pub area: Option<String>,
+    /// People registered.
+    #[serde(default)]
+    pub residents: i64,
+    /// Owners.
+    #[serde(default)]
+    pub owners: i64,
+    /// Service codes billed (empty: all).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Service codes charged by norm with the increasing coefficient.
+    #[serde(default)]
+    pub raised: Vec<String>,
+}
+
+fn invalid(field: &str, ru: &str, en: &str) -> Error {
+    Error::invalid(field, tr(ru, en))
+}
+
+/// An area given in m² as hundredths.
+pub fn parse_area(field: &str, text: &str) -> Result<i64> {
+    let value: Decimal = text.trim().parse().map_err(|_| {
+        invalid(
+            field,
+            "Площадь — число м², например 54.3",
+            "the area is a number of m², e.g. 54.3",
+        )
+    })?;
+    match charges::scaled(value, 2) {
+        Some(area) if area > 0 => Ok(area),
+        _ => Err(invalid(
+            field,
+            "Площадь — больше нуля, не больше двух знаков после точки",
+            "the area must be above zero with at most two decimals",
+        )),
+    }
+}
+
+/// A volume or reading given as a decimal, in thousandths.
+pub fn parse_volume(field: &str, text: &str) -> Result<i64> {
+    let value: Decimal = text.trim().parse().map_err(|_| {
+        invalid(
+            field,
+            "Укажите число, например 123.456",
+            "give a number, e.g. 123.456",
+        )
+    })?;
+    match charges::thousandths(value) {
+        Some(v) if v >= 0 => Ok(v),
+        _ => Err(invalid(
+            field,
+            "Не меньше нуля и не больше трёх знаков после точки",
+            "not below zero, at most three decimals",
+        )),
+    }
+}
+
+/// Check an account; `field` prefixes the names in errors (`` or `line 3: `).
+fn build_account(number: &str, input: AccountInput, old: Option<Account>) -> Result<Account> {
+    let number = number.trim();
+    if number.is_empty() || number.len() > 32 || number.contains([':', '@', '/']) {
+        return Err(invalid(
+            "number",
+            "Номер счёта — до 32 символов, без «:», «@» и «/»",
+            "the account number is up to 32 characters without ':', '@' or '/'",
+        ));
+    }
+    let payer = input.payer.trim();
+    if payer.is_empty() {
+        return Err(invalid(
+            "payer",
+            "Укажите плательщика",
+            "give the payer's name",
+        ));
+    }
+    if input.residents < 0 || input.residents > 100 {
+        return Err(invalid(
+            "residents",
+            "Число зарегистрированных — от 0 до 100",
+            "residents must be 0–100",
+        ));
+    }
+    for (field, codes) in [("services", &input.services), ("raised", &input.raised)] {
+        if let Some(bad) = codes.iter().find(|c| !is_code(c)) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{}: «{bad}»",
+                    tr("Неверный код услуги", "not a service code")
+                ),
+            ));
+        }
+    }
+    let house = ctx::community();
+    let unit = match input
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        Some(number) => Some(
+            directory::units(&house)
+                .into_iter()
+                .find(|u| u.number == number)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "unit",
+                        format!(
+                            "{} «{number}»",
+                            tr("В этом доме нет помещения", "this house has no unit")
+                        ),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let area = match input.area.as_deref() {
+        Some(text) => parse_area("area", text)?,
+        None => match &unit {
+            Some(u) => i64::try_from(u.area_centi_m2).unwrap_or(0),
+            None => {
+                return Err(invalid("area", "Укажите площадь", "give the area"));
+            }
+        },
+    };
+    let address = match input.address.map(|a| a.trim().to_owned()) {
+        Some(a) if !a.is_empty() => a,
+        _ => {
+            let street = directory::community(&house)
+                .and_then(|c| c.address)
+                .unwrap_or_default();
+            match &unit {
+                Some(u) => format!("{street}, {} {}", tr("кв.", "apt."), u.number),
+                None => street,
+            }
+        }
+    };
+    let old = old.unwrap_or_else(|| Account {
+        number: number.to_owned(),
+        unit: None,
+        payer: String::new(),
+        address: String::new(),
+        area: 0,
+        residents: 0,
+        owners: 0,
+        services: Vec::new(),
+        raised: Vec::new(),
+        meters: Vec::new(),
+        balance: Kopecks::ZERO,
+        advance: Kopecks::ZERO,
+        penalty_charged: Kopecks::ZERO,
+        penalty_paid: Kopecks::ZERO,
+        penalty_settled: Kopecks::ZERO,
+        last_billed: None,
+    });
+    Ok(Account {
+        number: number.to_owned(),
+        unit: unit.map(|u| u.id),
+        payer: payer.to_owned(),
+        address,
+        area,
+        residents: input.residents,
+        owners: input.owners,
+        services: input.services,
+        raised: input.raised,
+        ..old
+    })
+}
+
+/// Create or update the account `number` of the call's house.
+pub fn save_account(number: &str, input: AccountInput) -> Result<Doc<Account>> {
+    let id = account_id(number);
+    let old = ACCOUNTS.get(&id)?;
+    let account = build_account(number, input, old.as_ref().map(|d| d.data.clone()))?;
+    ACCOUNTS.put(
+        &ctx::community(),
+        &id,
+        &account,
+        Some(old.map_or(0, |d| d.version)),
+    )
+}
+
+/// A meter as the operator sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeterInput {
+    /// The service code.
+    pub service: String,
+    /// The serial number.
+    pub serial: String,
+    /// Counter digits (default 5).
+    #[serde(default)]
+    pub digits: Option<u8>,
+    /// Installed on.
+    #[serde(default)]
+    pub installed: Option<Date>,
+    /// Verified until.
+    #[serde(default)]
+    pub verified_until: Option<Date>,
+    /// The value when installed (`"0"`).
+    #[serde(default)]
+    pub initial: Option<String>,
+}
+
+fn build_meter(account: &Account, id: &str, input: MeterInput) -> Result<Meter> {
+    if !is_code(&input.service) {
+        return Err(invalid(
+            "service",
+            "Неверный код услуги",
+            "not a service code",
+        ));
+    }
+    let serial = input.serial.trim();
+    if serial.is_empty() || serial.len() > 40 {
+        return Err(invalid(
+            "serial",
+            "Укажите заводской номер (до 40 символов)",
+            "give the serial number (up to 40 characters)",
+        ));
+    }
+    if account
+        .meters
+        .iter()
+        .any(|m| m.serial == serial && m.service == input.service)
+    {
+        return Err(Error::invalid(
+            "serial",
+            tr(
+                "Такой счётчик уже есть на этом счёте",
+                "this account already has that meter",
+            ),
+        ));
+    }
+    let digits = input.digits.unwrap_or(5);
+    if !(3..=9).contains(&digits) {
+        return Err(invalid(
+            "digits",
+            "Разрядность — от 3 до 9",
+            "digits must be 3–9",
+        ));
+    }
+    if let (Some(installed), Some(until)) = (input.installed, input.verified_until)
+        && until < installed
+    {
+        return Err(invalid(
+            "verified_until",
+            "Поверка не может кончиться раньше установки",
+            "verification cannot end before installation",
+        ));
+    }
+    let initial = match input.initial.as_deref() {
+        Some(text) => parse_volume("initial", text)?,
+        None => 0,
+    };
+    Ok(Meter {
+        id: id.to_owned(),
+        service: input.service,
+        serial: serial.to_owned(),
+        digits,
+        installed: input.installed,
+        verified_until: input.verified_until,
+        last_value: initial,
+        last_period: None,
+        history: Default::default(),
+    })
+}
+
+/// Add a meter to account `number`.
+pub fn add_meter(number: &str, input: MeterInput) -> Result<Meter> {
+    let doc = ACCOUNTS.get(&account_id(number))?.ok_or_else(|| {
+        Error::not_found(tr("Нет такого лицевого счёта", "no such personal account"))
+    })?;
+    let mut account = doc.data;
+    let id = format!("{}#{}", doc.id, account.meters.len() + 1);
+    let meter = build_meter(&account, &id, input)?;
+    account.meters.push(meter.clone());
+    ACCOUNTS.put(&doc.community, &doc.id, &account, Some(doc.version))?;
+    Ok(meter)
+}
+
+/// A tariff as the operator sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TariffInput {
+    /// Name in Russian.
+    pub name_ru: String,
+    /// Name in English (default: the Russian).
+    #[serde(default)]
+    pub name_en: Option<String>,
+    /// The unit.
+    pub unit: String,
+    /// `metered` or `area`.
+    pub basis: ChargeBasis,
+    /// Rates by date.
+    pub rates: Vec<Rate>,
+}
+
+/// Check a tariff.
+pub fn build_tariff(code: &str, input: TariffInput) -> Result<Tariff> {
+    if !is_code(code) {
+        return Err(invalid(
+            "code",
+            "Код услуги — латиницей: cold_water",
+            "the service code is like cold_water",
+        ));
+    }
+    if input.name_ru.trim().is_empty() {
+        return Err(invalid("name_ru", "Укажите название", "give the name"));
+    }
+    if input.unit.trim().is_empty() {
+        return Err(invalid("unit", "Укажите единицу", "give the unit"));
+    }
+    if input.rates.is_empty() {
+        return Err(invalid(
+            "rates",
+            "Нужен хотя бы один тариф",
+            "give at least one rate",
+        ));
+    }
+    let mut rates = input.rates;
+    rates.sort_by_key(|r| r.from);
+    for (i, rate) in rates.iter().enumerate() {
+        let field = format!("rates[{i}].tariff");
+        match rate.tariff.parse::<Decimal>() {
+            Ok(d) if d.value() >= 0 => {}
+            _ => {
+                return Err(Error::invalid(
+                    field,
+                    tr(
+                        "Тариф — число рублей, например 45.00",
+                        "the tariff is roubles, e.g. 45.00",
+                    ),
+                ));
+            }
+        }
+        if let Some(norm) = &rate.norm {
+            parse_volume(&format!("rates[{i}].norm"), norm)?;
+        }
+        if i > 0 && rates[i - 1].from == rate.from {
+            return Err(Error::invalid(
+                format!("rates[{i}].from"),
+                tr("Два тарифа с одной даты", "two rates from the same day"),
+            ));
+        }
+    }
+    Ok(Tariff {
+        code: code.to_owned(),
+        name_en: input
+            .name_en
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| input.name_ru.clone()),
+        name_ru: input.name_ru,
+        unit: input.unit,
+        basis: input.basis,
+        rates,
+    })
+}
+
+/// Create or replace service `code` of the call's community (a house, or every house below).
+pub fn save_tariff(code: &str, input: TariffInput) -> Result<Doc<Tariff>> {
+    let tariff = build_tariff(code, input)?;
+    let community = ctx::community();
+    TARIFFS.put(&community, &format!("{community}:{code}"), &tariff, None)
+}
+
+/// Set the provider's details for the call's community.
+pub fn save_provider(provider: Provider) -> Result<Doc<Provider>> {
+    crate::qr::payload(&crate::qr::PaymentQr {
+        payee: &provider.payee,
+        sum: Kopecks(1),
+        purpose: String::new(),
+        personal_account: String::new(),
+        period_month: 0,
+        period_year: 0,
+        last_name: String::new(),
+        payer_address: String::new(),
+    })
+    .map_err(|e| {
+        let (field, message) = e.split_once(':').unwrap_or(("payee", e.as_str()));
+        Error::invalid(field.trim().trim_start_matches("payee."), message.trim())
+    })?;
+    let community = ctx::community();
+    PROVIDERS.put(&community, &community, &provider, None)
+}
+
+/// The provider for `community`: its own details or the nearest above.
+pub fn provider_for(community: &str) -> Result<Option<Provider>> {
+    for id in crate::billing::ancestry(community) {
+        if let Some(doc) = PROVIDERS.get(&id)? {
+            return Ok(Some(doc.data));
+        }
+    }
+    Ok(None)
+}
+
+/// A reading as the resident sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingInput {
+    /// The meter id.
+    pub meter: String,
+    /// The value (`"123.456"`).
+    pub value: String,
+    /// Normal (default), replacement or rollover.
+    #[serde(default)]
+    pub kind: ReadingKind,
+    /// For a replacement: the old meter's final value.
+    #[serde(default)]
+    pub old_final: Option<String>,
+}
+
+/// What submitting a reading did.
+#[derive(Debug, Serialize)]
+pub struct Submitted {
+    /// The reading.
+    pub reading: Reading,
+    /// Whether it replaced one submitted earlier this month.
+    pub replaced: bool,
+}
+
+/// Whether `today` is inside the reading window.
+pub fn window_is_open(settings: &Settings, today: Date) -> bool {
+    (settings.reading_window.from_day..=settings.reading_window.to_day).contains(&today.day())
+}
+
+/// Submit a reading for this month to account `number`.
+pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
+    let settings = Settings::load()?;
+    let doc = visible_account(number)?;
+    let today = ctx::today()?;
+    if !window_is_open(&settings, today) {
+        return Err(Error::invalid(
+            "value",
+            format!(
+                "{} {} {} {} {}",
+                tr("Показания принимаются с", "Readings are accepted from day"),
+                settings.reading_window.from_day,
+                tr("по", "to"),
+                settings.reading_window.to_day,
+                tr("число месяца", "of the month")
+            ),
+        ));
+    }
+    let meter = doc
+        .data
+        .meters
+        .iter()
+        .find(|m| m.id == input.meter)
+        .ok_or_else(|| invalid("meter", "Нет такого счётчика", "no such meter"))?;
+    if !meter.is_verified_on(today) {
+        return Err(invalid(
+            "meter",
+            "Срок поверки счётчика истёк — показания не принимаются; обратитесь в управляющую компанию",
+            "the meter's verification has expired; contact the management company",
+        ));
+    }
+    let value = parse_volume("value", &input.value)?;
+    let old_final = input
+        .old_final
+        .as_deref()
+        .map(|t| parse_volume("old_final", t))
+        .transpose()?;
+    let volume = charges::consumed(
+        meter.last_value,
+        value,
+        input.kind,
+        old_final,
+        0,
+        meter.digits,
+    )
+    .map_err(|refusal| match refusal {
+        ReadingRefusal::Lower { previous } => Error::invalid(
+            "value",
+            format!(
+                "{} {}. {}",
+                tr(
+                    "Показание меньше предыдущего:",
+                    "The reading is lower than the previous one:"
+                ),
+                crate::billing::show_volume(previous),
+                tr(
+                    "Если счётчик заменили или он прошёл через ноль, отметьте это",
+                    "If the meter was replaced or rolled over, say so"
+                )
+            ),
+        ),
+        ReadingRefusal::BadReplacement => invalid(
+            "old_final",
+            "Укажите последнее показание старого счётчика — не меньше предыдущего",
+            "give the old meter's last value, not below the previous reading",
+        ),
+        ReadingRefusal::NotRollover => invalid(
+            "kind",
+            "Показание не меньше предыдущего — это не переход через ноль",
+            "the value is not below the previous one: not a rollover",
+        ),
+    })?;
+    let factor = settings.jump_factor()?;
+    let flagged = is_jump(volume, &meter.history.recent_volumes, factor);
+    let period = Period::of(today);
+    let id = format!("{}@{period}", meter.id);
+    let existing = READINGS.get(&id)?;
+    let reading = Reading {
+        account: doc.id.clone(),
+        meter: meter.id.clone(),
+        service: meter.service.clone(),
+        period,
+        value,
+        kind: input.kind,
+        old_final,
+        volume,
+        flagged,
+        by: ctx::caller().map(|c| c.person_id),
+        at: ctx::now(),
+    };
+    READINGS.put(
+        &doc.community,
+        &id,
+        &reading,
+        Some(existing.as_ref().map_or(0, |d| d.version)),
+    )?;
+    events::emit(
+        READING_SUBMITTED,
+        &doc.community,
+        &serde_json::json!({
+            "account": reading.account,
+            "meter": reading.meter,
+            "service": reading.service,
+            "period": reading.period,
+            "flagged": reading.flagged,
+        }),
+    )?;
+    Ok(Submitted {
+        reading,
+        replaced: existing.is_some(),
+    })
+}
+
+/// A CSV error: line (1-based, the header is line 1), column and reason.
+#[derive(Debug, Serialize)]
+pub struct CsvProblem {
+    /// The line.
+    pub line: u64,
+    /// The column name.
+    pub column: String,
+    /// Why.
+    pub message: String,
+}
+
+/// Read CSV rows (with a header) into maps from lower-cased column name to value.
+pub fn read_csv(
+    body: &[u8],
+    required: &[&str],
+) -> Result<Vec<(u64, std::collections::HashMap<String, String>)>> {
+    let text = core::str::from_utf8(body).map_err(|_| {
+        invalid(
+            "body",
+            "Файл должен быть в кодировке UTF-8",
+            "the file must be UTF-8",
+        )
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
+    let delimiter = if text.lines().next().is_some_and(|h| h.contains(';')) {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::invalid("body", e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    for column in required {
+        if !headers.iter().any(|h| h == column) {
+            return Err(Error::invalid(
+                "body",
+                format!(
+                    "{} «{column}»",
+                    tr("В заголовке нет столбца", "the header lacks the column")
+                ),
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::invalid("body", e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let row = headers
+            .iter()
+            .cloned()
+            .zip(record.iter().map(|v| v.trim().to_owned()))
+            .collect();
+        rows.push((line, row));
+    }
+    Ok(rows)
+}
+
+/// Turn an error on a row into a problem at `line`.
+pub fn problem(line: u64, error: Error) -> CsvProblem {
+    CsvProblem {
+        line,
+        column: error.field.unwrap_or_default(),
+        message: error.message,
+    }
+}
+
+/// The result of an all-or-nothing import.
+pub fn import_result(imported: usize, problems: Vec<CsvProblem>) -> Result<ApiResponse> {
+    if problems.is_empty() {
+        ApiResponse::ok(&serde_json::json!({ "imported": imported }))
+    } else {
+        ApiResponse::json(
+            422,
+            &serde_json::json!({
+                "error": {
+                    "code": "invalid",
+                    "message": tr(
+                        "Файл не загружен: исправьте ошибки",
+                        "nothing was imported: fix the errors"
+                    ),
+                },
+                "problems": problems,
+            }),
+        )
+    }
+}
+
+fn split_codes(text: Option<&String>) -> Vec<String> {
+    text.map(|t| {
+        t.split([' ', '|'])
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Import accounts: `number,unit,payer,address,area,residents,owners,services,raised`
+/// (services and raised as codes separated by spaces).
+pub fn import_accounts(body: &[u8]) -> Result<ApiResponse> {
+    let rows = read_csv(body, &["number", "payer"])?;
+    let mut problems = Vec::new();
+    let mut ready = Vec::new();
+    for (line, row) in rows {
+        let number = row.get("number").cloned().unwrap_or_default();
+        let residents = match row.get("residents").filter(|r| !r.is_empty()) {
+            Some(r) => match r.parse() {
+                Ok(n) => n,
+                Err(_) => {
+                    problems.push(problem(
+                        line,
+                        invalid("residents", "Не число", "not a number"),
+                    ));
+                    continue;
+                }
+            },
+            None => 0,
+        };
+        let owners = row.get("owners").and_then(|o| o.parse().ok()).unwrap_or(0);
+        let input = AccountInput {
+            unit: row.get("unit").cloned().filter(|u| !u.is_empty()),
+            payer: row.get("payer").cloned().unwrap_or_default(),
+            address: row.get("address").cloned().filter(|a| !a.is_empty()),
+            area: row.get("area").cloned().filter(|a| !a.is_empty()),
+            residents,
+            owners,
+            services: split_codes(row.get("services")),
+            raised: split_codes(row.get("raised")),
+        };
+        let id = account_id(&number);
+        let old = ACCOUNTS.get(&id)?;
+        match build_account(&number, input, old.map(|d| d.data)) {
+            Ok(account) => ready.push((id, account)),
+            Err(e) => problems.push(problem(line, e)),
+        }
+    }
+    if problems.is_empty() {
+        let community = ctx::community();
+        ACCOUNTS.put_many(
+            ready
+                .iter()
+                .map(|(id, a)| (community.as_str(), Some(id.as_str()), a)),
+        )?;
+    }
+    import_result(ready.len(), problems)
+}
+
+/// Import meters: `account,service,serial,digits,installed,verified_until,initial`.
+pub fn import_meters(body: &[u8]) -> Result<ApiResponse> {
+    let rows = read_csv(body, &["account", "service", "serial"])?;
+    let mut problems = Vec::new();
+    let mut accounts: Vec<Doc<Account>> = Vec::new();
+    for (line, row) in rows {
+        let number = row.get("account").cloned().unwrap_or_default();
+        let id = account_id(&number);
+        if !accounts.iter().any(|d| d.id == id) {
+            match ACCOUNTS.get(&id)? {
+                Some(doc) => accounts.push(doc),
+                None => {
+                    problems.push(problem(
+                        line,
+                        invalid("account", "Нет такого лицевого счёта", "no such account"),
+                    ));
+                    continue;
+                }
+            }
+        }
+        let date = |name: &str| -> Result<Option<Date>> {
+            match row.get(name).filter(|v| !v.is_empty()) {
+                Some(v) => Date::parse_field(name, v).map(Some),
+                None => Ok(None),
+            }
+        };
+        let parsed = (|| -> Result<MeterInput> {
+            Ok(MeterInput {
+                service: row.get("service").cloned().unwrap_or_default(),
+                serial: row.get("serial").cloned().unwrap_or_default(),
+                digits: match row.get("digits").filter(|v| !v.is_empty()) {
+                    Some(d) => Some(
+                        d.parse()
+                            .map_err(|_| invalid("digits", "Не число", "not a number"))?,
+                    ),
+                    None => None,
+                },
+                installed: date("installed")?,
+                verified_until: date("verified_until")?,
+                initial: row.get("initial").cloned().filter(|v| !v.is_empty()),
+            })
+        })();
+        let doc = accounts
+            .iter_mut()
+            .find(|d| d.id == id)
+            .expect("loaded above");
+        let meter_id = format!("{}#{}", doc.id, doc.data.meters.len() + 1);
+        match parsed.and_then(|input| build_meter(&doc.data, &meter_id, input)) {
+            Ok(meter) => doc.data.meters.push(meter),
+            Err(e) => problems.push(problem(line, e)),
+        }
+    }
+    let count: usize = accounts.iter().map(|d| d.data.meters.len()).sum();
+    if problems.is_empty() {
+        for doc in &accounts {
+            ACCOUNTS.put(&doc.community, &doc.id, &doc.data, Some(doc.version))?;
+        }
+    }
+    import_result(count, problems)
+}
+
+/// Import tariffs: `code,name_ru,name_en,unit,basis,from,tariff,norm`, one row per rate.
+pub fn import_tariffs(body: &[u8]) -> Result<ApiResponse> {
+    let rows = read_csv(
+        body,
+        &["code", "name_ru", "unit", "basis", "from", "tariff"],
+    )?;
+    let mut problems = Vec::new();
+    let mut tariffs: Vec<(String, TariffInput)> = Vec::new();
+    let mut lines: Vec<(String, u64)> = Vec::new();
+    for (line, row) in rows {
+        let get = |name: &str| row.get(name).cloned().unwrap_or_default();
+        let basis = match get("basis").as_str() {
+            "metered" | "счётчик" | "счетчик" => ChargeBasis::Metered,
+            "area" | "площадь" => ChargeBasis::Area,
+            _ => {
+                problems.push(problem(
+                    line,
+                    invalid("basis", "metered или area", "metered or area"),
+                ));
+                continue;
+            }
+        };
+        let from = match Date::parse_field("from", &get("from")) {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push(problem(line, e));
+                continue;
+            }
+        };
+        let rate = Rate {
+            from,
+            tariff: get("tariff"),
+            norm: row.get("norm").cloned().filter(|n| !n.is_empty()),
+        };
+        let code = get("code");
+        lines.push((code.clone(), line));
+        match tariffs.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, t)) => t.rates.push(rate),
+            None => tariffs.push((
+                code,
+                TariffInput {
+                    name_ru: get("name_ru"),
+                    name_en: row.get("name_en").cloned(),
+                    unit: get("unit"),
+                    basis,
+                    rates: vec![rate],
+                },
+            )),
+        }
+    }
+    let mut ready = Vec::new();
+    for (code, input) in tariffs {
+        let line = lines
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(0, |(_, l)| *l);
+        match build_tariff(&code, input) {
+            Ok(t) => ready.push(t),
+            Err(e) => problems.push(problem(line, e)),
+        }
+    }
+    if problems.is_empty() {
+        let community = ctx::community();
+        let ids: Vec<String> = ready
+            .iter()
+            .map(|t| format!("{community}:{}", t.code))
+            .collect();
+        TARIFFS.put_many(
+            ready
+                .iter()
+                .zip(&ids)
+                .map(|(t, id)| (community.as_str(), Some(id.as_str()), t)),
+        )?;
+    }
+    import_result(ready.len(), problems)
+}

@@ -1,0 +1,825 @@
+//! The billing month: one account's bill from its tariffs, meters, readings and open bills
+//! (a pure function, tested natively), and the run that bills every account of a community
+//! subtree in chunks, resuming after a crash and skipping accounts already billed.
+
+use std::collections::HashMap;
+
+use dvor_sdk::directory;
+use dvor_sdk::prelude::*;
+use dvor_sdk::storage::Query;
+
+use crate::charges::{
+    self, AveragingRule, CoefficientRule, Method, VOLUME_SCALE, consumed, in_force,
+    volume_without_reading,
+};
+use crate::model::{
+    ACCOUNTS, Account, BILLS, Bill, ChargeBasis, Decimal, Line, Meter, Period, READINGS, RUNS,
+    Reading, Recalculation, Run, RunStatus, Settings, TARIFFS, Tariff,
+};
+use crate::penalty::PenaltyRules;
+
+/// The event a bill emits.
+pub const BILL_ISSUED: &str = "bill.issued";
+/// Anomaly samples kept on a run.
+const MAX_SAMPLES: usize = 50;
+
+/// The rules a bill is computed with.
+pub struct Rules<'a> {
+    /// Months without readings.
+    pub averaging: &'a [AveragingRule],
+    /// The increasing coefficient.
+    pub coefficient: &'a [CoefficientRule],
+    /// Penalties.
+    pub penalty: &'a PenaltyRules,
+}
+
+/// What is known about one account when it is billed.
+pub struct Facts<'a> {
+    /// The services of the account's house.
+    pub tariffs: Vec<&'a Tariff>,
+    /// This month's readings by meter id.
+    pub readings: &'a HashMap<&'a str, &'a Reading>,
+    /// The account's bills not yet paid in full.
+    pub open_bills: Vec<Bill>,
+}
+
+fn decimal(text: &str) -> Option<Decimal> {
+    text.parse().ok()
+}
+
+/// Bill `account` for `period`, issued on `issued`: returns the bill; updates the account
+/// (meter history, balance, advance, penalties) and `open_bills` (an advance applied).
+///
+/// `tariffs` are the services of the account's house, `readings` this month's readings by
+/// meter id, `open_bills` the account's bills not yet paid in full.
+pub fn bill_account(
+    account_id: &str,
+    account: &mut Account,
+    facts: &Facts,
+    period: Period,
+    issued: Date,
+    rules: &Rules,
+) -> Bill {
+    let Facts {
+        tariffs,
+        readings,
+        open_bills,
+    } = facts;
+    let month_start = period.first_day();
+    let mut lines = Vec::new();
+    let mut recalculations = Vec::new();
+    let mut anomalies = Vec::new();
+    let averaging = in_force(rules.averaging, month_start, |r| r.from);
+    let coefficient =
+        in_force(rules.coefficient, month_start, |r| r.from).and_then(|r| decimal(&r.value));
+    for tariff in tariffs {
+        if !account.services.is_empty() && !account.services.contains(&tariff.code) {
+            continue;
+        }
+        let Some(rate) = in_force(&tariff.rates, month_start, |r| r.from) else {
+            anomalies.push(format!("{}: нет тарифа на {period}", tariff.code));
+            continue;
+        };
+        let Some(price) = decimal(&rate.tariff) else {
+            anomalies.push(format!("{}: тариф «{}» не число", tariff.code, rate.tariff));
+            continue;
+        };
+        let norm = rate
+            .norm
+            .as_deref()
+            .and_then(decimal)
+            .and_then(charges::thousandths);
+        let line = |method, volume, coefficient: Option<Decimal>| {
+            let amount =
+                charges::amount(price, volume, VOLUME_SCALE, coefficient).unwrap_or(Kopecks::ZERO);
+            let plain = charges::amount(price, volume, VOLUME_SCALE, None).unwrap_or(Kopecks::ZERO);
+            Line {
+                service: tariff.code.clone(),
+                name_ru: tariff.name_ru.clone(),
+                name_en: tariff.name_en.clone(),
+                unit: tariff.unit.clone(),
+                method,
+                volume,
+                tariff: rate.tariff.clone(),
+                coefficient: coefficient.map(|c| c.to_string()),
+                above_norm: amount.checked_sub(plain).unwrap_or(Kopecks::ZERO),
+                amount,
+            }
+        };
+        match tariff.basis {
+            ChargeBasis::Area => {
+                // Hundredths of a m² to thousandths.
+                lines.push(line(Method::Area, account.area * 10, None));
+            }
+            ChargeBasis::Metered => {
+                let meters: Vec<&mut Meter> = account
+                    .meters
+                    .iter_mut()
+                    .filter(|m| m.service == tariff.code)
+                    .collect();
+                if meters.is_empty() {
+                    let Some(norm) = norm else {
+                        anomalies.push(format!("{}: нет счётчика и норматива", tariff.code));
+                        continue;
+                    };
+                    let raised = account.raised.contains(&tariff.code);
+                    lines.push(line(
+                        Method::Norm,
+                        norm * account.residents,
+                        if raised { coefficient } else { None },
+                    ));
+                    continue;
+                }
+                for meter in meters {
+                    let reading = readings
+                        .get(meter.id.as_str())
+                        .filter(|r| r.period == period);
+                    let total = reading.and_then(|r| {
+                        consumed(
+                            meter.last_value,
+                            r.value,
+                            r.kind,
+                            r.old_final,
+                            0,
+                            meter.digits,
+                        )
+                        .ok()
+                        .map(|volume| (volume, r.value))
+                    });
+                    let verified = meter.is_verified_on(period.last_day());
+                    if !verified {
+                        anomalies.push(format!(
+                            "{}: истёк срок поверки счётчика {}",
+                            tariff.code, meter.serial
+                        ));
+                    }
+                    match total.filter(|_| verified) {
+                        Some((total, value)) => {
+                            let history = &mut meter.history;
+                            let months = i64::from(history.months_without_readings) + 1;
+                            let this_month = if months > 1 {
+                                i64::try_from(dvor_sdk::money::round_half_away_from_zero(
+                                    i128::from(total),
+                                    i128::from(months),
+                                ))
+                                .unwrap_or(total)
+                            } else {
+                                total
+                            };
+                            lines.push(line(Method::Meter, this_month, None));
+                            if months > 1 {
+                                let earlier = total - this_month;
+                                let difference = earlier - history.volume_without_readings;
+                                let amount = charges::amount(price, difference, VOLUME_SCALE, None)
+                                    .unwrap_or(Kopecks::ZERO);
+                                recalculations.push(Recalculation {
+                                    service: tariff.code.clone(),
+                                    reason_ru: format!(
+                                        "Перерасчёт по показаниям за {} мес.: начислено {} {}, по счётчику {} {}",
+                                        months - 1,
+                                        show_volume(history.volume_without_readings),
+                                        tariff.unit,
+                                        show_volume(earlier),
+                                        tariff.unit
+                                    ),
+                                    reason_en: format!(
+                                        "Recalculated by readings for {} month(s): charged {} {}, metered {} {}",
+                                        months - 1,
+                                        show_volume(history.volume_without_readings),
+                                        tariff.unit,
+                                        show_volume(earlier),
+                                        tariff.unit
+                                    ),
+                                    amount,
+                                });
+                            }
+                            for _ in 0..months {
+                                history.recent_volumes.push(this_month);
+                            }
+                            let keep = history.recent_volumes.len().saturating_sub(12);
+                            history.recent_volumes.drain(..keep);
+                            history.months_without_readings = 0;
+                            history.volume_without_readings = 0;
+                            meter.last_value = value;
+                            meter.last_period = Some(period);
+                        }
+                        None => {
+                            let (volume, method) = match averaging {
+                                Some(rule) => volume_without_reading(
+                                    &meter.history,
+                                    rule,
+                                    norm.unwrap_or(0),
+                                    account.residents,
+                                ),
+                                None => (norm.unwrap_or(0) * account.residents, Method::Norm),
+                            };
+                            anomalies.push(format!(
+                                "{}: нет показаний счётчика {} — {}",
+                                tariff.code,
+                                meter.serial,
+                                method.label(false)
+                            ));
+                            meter.history.months_without_readings =
+                                meter.history.months_without_readings.saturating_add(1);
+                            meter.history.volume_without_readings += volume;
+                            lines.push(line(method, volume, None));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let principal = Kopecks::checked_sum(
+        lines
+            .iter()
+            .map(|l| l.amount)
+            .chain(recalculations.iter().map(|r| r.amount)),
+    )
+    .unwrap_or(Kopecks::ZERO);
+
+    // Penalties accrued through the end of the month on every bill not paid in full, plus
+    // the final penalties of bills already paid; the bill carries what is new.
+    let as_of = period.last_day();
+    let open_penalties = open_bills
+        .iter()
+        .filter(|b| b.principal > Kopecks::ZERO && b.period < period)
+        .map(|b| {
+            rules
+                .penalty
+                .penalty(b.principal, b.due, &b.payments, as_of)
+                .total
+        });
+    let accrued =
+        Kopecks::checked_sum(core::iter::once(account.penalty_settled).chain(open_penalties))
+            .unwrap_or(account.penalty_settled);
+    let penalty = accrued
+        .checked_sub(account.penalty_charged)
+        .unwrap_or(Kopecks::ZERO);
+    account.penalty_charged = accrued;
+
+    let balance_before = account.balance;
+    account.balance = Kopecks(balance_before.0 + principal.0 + penalty.0);
+    let mut bill = Bill {
+        account: account_id.to_owned(),
+        number: account.number.clone(),
+        period,
+        issued,
+        due: rules.penalty.due_date(period.year, period.month),
+        lines,
+        recalculations,
+        principal,
+        penalty,
+        balance_before,
+        to_pay: Kopecks(account.balance.0.max(0)),
+        paid: Kopecks::ZERO,
+        payments: Vec::new(),
+        open: principal > Kopecks::ZERO,
+        anomalies,
+    };
+    // An advance pays the new bill at once.
+    if account.advance > Kopecks::ZERO && principal > Kopecks::ZERO {
+        let applied = account.advance.min(principal);
+        account.advance = Kopecks(account.advance.0 - applied.0);
+        bill.paid = applied;
+        bill.payments.push((issued, applied));
+        bill.open = bill.paid < bill.principal;
+    }
+    account.last_billed = Some(period);
+    bill
+}
+
+/// A volume in thousandths as people read it: `5`, `5.5`, `4.123`.
+pub fn show_volume(thousandths: i64) -> String {
+    Decimal::new(thousandths, 3)
+        .to_string()
+        .trim_end_matches('0')
+        .trim_end_matches(['.', ','])
+        .to_owned()
+}
+
+/// The services that apply to accounts of `house`: for each code, the tariff defined nearest
+/// above (or at) the house.
+pub fn tariffs_for<'a>(
+    house: &str,
+    tariffs: &'a [Doc<Tariff>],
+    ancestors: &mut HashMap<String, Vec<String>>,
+) -> Vec<&'a Tariff> {
+    let chain = ancestors
+        .entry(house.to_owned())
+        .or_insert_with(|| ancestry(house));
+    let mut chosen: Vec<(usize, &Tariff)> = Vec::new();
+    for doc in tariffs {
+        let Some(depth) = chain.iter().position(|c| *c == doc.community) else {
+            continue;
+        };
+        match chosen.iter_mut().find(|(_, t)| t.code == doc.data.code) {
+            Some(slot) if depth < slot.0 => *slot = (depth, &doc.data),
+            Some(_) => {}
+            None => chosen.push((depth, &doc.data)),
+        }
+    }
+    chosen.sort_by(|a, b| a.1.code.cmp(&b.1.code));
+    chosen.into_iter().map(|(_, t)| t).collect()
+}
+
+/// `community` and its ancestors, nearest first (as far as the call's scope sees).
+pub fn ancestry(community: &str) -> Vec<String> {
+    let mut chain = vec![community.to_owned()];
+    let mut next = directory::community(community).and_then(|c| c.parent);
+    while let Some(id) = next {
+        next = directory::community(&id).and_then(|c| c.parent);
+        chain.push(id);
+        if chain.len() > 16 {
+            break;
+        }
+    }
+    chain
+}
+
+/// The id of the run over `scope` for `period`.
+pub fn run_id(scope: &str, period: Period) -> String {
+    format!("{scope}@{period}")
+}
+
+/// Ask for a run over `scope` for `period` (the operator's button, or the schedule). A run
+/// already done is started again: accounts already billed are skipped, so nothing changes
+/// twice.
+pub fn request_run(scope: &str, period: Period, by: Option<String>) -> Result<Doc<Run>> {
+    let id = run_id(scope, period);
+    let existing = RUNS.get(&id)?;
+    if let Some(doc) = &existing
+        && doc.data.status != RunStatus::Done
+    {
+        return Ok(doc.clone());
+    }
+    let run = Run {
+        scope: scope.to_owned(),
+        period,
+        status: RunStatus::Pending,
+        cursor: None,
+        billed: 0,
+        skipped: 0,
+        total: Kopecks::ZERO,
+        anomalies: 0,
+        anomaly_samples: Vec::new(),
+        requested_by: by,
+        requested: ctx::now(),
+        finished: None,
+    };
+    RUNS.put(scope, &id, &run, existing.map(|d| d.version))
+}
+
+/// One chunk of the `billing` job: on the first chunk, on or after the billing day, ask for
+/// last month's run over the job's community; then bill the next chunk of the oldest
+/// unfinished run. Continues while any run is unfinished.
+pub fn run_job_chunk(cursor: Option<String>) -> Result<Option<String>> {
+    let settings = Settings::load()?;
+    let today = ctx::today()?;
+    let root = ctx::community();
+    if cursor.is_none() && today.day() >= settings.billing_day {
+        let last_month = Period::of(today).previous();
+        if RUNS.get(&run_id(&root, last_month))?.is_none() {
+            request_run(&root, last_month, None)?;
+        }
+    }
+    let Some(run) = next_unfinished_run()? else {
+        return Ok(None);
+    };
+    let finished = bill_chunk(run, &settings, today)?;
+    if finished && next_unfinished_run()?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some("continue".to_owned()))
+}
+
+fn next_unfinished_run() -> Result<Option<Doc<Run>>> {
+    for status in ["running", "pending"] {
+        let page = RUNS
+            .query()
+            .filter("status", Compare::Eq, status)
+            .order_by("requested", Direction::Asc)
+            .limit(1)
+            .fetch()?;
+        if let Some(doc) = page.docs.into_iter().next() {
+            return Ok(Some(doc));
+        }
+    }
+    Ok(None)
+}
+
+/// Bill the next chunk of `run`; true when the run is done.
+pub fn bill_chunk(run_doc: Doc<Run>, settings: &Settings, today: Date) -> Result<bool> {
+    let mut run = run_doc.data;
+    let period = run.period;
+    let penalty = settings.penalty_rules()?;
+    let rules = Rules {
+        averaging: &settings.averaging,
+        coefficient: &settings.increasing_coefficient,
+        penalty: &penalty,
+    };
+    let page = ACCOUNTS
+        .query()
+        .in_community(&run.scope)
+        .limit(settings.chunk_size.clamp(1, 1000))
+        .cursor(run.cursor.as_deref())
+        .fetch()?;
+    let (Some(first), Some(last)) = (page.docs.first(), page.docs.last()) else {
+        run.status = RunStatus::Done;
+        run.finished = Some(ctx::now());
+        RUNS.put(&run_doc.community, &run_doc.id, &run, Some(run_doc.version))?;
+        return Ok(true);
+    };
+    let (first, last) = (first.id.clone(), last.id.clone());
+    let readings = in_range(READINGS.query(), &run.scope, &first, &last)
+        .filter("period", Compare::Eq, period.to_string())
+        .fetch_all()?;
+    let readings: HashMap<&str, &Reading> = readings
+        .iter()
+        .map(|d| (d.data.meter.as_str(), &d.data))
+        .collect();
+    let open = in_range(BILLS.query(), &run.scope, &first, &last)
+        .filter("open", Compare::Eq, true)
+        .fetch_all()?;
+    let mut open_by_account: HashMap<&str, Vec<Bill>> = HashMap::new();
+    for doc in &open {
+        open_by_account
+            .entry(doc.data.account.as_str())
+            .or_default()
+            .push(doc.data.clone());
+    }
+    let tariffs = TARIFFS.query().fetch_all()?;
+    let mut ancestors = HashMap::new();
+
+    let mut updated_accounts = Vec::new();
+    let mut new_bills = Vec::new();
+    for doc in &page.docs {
+        let mut account = doc.data.clone();
+        if account.last_billed.is_some_and(|p| p >= period) {
+            run.skipped += 1;
+            continue;
+        }
+        let facts = Facts {
+            tariffs: tariffs_for(&doc.community, &tariffs, &mut ancestors),
+            readings: &readings,
+            open_bills: open_by_account.remove(doc.id.as_str()).unwrap_or_default(),
+        };
+        let bill = bill_account(&doc.id, &mut account, &facts, period, today, &rules);
+        run.billed += 1;
+        run.total = Kopecks(run.total.0 + bill.principal.0 + bill.penalty.0);
+        if !bill.anomalies.is_empty() {
+            run.anomalies += 1;
+            if run.anomaly_samples.len() < MAX_SAMPLES {
+                run.anomaly_samples.push(format!(
+                    "{}: {}",
+                    account.number,
+                    bill.anomalies.join("; ")
+                ));
+            }
+        }
+        updated_accounts.push((doc.community.clone(), doc.id.clone(), account));
+        new_bills.push((doc.community.clone(), format!("{}@{period}", doc.id), bill));
+    }
+    ACCOUNTS.put_many(
+        updated_accounts
+            .iter()
+            .map(|(c, id, a)| (c.as_str(), Some(id.as_str()), a)),
+    )?;
+    BILLS.put_many(
+        new_bills
+            .iter()
+            .map(|(c, id, b)| (c.as_str(), Some(id.as_str()), b)),
+    )?;
+    for (community, _, bill) in &new_bills {
+        events::emit(
+            BILL_ISSUED,
+            community,
+            &serde_json::json!({
+                "account": bill.account,
+                "number": bill.number,
+                "period": bill.period,
+                "principal": bill.principal,
+                "penalty": bill.penalty,
+                "to_pay": bill.to_pay,
+                "due": bill.due,
+            }),
+        )?;
+    }
+    let done = page.next_cursor.is_none();
+    run.cursor = page.next_cursor;
+    run.status = if done {
+        RunStatus::Done
+    } else {
+        RunStatus::Running
+    };
+    if done {
+        run.finished = Some(ctx::now());
+    }
+    RUNS.put(&run_doc.community, &run_doc.id, &run, Some(run_doc.version))?;
+    Ok(done)
+}
+
+/// `query` limited to the documents of accounts `first..=last` under `scope`.
+fn in_range<T: serde::Serialize + serde::de::DeserializeOwned>(
+    query: Query<T>,
+    scope: &str,
+    first: &str,
+    last: &str,
+) -> Query<T> {
+    query
+        .in_community(scope)
+        .filter("account", Compare::Ge, first)
+        .filter("account", Compare::Le, last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charges::MeterHistory;
+    use crate::model::Rate;
+
+    fn day(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn tariff(code: &str, basis: ChargeBasis, price: &str, norm: Option<&str>) -> Tariff {
+        Tariff {
+            code: code.into(),
+            name_ru: code.into(),
+            name_en: code.into(),
+            unit: "м³".into(),
+            basis,
+            rates: vec![Rate {
+                from: day("2020-01-01"),
+                tariff: price.into(),
+                norm: norm.map(Into::into),
+            }],
+        }
+    }
+
+    fn account(meters: Vec<Meter>) -> Account {
+        Account {
+            number: "12".into(),
+            unit: None,
+            payer: "Смирнова Анна".into(),
+            address: "ул. Садовая, 1, кв. 12".into(),
+            area: 5430,
+            residents: 3,
+            owners: 1,
+            services: vec![],
+            raised: vec![],
+            meters,
+            balance: Kopecks::ZERO,
+            advance: Kopecks::ZERO,
+            penalty_charged: Kopecks::ZERO,
+            penalty_paid: Kopecks::ZERO,
+            penalty_settled: Kopecks::ZERO,
+            last_billed: None,
+        }
+    }
+
+    fn meter(history: Vec<i64>, last_value: i64) -> Meter {
+        Meter {
+            id: "h:12#1".into(),
+            service: "cold_water".into(),
+            serial: "A1".into(),
+            digits: 5,
+            installed: None,
+            verified_until: None,
+            last_value,
+            last_period: None,
+            history: MeterHistory {
+                recent_volumes: history,
+                ..MeterHistory::default()
+            },
+        }
+    }
+
+    fn reading(period: Period, value: i64) -> Reading {
+        Reading {
+            account: "h:12".into(),
+            meter: "h:12#1".into(),
+            service: "cold_water".into(),
+            period,
+            value,
+            kind: Default::default(),
+            old_final: None,
+            volume: 0,
+            flagged: false,
+            by: None,
+            at: 0,
+        }
+    }
+
+    struct Setup {
+        averaging: Vec<AveragingRule>,
+        coefficient: Vec<CoefficientRule>,
+        penalty: PenaltyRules,
+    }
+
+    impl Setup {
+        fn new() -> Setup {
+            Setup {
+                averaging: vec![AveragingRule {
+                    from: day("2012-09-01"),
+                    months: 6,
+                    min_months: 3,
+                    max_months_in_a_row: 3,
+                }],
+                coefficient: vec![CoefficientRule {
+                    from: day("2017-01-01"),
+                    value: "1.5".into(),
+                }],
+                penalty: PenaltyRules::default(),
+            }
+        }
+
+        fn rules(&self) -> Rules<'_> {
+            Rules {
+                averaging: &self.averaging,
+                coefficient: &self.coefficient,
+                penalty: &self.penalty,
+            }
+        }
+    }
+
+    fn bill(
+        account: &mut Account,
+        tariffs: &[Tariff],
+        readings: &[Reading],
+        period: Period,
+        setup: &Setup,
+    ) -> Bill {
+        let by_meter: HashMap<&str, &Reading> =
+            readings.iter().map(|r| (r.meter.as_str(), r)).collect();
+        let facts = Facts {
+            tariffs: tariffs.iter().collect(),
+            readings: &by_meter,
+            open_bills: vec![],
+        };
+        bill_account(
+            "h:12",
+            account,
+            &facts,
+            period,
+            period.next().first_day(),
+            &setup.rules(),
+        )
+    }
+
+    /// RULES.md §2 through a whole bill: 6 months of 5, 6, 4, 5, 7, 3 m³, then four months
+    /// without readings (5.0 m³ three times, then the norm 3 × 4.9), then a reading: the
+    /// months charged by estimate are recalculated.
+    #[test]
+    fn months_without_readings_then_a_late_reading() {
+        let setup = Setup::new();
+        let tariffs = [tariff(
+            "cold_water",
+            ChargeBasis::Metered,
+            "45.00",
+            Some("4.9"),
+        )];
+        let mut account = account(vec![meter(
+            [5, 6, 4, 5, 7, 3].map(|v| v * 1000).to_vec(),
+            100_000,
+        )]);
+        let mut period: Period = "2026-01".parse().unwrap();
+        let mut volumes = Vec::new();
+        for _ in 0..4 {
+            let b = bill(&mut account, &tariffs, &[], period, &setup);
+            volumes.push((b.lines[0].volume, b.lines[0].method, b.lines[0].amount));
+            assert!(!b.anomalies.is_empty(), "a missing reading is an anomaly");
+            period = period.next();
+        }
+        assert_eq!(
+            volumes,
+            vec![
+                (5_000, Method::Average, Kopecks(22_500)),
+                (5_000, Method::Average, Kopecks(22_500)),
+                (5_000, Method::Average, Kopecks(22_500)),
+                (14_700, Method::Norm, Kopecks(66_150)),
+            ]
+        );
+        // Month 5: the meter shows 125 m³: 25 m³ over 5 months, 5 m³ a month; 29.7 m³ were
+        // charged for the 4 months instead of 20: a refund of 9.7 m³ × 45 = 436.50 ₽.
+        let b = bill(
+            &mut account,
+            &tariffs,
+            &[reading(period, 125_000)],
+            period,
+            &setup,
+        );
+        assert_eq!(b.lines[0].method, Method::Meter);
+        assert_eq!(b.lines[0].volume, 5_000);
+        assert_eq!(b.recalculations.len(), 1);
+        assert_eq!(b.recalculations[0].amount, Kopecks(-43_650));
+        assert_eq!(b.principal, Kopecks(22_500 - 43_650));
+        assert_eq!(account.meters[0].last_value, 125_000);
+        assert_eq!(account.meters[0].history.months_without_readings, 0);
+    }
+
+    /// RULES.md §2: no meter, 3 residents × 4.9 m³ × 45.00 = 661.50 ₽; with the increasing
+    /// coefficient 992.25 ₽, 330.75 ₽ shown above the plain charge; area × rate; metered
+    /// electricity 150 kWh × 1.936 = 290.40 ₽.
+    #[test]
+    fn a_bill_with_every_kind_of_line() {
+        let setup = Setup::new();
+        let tariffs = [
+            tariff("cold_water", ChargeBasis::Metered, "45.00", Some("4.9")),
+            tariff("electricity", ChargeBasis::Metered, "1.936", None),
+            tariff("maintenance", ChargeBasis::Area, "25.40", None),
+        ];
+        let mut electricity = meter(vec![], 1_000_000);
+        electricity.service = "electricity".into();
+        let mut plain = account(vec![electricity]);
+        let period: Period = "2026-10".parse().unwrap();
+        let b = bill(
+            &mut plain,
+            &tariffs,
+            &[reading(period, 1_150_000)],
+            period,
+            &setup,
+        );
+        let amounts: Vec<(&str, Kopecks, Kopecks)> = b
+            .lines
+            .iter()
+            .map(|l| (l.service.as_str(), l.amount, l.above_norm))
+            .collect();
+        assert_eq!(
+            amounts,
+            vec![
+                ("cold_water", Kopecks(66_150), Kopecks::ZERO),
+                ("electricity", Kopecks(29_040), Kopecks::ZERO),
+                ("maintenance", Kopecks(137_922), Kopecks::ZERO),
+            ]
+        );
+        assert_eq!(b.principal, Kopecks(66_150 + 29_040 + 137_922));
+        assert_eq!(plain.balance, b.principal);
+        assert_eq!(b.due, day("2026-11-15"));
+
+        let mut raised = account(vec![]);
+        raised.raised = vec!["cold_water".into()];
+        raised.services = vec!["cold_water".into()];
+        let b = bill(&mut raised, &tariffs, &[], period, &setup);
+        assert_eq!(b.lines.len(), 1);
+        assert_eq!(b.lines[0].amount, Kopecks(99_225));
+        assert_eq!(b.lines[0].above_norm, Kopecks(33_075));
+        assert_eq!(b.lines[0].coefficient.as_deref(), Some("1.5"));
+    }
+
+    /// Penalties reach the next bill: a 10 000 ₽ bill due 2025-02-10 left unpaid accrues
+    /// through the end of April: 49 days at 1/300 (day 31 = 2025-03-13) to 2025-04-30 =
+    /// 155.17 ₽ (RULES.md P2), charged once; the May bill adds only May's accrual.
+    #[test]
+    fn unpaid_bills_bring_penalties_once() {
+        let setup = Setup::new();
+        let mut account = account(vec![]);
+        account.services = vec!["none".into()];
+        account.balance = Kopecks(1_000_000);
+        let open = Bill {
+            account: "h:12".into(),
+            number: "12".into(),
+            period: "2025-01".parse().unwrap(),
+            issued: day("2025-02-01"),
+            due: day("2025-02-10"),
+            lines: vec![],
+            recalculations: vec![],
+            principal: Kopecks(1_000_000),
+            penalty: Kopecks::ZERO,
+            balance_before: Kopecks::ZERO,
+            to_pay: Kopecks(1_000_000),
+            paid: Kopecks::ZERO,
+            payments: vec![],
+            open: true,
+            anomalies: vec![],
+        };
+        let empty = HashMap::new();
+        let mut facts = Facts {
+            tariffs: vec![],
+            readings: &empty,
+            open_bills: vec![open],
+        };
+        let april: Period = "2025-04".parse().unwrap();
+        let b = bill_account(
+            "h:12",
+            &mut account,
+            &facts,
+            april,
+            day("2025-05-01"),
+            &setup.rules(),
+        );
+        assert_eq!(b.penalty, Kopecks(15_517));
+        assert_eq!(b.to_pay, Kopecks(1_015_517));
+        facts.open_bills[0].period = "2025-01".parse().unwrap();
+        let b = bill_account(
+            "h:12",
+            &mut account,
+            &facts,
+            april.next(),
+            day("2025-06-01"),
+            &setup.rules(),
+        );
+        // Through 2025-05-31: 60 days at 1/300 (190.00) + 20 days at 1/130 (146.15) = 336.15.
+        assert_eq!(account.penalty_charged, Kopecks(33_615));
+        assert_eq!(b.penalty, Kopecks(33_615 - 15_517));
+    }
+}

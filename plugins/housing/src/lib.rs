@@ -1,0 +1,785 @@
+//! `housing`: the ЖКХ plugin a management company (УК, ТСЖ) runs and residents open every
+//! month — personal accounts, meters and readings, the billing month, payments, penalties
+//! (ЖК РФ ст.155 ч.14), the payment document (ЕПД) with its QR code, service requests and
+//! announcements.
+//!
+//! The API lives under `/api/c/{house}/p/housing/`; see `docs/housing.md` for every route.
+//! Pure parts (charges, penalties, the QR code, the ledger) are tested natively; the rest
+//! through the host's integration tests.
+
+pub mod access;
+pub mod accounts;
+pub mod billing;
+pub mod charges;
+pub mod epd;
+pub mod ledger;
+pub mod model;
+mod pages;
+pub mod penalty;
+pub mod qr;
+pub mod requests;
+
+use dvor_sdk::notifications::{self, Localized, Message, Urgency};
+use dvor_sdk::prelude::*;
+use serde::Deserialize;
+
+use crate::access::{account_id, is_operator, my_accounts, require_operator, visible_account};
+use crate::model::{
+    ACCOUNTS, ANNOUNCEMENTS, Announcement, AnnouncementKind, BILLS, Bill, PAYMENTS, Payment,
+    PaymentSource, Period, READINGS, RUNS, RequestStatus, Settings, TARIFFS,
+};
+
+#[derive(Default)]
+struct Housing;
+
+impl Plugin for Housing {
+    fn handle_request(&self, req: ApiRequest) -> Result<ApiResponse> {
+        let (method, path) = req.route();
+        let parts: Vec<&str> = path.split('/').collect();
+        match (method, parts.as_slice()) {
+            ("GET", ["accounts"]) => list_accounts(&req),
+            ("GET", ["accounts", number]) => {
+                let doc = visible_account(number)?;
+                ApiResponse::ok(&account_json(&doc)?)
+            }
+            ("PUT", ["accounts", number]) => {
+                require_operator()?;
+                ApiResponse::ok(&accounts::save_account(number, req.json()?)?)
+            }
+            ("POST", ["accounts", number, "meters"]) => {
+                require_operator()?;
+                ApiResponse::created(&accounts::add_meter(number, req.json()?)?)
+            }
+            ("POST", ["accounts", number, "readings"]) => {
+                let submitted = accounts::submit_reading(number, req.json()?)?;
+                if submitted.replaced {
+                    ApiResponse::ok(&submitted)
+                } else {
+                    ApiResponse::created(&submitted)
+                }
+            }
+            ("GET", ["accounts", number, "readings"]) => {
+                let doc = visible_account(number)?;
+                let readings = READINGS
+                    .query()
+                    .filter("account", Compare::Eq, doc.id.as_str())
+                    .order_by("period", Direction::Desc)
+                    .limit(100)
+                    .fetch()?;
+                ApiResponse::ok(&serde_json::json!({
+                    "readings": readings.docs.into_iter().map(|d| d.data).collect::<Vec<_>>()
+                }))
+            }
+            ("GET", ["accounts", number, "bills"]) => {
+                let doc = visible_account(number)?;
+                ApiResponse::ok(&serde_json::json!({ "bills": bills_of(&doc.id)? }))
+            }
+            ("GET", ["accounts", number, "bills", period]) => {
+                let (account, bill) = bill_of(number, period)?;
+                let provider = accounts::provider_for(&account.community)?;
+                ApiResponse::ok(&epd::build(&account.data, &bill, provider))
+            }
+            ("GET", ["accounts", number, "bills", period, "qr.svg"]) => {
+                let (account, bill) = bill_of(number, period)?;
+                let provider = accounts::provider_for(&account.community)?;
+                let document = epd::build(&account.data, &bill, provider);
+                let text = document
+                    .qr_payload
+                    .ok_or_else(|| Error::not_found(document.qr_missing.unwrap_or_default()))?;
+                let svg = qr::svg(&text).map_err(Error::internal)?;
+                Ok(ApiResponse::bytes(200, "image/svg+xml", svg.into_bytes())
+                    .header("cache-control", "private, max-age=300"))
+            }
+            ("GET", ["accounts", number, "statement"]) => {
+                let doc = visible_account(number)?;
+                let params = req.params();
+                let today = ctx::today()?;
+                let from = params
+                    .date("from")?
+                    .unwrap_or(today.add_months(-12).unwrap_or(today));
+                let to = params.date("to")?.unwrap_or(today);
+                if to < from {
+                    return Err(Error::invalid(
+                        "to",
+                        tr("Конец периода раньше начала", "the end is before the start"),
+                    ));
+                }
+                let bills = bills_of(&doc.id)?;
+                let payments = payments_of(&doc.id)?;
+                ApiResponse::ok(&ledger::statement(&bills, &payments, from, to))
+            }
+            ("GET", ["tariffs"]) => {
+                let tariffs = TARIFFS.query().fetch_all()?;
+                ApiResponse::ok(&serde_json::json!({
+                    "tariffs": tariffs.into_iter().map(|d| serde_json::json!({
+                        "community": d.community, "tariff": d.data
+                    })).collect::<Vec<_>>()
+                }))
+            }
+            ("PUT", ["tariffs", code]) => {
+                require_operator()?;
+                ApiResponse::ok(&accounts::save_tariff(code, req.json()?)?.data)
+            }
+            ("PUT", ["provider"]) => {
+                require_operator()?;
+                ApiResponse::ok(&accounts::save_provider(req.json()?)?.data)
+            }
+            ("POST", ["import", "accounts"]) => {
+                require_operator()?;
+                accounts::import_accounts(&req.body)
+            }
+            ("POST", ["import", "meters"]) => {
+                require_operator()?;
+                accounts::import_meters(&req.body)
+            }
+            ("POST", ["import", "tariffs"]) => {
+                require_operator()?;
+                accounts::import_tariffs(&req.body)
+            }
+            ("POST", ["import", "payments"]) => {
+                require_operator()?;
+                import_payments(&req.body)
+            }
+            ("POST", ["billing", "runs"]) => {
+                let caller = require_operator()?;
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct NewRun {
+                    period: String,
+                }
+                let body: NewRun = req.json()?;
+                let period = Period::parse_field("period", &body.period)?;
+                if period > Period::of(ctx::today()?) {
+                    return Err(Error::invalid(
+                        "period",
+                        tr(
+                            "Нельзя начислить будущий месяц",
+                            "cannot bill a future month",
+                        ),
+                    ));
+                }
+                let run = billing::request_run(&ctx::community(), period, Some(caller.person_id))?;
+                ApiResponse::json(202, &serde_json::json!({ "id": run.id, "run": run.data }))
+            }
+            ("GET", ["billing", "runs"]) => {
+                require_operator()?;
+                let runs = RUNS
+                    .query()
+                    .in_community(&ctx::community())
+                    .order_by("requested", Direction::Desc)
+                    .limit(24)
+                    .fetch()?;
+                ApiResponse::ok(&serde_json::json!({
+                    "runs": runs.docs.into_iter().map(|d| serde_json::json!({"id": d.id, "run": d.data})).collect::<Vec<_>>()
+                }))
+            }
+            ("POST", ["payments"]) => {
+                let caller = require_operator()?;
+                let recorded = record_manual_payment(&req, caller.person_id)?;
+                if recorded.new {
+                    ApiResponse::created(&recorded)
+                } else {
+                    ApiResponse::ok(&recorded)
+                }
+            }
+            ("POST", ["payments", "webhook"]) => payment_webhook(&req),
+            ("GET", ["requests"]) => {
+                let page = requests::list(req.param("status"), req.param("cursor"))?;
+                let now = ctx::now();
+                ApiResponse::ok(&serde_json::json!({
+                    "requests": page.docs.iter().map(|d| serde_json::json!({
+                        "id": d.id, "request": d.data, "overdue": requests::is_overdue(&d.data, now)
+                    })).collect::<Vec<_>>(),
+                    "next_cursor": page.next_cursor,
+                }))
+            }
+            ("POST", ["requests"]) => {
+                let doc = requests::create(req.json()?)?;
+                ApiResponse::created(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+            }
+            ("GET", ["requests", "stats"]) => ApiResponse::ok(&requests::stats()?),
+            ("GET", ["requests", id]) => {
+                let doc = requests::visible(id)?;
+                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data,
+                    "overdue": requests::is_overdue(&doc.data, ctx::now()) }))
+            }
+            ("POST", ["requests", id, "assign"]) => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Assign {
+                    executor: String,
+                    #[serde(default)]
+                    deadline: Option<i64>,
+                }
+                let body: Assign = req.json()?;
+                let doc = requests::assign(id, &body.executor, body.deadline)?;
+                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+            }
+            ("POST", ["requests", id, "status"]) => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Move {
+                    status: RequestStatus,
+                    #[serde(default)]
+                    reason: Option<String>,
+                }
+                let body: Move = req.json()?;
+                let doc = requests::set_status(id, body.status, body.reason.as_deref())?;
+                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+            }
+            ("POST", ["requests", id, "comments"]) => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Comment {
+                    text: String,
+                }
+                let body: Comment = req.json()?;
+                let doc = requests::comment(id, &body.text)?;
+                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+            }
+            ("POST", ["requests", id, "rating"]) => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Rating {
+                    rating: i64,
+                }
+                let body: Rating = req.json()?;
+                let doc = requests::rate(id, body.rating)?;
+                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+            }
+            ("GET", ["announcements"]) => {
+                ApiResponse::ok(&serde_json::json!({ "announcements": current_announcements()? }))
+            }
+            ("POST", ["announcements"]) => {
+                let caller = require_operator()?;
+                let doc = announce(req.json()?, caller.display_name)?;
+                ApiResponse::created(&serde_json::json!({ "id": doc.id, "announcement": doc.data }))
+            }
+            ("GET", ["export", "debtors.csv"]) => {
+                require_operator()?;
+                Ok(csv_response("debtors.csv", export_debtors()?))
+            }
+            ("GET", ["export", "charges.csv"]) => {
+                require_operator()?;
+                let period = Period::parse_field("period", req.param("period").unwrap_or(""))?;
+                Ok(csv_response("charges.csv", export_charges(period)?))
+            }
+            ("GET", ["export", "readings.csv"]) => {
+                require_operator()?;
+                let period = Period::parse_field("period", req.param("period").unwrap_or(""))?;
+                Ok(csv_response("readings.csv", export_readings(period)?))
+            }
+            _ => Err(Error::not_found(tr("Нет такого адреса", "no such route"))),
+        }
+    }
+
+    fn render_page(&self, route: &str, query: &Params) -> Result<Page> {
+        pages::render(route, query)
+    }
+
+    fn handle_action(&self, route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
+        pages::act(route, action, form)
+    }
+
+    fn run_job(&self, name: &str, cursor: Option<String>) -> Result<Option<String>> {
+        match name {
+            "billing" => billing::run_job_chunk(cursor),
+            _ => Err(Error::not_found(format!("no job `{name}`"))),
+        }
+    }
+}
+
+dvor_sdk::plugin!(Housing, manifest = "dvor-plugin.toml");
+
+/// Accounts: the caller's own; with `all=true` the staff see every account (paged).
+fn list_accounts(req: &ApiRequest) -> Result<ApiResponse> {
+    if is_operator() && req.param("all") == Some("true") {
+        let page = ACCOUNTS
+            .query()
+            .in_community(&ctx::community())
+            .limit(200)
+            .cursor(req.param("cursor"))
+            .fetch()?;
+        return ApiResponse::ok(&serde_json::json!({
+            "accounts": page.docs.iter().map(|d| serde_json::json!({
+                "id": d.id, "house": d.community, "account": d.data
+            })).collect::<Vec<_>>(),
+            "next_cursor": page.next_cursor,
+        }));
+    }
+    let mine = my_accounts()?;
+    ApiResponse::ok(&serde_json::json!({
+        "accounts": mine.iter().map(|d| serde_json::json!({
+            "id": d.id, "house": d.community, "account": d.data
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// What the account owes: debt (bills past due and unpaid, plus penalties) as of `today`.
+pub fn debt_of(account: &model::Account, open_bills: &[Bill], today: Date) -> Kopecks {
+    let overdue: i64 = open_bills
+        .iter()
+        .filter(|b| b.due < today)
+        .map(|b| b.principal.0 - b.paid.0)
+        .sum();
+    Kopecks(overdue + (account.penalty_charged.0 - account.penalty_paid.0).max(0))
+}
+
+/// The account card: balance, debt, penalties, meters, the latest bill.
+fn account_json(doc: &Doc<model::Account>) -> Result<serde_json::Value> {
+    let bills = bills_of(&doc.id)?;
+    let open: Vec<Bill> = bills.iter().filter(|b| b.open).cloned().collect();
+    let today = ctx::today()?;
+    Ok(serde_json::json!({
+        "id": doc.id,
+        "house": doc.community,
+        "account": doc.data,
+        "balance": doc.data.balance,
+        "debt": debt_of(&doc.data, &open, today),
+        "penalties_owed": Kopecks((doc.data.penalty_charged.0 - doc.data.penalty_paid.0).max(0)),
+        "advance": doc.data.advance,
+        "latest_bill": bills.last(),
+    }))
+}
+
+/// Every bill of an account, oldest first.
+pub fn bills_of(account_id: &str) -> Result<Vec<Bill>> {
+    let mut bills: Vec<Bill> = BILLS
+        .query()
+        .filter("account", Compare::Eq, account_id)
+        .fetch_all()?
+        .into_iter()
+        .map(|d| d.data)
+        .collect();
+    bills.sort_by_key(|b| b.period);
+    Ok(bills)
+}
+
+/// Every payment of an account, by date.
+pub fn payments_of(account_id: &str) -> Result<Vec<Payment>> {
+    let mut payments: Vec<Payment> = PAYMENTS
+        .query()
+        .filter("account", Compare::Eq, account_id)
+        .fetch_all()?
+        .into_iter()
+        .map(|d| d.data)
+        .collect();
+    payments.sort_by_key(|p| (p.date, p.at));
+    Ok(payments)
+}
+
+/// Account `number`'s bill for `period`, if the caller may see the account.
+fn bill_of(number: &str, period: &str) -> Result<(Doc<model::Account>, Bill)> {
+    let account = visible_account(number)?;
+    let period = Period::parse_field("period", period)?;
+    let bill = BILLS
+        .get(&format!("{}@{period}", account.id))?
+        .ok_or_else(|| {
+            Error::not_found(tr(
+                "Счёт за этот месяц ещё не выставлен",
+                "no bill for that month yet",
+            ))
+        })?;
+    Ok((account, bill.data))
+}
+
+/// A payment an operator enters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManualPayment {
+    account: String,
+    amount: String,
+    date: String,
+    #[serde(default)]
+    period: Option<String>,
+    reference: String,
+}
+
+fn record_manual_payment(req: &ApiRequest, by: String) -> Result<ledger::Recorded> {
+    let body: ManualPayment = req.json()?;
+    let settings = Settings::load()?;
+    let payment = ledger::NewPayment {
+        source: PaymentSource::Manual,
+        reference: body.reference,
+        account_id: account_id(&body.account),
+        date: Date::parse_field("date", &body.date)?,
+        amount: Kopecks::parse_field("amount", &body.amount)?,
+        period: body
+            .period
+            .filter(|p| !p.is_empty())
+            .map(|p| Period::parse_field("period", &p))
+            .transpose()?,
+        by: Some(by),
+    };
+    if payment.date > ctx::today()? {
+        return Err(Error::invalid(
+            "date",
+            tr("Дата оплаты в будущем", "the payment date is in the future"),
+        ));
+    }
+    ledger::record(payment, &settings)
+}
+
+/// A payment provider's notification: `{"id", "account", "house", "amount" (kopecks), "date",
+/// "period"?}`, signed with HMAC-SHA256 of the body in `x-signature`. The provider's `id` is
+/// the idempotency key: a repeated notification is answered as the first and changes nothing.
+fn payment_webhook(req: &ApiRequest) -> Result<ApiResponse> {
+    let settings = Settings::load()?;
+    if settings.payment_webhook_secret.is_empty() {
+        return Err(Error::not_found(tr(
+            "Приём платежей не настроен",
+            "payment webhook is not configured",
+        )));
+    }
+    let signature = req.header("x-signature").unwrap_or_default();
+    if !ledger::signature_is_valid(&settings.payment_webhook_secret, &req.body, signature) {
+        return Err(Error::unauthenticated(tr(
+            "Неверная подпись",
+            "bad signature",
+        )));
+    }
+    #[derive(Deserialize)]
+    struct Notice {
+        id: String,
+        account: String,
+        amount: i64,
+        date: Date,
+        #[serde(default)]
+        period: Option<String>,
+    }
+    let notice: Notice = req.json()?;
+    let recorded = ledger::record(
+        ledger::NewPayment {
+            source: PaymentSource::Webhook,
+            reference: notice.id,
+            account_id: account_id(&notice.account),
+            date: notice.date,
+            amount: Kopecks(notice.amount),
+            period: notice
+                .period
+                .map(|p| Period::parse_field("period", &p))
+                .transpose()?,
+            by: None,
+        },
+        &settings,
+    )?;
+    ApiResponse::ok(
+        &serde_json::json!({ "accepted": true, "duplicate": !recorded.new, "payment": recorded.payment }),
+    )
+}
+
+/// A bank registry: `account,date,amount,reference[,period]` — all or nothing; lines already
+/// recorded (same reference) are counted as duplicates and change nothing.
+fn import_payments(body: &[u8]) -> Result<ApiResponse> {
+    let settings = Settings::load()?;
+    let rows = accounts::read_csv(body, &["account", "date", "amount", "reference"])?;
+    let mut problems = Vec::new();
+    let mut ready = Vec::new();
+    for (line, row) in rows {
+        let get = |name: &str| row.get(name).cloned().unwrap_or_default();
+        let parsed = (|| -> Result<ledger::NewPayment> {
+            let id = account_id(&get("account"));
+            if ACCOUNTS.get(&id)?.is_none() {
+                return Err(Error::invalid(
+                    "account",
+                    tr("Нет такого лицевого счёта", "no such personal account"),
+                ));
+            }
+            Ok(ledger::NewPayment {
+                source: PaymentSource::Registry,
+                reference: get("reference"),
+                account_id: id,
+                date: Date::parse_field("date", &get("date"))?,
+                amount: Kopecks::parse_field("amount", &get("amount"))?,
+                period: row
+                    .get("period")
+                    .filter(|p| !p.is_empty())
+                    .map(|p| Period::parse_field("period", p))
+                    .transpose()?,
+                by: None,
+            })
+        })();
+        match parsed {
+            Ok(p) if p.amount <= Kopecks::ZERO => problems.push(accounts::problem(
+                line,
+                Error::invalid(
+                    "amount",
+                    tr(
+                        "Сумма должна быть больше нуля",
+                        "the amount must be above zero",
+                    ),
+                ),
+            )),
+            Ok(p) if p.reference.is_empty() => problems.push(accounts::problem(
+                line,
+                Error::invalid("reference", tr("Нет номера платежа", "no reference")),
+            )),
+            Ok(p) => ready.push(p),
+            Err(e) => problems.push(accounts::problem(line, e)),
+        }
+    }
+    if !problems.is_empty() {
+        return accounts::import_result(0, problems);
+    }
+    let (mut new, mut duplicates, mut total) = (0, 0, 0i64);
+    for payment in ready {
+        let amount = payment.amount;
+        if ledger::record(payment, &settings)?.new {
+            new += 1;
+            total += amount.0;
+        } else {
+            duplicates += 1;
+        }
+    }
+    ApiResponse::ok(
+        &serde_json::json!({ "imported": new, "duplicates": duplicates, "total": Kopecks(total) }),
+    )
+}
+
+/// A new announcement as the operator sends it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAnnouncement {
+    kind: AnnouncementKind,
+    title: String,
+    text: String,
+    from: Date,
+    #[serde(default)]
+    until: Option<Date>,
+}
+
+/// Publish an announcement to the call's community (a house, or every house below) and
+/// notify its residents and owners (SMS too for outages).
+pub fn announce(input: NewAnnouncement, by: String) -> Result<Doc<Announcement>> {
+    let title = input.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(Error::invalid(
+            "title",
+            tr(
+                "Заголовок — от 1 до 200 знаков",
+                "the title is 1–200 characters",
+            ),
+        ));
+    }
+    let text = input.text.trim();
+    if text.is_empty() || text.chars().count() > 4000 {
+        return Err(Error::invalid(
+            "text",
+            tr(
+                "Текст — от 1 до 4000 знаков",
+                "the text is 1–4000 characters",
+            ),
+        ));
+    }
+    if input.until.is_some_and(|u| u < input.from) {
+        return Err(Error::invalid(
+            "until",
+            tr("Окончание раньше начала", "the end is before the start"),
+        ));
+    }
+    let community = ctx::community();
+    let message = Message::new(
+        Localized::new(title, title),
+        Localized::new(
+            format!("{text} ({} {})", "с", input.from),
+            format!("{text} (from {})", input.from),
+        ),
+    )
+    .link(format!("/c/{community}/p/housing"))
+    .urgency(if input.kind == AnnouncementKind::Outage {
+        Urgency::High
+    } else {
+        Urgency::Normal
+    });
+    let mut reached = notifications::notify_community(&community, "resident", &message)?;
+    reached += notifications::notify_community(&community, "owner", &message)?;
+    let announcement = Announcement {
+        kind: input.kind,
+        title: title.to_owned(),
+        text: text.to_owned(),
+        from: input.from,
+        until: input.until,
+        by,
+        at: ctx::now(),
+        reached,
+    };
+    ANNOUNCEMENTS.insert(&community, None, &announcement)
+}
+
+/// Announcements not yet over, for the call's community and the places above it.
+pub fn current_announcements() -> Result<Vec<Announcement>> {
+    let today = ctx::today()?;
+    let community = ctx::community();
+    let mut found = Vec::new();
+    for place in billing::ancestry(&community) {
+        let docs = ANNOUNCEMENTS
+            .query()
+            .filter("community", Compare::Eq, place.as_str())
+            .order_by("at", Direction::Desc)
+            .limit(20)
+            .fetch();
+        // Places above the plugin's scope are not readable: stop there.
+        let Ok(docs) = docs else { break };
+        found.extend(
+            docs.docs
+                .into_iter()
+                .filter(|d| d.community == place)
+                .map(|d| d.data)
+                .filter(|a| a.until.is_none_or(|u| u >= today)),
+        );
+    }
+    found.sort_by_key(|a| core::cmp::Reverse(a.at));
+    Ok(found)
+}
+
+fn csv_response(name: &str, body: String) -> ApiResponse {
+    ApiResponse::bytes(200, "text/csv; charset=utf-8", body.into_bytes()).header(
+        "content-disposition",
+        format!("attachment; filename=\"{name}\""),
+    )
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n', ';']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
+}
+
+fn rubles(k: Kopecks) -> String {
+    let sign = if k.0 < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", k.0.abs() / 100, k.0.abs() % 100)
+}
+
+/// Debtors: accounts with a positive balance, largest first.
+fn export_debtors() -> Result<String> {
+    let today = ctx::today()?;
+    let mut out = csv_line(
+        &[
+            "account",
+            "payer",
+            "address",
+            "balance",
+            "debt",
+            "penalties",
+        ]
+        .map(String::from),
+    );
+    let debtors = ACCOUNTS
+        .query()
+        .in_community(&ctx::community())
+        .filter("balance", Compare::Gt, 0i64)
+        .order_by("balance", Direction::Desc)
+        .fetch_all()?;
+    for doc in debtors {
+        let open: Vec<Bill> = BILLS
+            .query()
+            .filter("account", Compare::Eq, doc.id.as_str())
+            .filter("open", Compare::Eq, true)
+            .fetch_all()?
+            .into_iter()
+            .map(|d| d.data)
+            .collect();
+        let a = &doc.data;
+        out.push_str(&csv_line(&[
+            a.number.clone(),
+            a.payer.clone(),
+            a.address.clone(),
+            rubles(a.balance),
+            rubles(debt_of(a, &open, today)),
+            rubles(Kopecks((a.penalty_charged.0 - a.penalty_paid.0).max(0))),
+        ]));
+    }
+    Ok(out)
+}
+
+/// Charges of a month: one row per bill line, then recalculations and penalties.
+fn export_charges(period: Period) -> Result<String> {
+    let mut out = csv_line(
+        &[
+            "account", "period", "service", "method", "volume", "tariff", "amount",
+        ]
+        .map(String::from),
+    );
+    let bills = BILLS
+        .query()
+        .in_community(&ctx::community())
+        .filter("period", Compare::Eq, period.to_string())
+        .fetch_all()?;
+    for doc in bills {
+        let b = &doc.data;
+        for l in &b.lines {
+            out.push_str(&csv_line(&[
+                b.number.clone(),
+                period.to_string(),
+                l.service.clone(),
+                format!("{:?}", l.method).to_lowercase(),
+                billing::show_volume(l.volume),
+                l.tariff.clone(),
+                rubles(l.amount),
+            ]));
+        }
+        for r in &b.recalculations {
+            out.push_str(&csv_line(&[
+                b.number.clone(),
+                period.to_string(),
+                r.service.clone(),
+                "recalculation".into(),
+                String::new(),
+                String::new(),
+                rubles(r.amount),
+            ]));
+        }
+        if b.penalty != Kopecks::ZERO {
+            out.push_str(&csv_line(&[
+                b.number.clone(),
+                period.to_string(),
+                "penalty".into(),
+                "penalty".into(),
+                String::new(),
+                String::new(),
+                rubles(b.penalty),
+            ]));
+        }
+    }
+    Ok(out)
+}
+
+/// Readings of a month.
+fn export_readings(period: Period) -> Result<String> {
+    let mut out = csv_line(
+        &[
+            "account", "meter", "service", "period", "value", "volume", "kind", "flagged",
+        ]
+        .map(String::from),
+    );
+    let readings = READINGS
+        .query()
+        .in_community(&ctx::community())
+        .filter("period", Compare::Eq, period.to_string())
+        .fetch_all()?;
+    for doc in readings {
+        let r = &doc.data;
+        let number = r.account.rsplit(':').next().unwrap_or_default().to_owned();
+        out.push_str(&csv_line(&[
+            number,
+            r.meter.clone(),
+            r.service.clone(),
+            period.to_string(),
+            billing::show_volume(r.value),
+            billing::show_volume(r.volume),
+            format!("{:?}", r.kind).to_lowercase(),
+            r.flagged.to_string(),
+        ]));
+    }
+    Ok(out)
+}

@@ -1,0 +1,696 @@
+//! What the plugin stores: personal accounts with their meters, tariffs, readings, bills,
+//! payments, billing runs, providers' details, service requests and announcements; and its
+//! settings. Money is kopecks, volumes thousandths of a unit, areas hundredths of a m².
+
+use core::fmt;
+use core::str::FromStr;
+
+use dvor_sdk::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::charges::{AveragingRule, CoefficientRule, MeterHistory, Method, ReadingKind};
+use crate::penalty::PenaltyRules;
+use crate::qr::Payee;
+
+/// Personal accounts, id `{house}:{number}`.
+pub const ACCOUNTS: Collection<Account> = Collection::new("accounts");
+/// Services and their effective-dated tariffs, id `{community}:{code}`.
+pub const TARIFFS: Collection<Tariff> = Collection::new("tariffs");
+/// Meter readings, id `{meter}@{period}`: one per meter per month.
+pub const READINGS: Collection<Reading> = Collection::new("readings");
+/// Bills, id `{account}@{period}`.
+pub const BILLS: Collection<Bill> = Collection::new("bills");
+/// Payments, id `{source}:{reference}` (so a registry line or a webhook counts once).
+pub const PAYMENTS: Collection<Payment> = Collection::new("payments");
+/// Billing runs, id `{scope}@{period}`.
+pub const RUNS: Collection<Run> = Collection::new("runs");
+/// The provider's details for the payment document, id = the community they apply to.
+pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
+/// Service requests (заявки).
+pub const REQUESTS: Collection<ServiceRequest> = Collection::new("requests");
+/// Announcements of outages and works.
+pub const ANNOUNCEMENTS: Collection<Announcement> = Collection::new("announcements");
+
+/// A billing month, `YYYY-MM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    /// The year.
+    pub year: i32,
+    /// The month, 1–12.
+    pub month: u8,
+}
+
+impl Period {
+    /// The month `date` falls in.
+    pub fn of(date: Date) -> Period {
+        Period {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    /// Its first day.
+    pub fn first_day(self) -> Date {
+        Date::new(self.year, self.month, 1).expect("a period is a valid month")
+    }
+
+    /// Its last day.
+    pub fn last_day(self) -> Date {
+        self.first_day().last_day_of_month()
+    }
+
+    /// The month before.
+    pub fn previous(self) -> Period {
+        Period::of(self.first_day().add_months(-1).expect("in range"))
+    }
+
+    /// The month after.
+    pub fn next(self) -> Period {
+        Period::of(self.first_day().add_months(1).expect("in range"))
+    }
+
+    /// `MM.YYYY`, as the bill shows it.
+    pub fn dotted(self) -> String {
+        format!("{:02}.{}", self.month, self.year)
+    }
+
+    /// Parse what a person or a file gave for field `field`.
+    pub fn parse_field(field: &str, input: &str) -> Result<Period> {
+        input.trim().parse().map_err(|()| {
+            Error::invalid(
+                field,
+                tr(
+                    "Укажите месяц как ГГГГ-ММ, например 2026-11",
+                    "give the month as YYYY-MM, e.g. 2026-11",
+                ),
+            )
+        })
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for Period {
+    type Err = ();
+
+    fn from_str(s: &str) -> core::result::Result<Self, ()> {
+        let (y, m) = s.split_once('-').ok_or(())?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(());
+        }
+        let year: i32 = y.parse().map_err(|_| ())?;
+        let month: u8 = m.parse().map_err(|_| ())?;
+        Date::new(year, month, 1).ok_or(())?;
+        Ok(Period { year, month })
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse()
+            .map_err(|()| serde::de::Error::custom("a month as YYYY-MM"))
+    }
+}
+
+/// A meter in a flat, with what billing remembers about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Meter {
+    /// Stable id, `{account id}#{n}`.
+    pub id: String,
+    /// The service code it measures (`cold_water`, `electricity`).
+    pub service: String,
+    /// The serial number on the meter.
+    pub serial: String,
+    /// Digits of its counter (before the point), for rollovers.
+    pub digits: u8,
+    /// When it was installed.
+    pub installed: Option<Date>,
+    /// When its verification (поверка) runs out; after that it no longer counts.
+    pub verified_until: Option<Date>,
+    /// The value billing last used (thousandths).
+    pub last_value: i64,
+    /// The month of that value; none before the first reading.
+    pub last_period: Option<Period>,
+    /// Recent monthly volumes and months without readings.
+    #[serde(default)]
+    pub history: MeterHistory,
+}
+
+impl Meter {
+    /// Whether it may be read on `day`: installed and verified.
+    pub fn is_verified_on(&self, day: Date) -> bool {
+        self.verified_until.is_none_or(|until| day <= until)
+    }
+}
+
+/// A personal account (лицевой счёт) of a flat or premises.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    /// The number people see and pay by. Indexed.
+    pub number: String,
+    /// The host's unit (`demo-house-1/12`) it belongs to; residents of the unit see it. Indexed.
+    pub unit: Option<String>,
+    /// The payer's name on the bill.
+    pub payer: String,
+    /// The address on the bill.
+    pub address: String,
+    /// Area in hundredths of a m².
+    pub area: i64,
+    /// People registered (зарегистрировано) — for charges by norm.
+    pub residents: i64,
+    /// Owners' count, for the operator's card.
+    #[serde(default)]
+    pub owners: i64,
+    /// Codes of the services billed; empty: every service with a tariff.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Codes of services charged by norm with the increasing coefficient (a meter is required
+    /// and possible but not installed, or access was refused twice).
+    #[serde(default)]
+    pub raised: Vec<String>,
+    /// The meters.
+    #[serde(default)]
+    pub meters: Vec<Meter>,
+    /// Charged minus paid; above zero is debt. Indexed (debtors).
+    #[serde(default)]
+    pub balance: Kopecks,
+    /// Paid and not yet applied to any bill.
+    #[serde(default)]
+    pub advance: Kopecks,
+    /// Penalties put on bills so far.
+    #[serde(default)]
+    pub penalty_charged: Kopecks,
+    /// Penalties paid so far.
+    #[serde(default)]
+    pub penalty_paid: Kopecks,
+    /// The final penalties of bills paid in full.
+    #[serde(default)]
+    pub penalty_settled: Kopecks,
+    /// The last month billed. Indexed.
+    #[serde(default)]
+    pub last_billed: Option<Period>,
+}
+
+/// How a service is charged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeBasis {
+    /// By meter, else average, else norm × residents.
+    Metered,
+    /// Area × rate per m² (maintenance, capital repair).
+    Area,
+}
+
+/// A tariff and norm from a date on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    /// From this day.
+    pub from: Date,
+    /// Roubles per unit, as a decimal string (`"45.00"`, `"1.936"`).
+    pub tariff: String,
+    /// Units per person per month for charges by norm, as a decimal string (`"4.9"`).
+    #[serde(default)]
+    pub norm: Option<String>,
+}
+
+/// A service of a house (or of every house under a community) and its tariffs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tariff {
+    /// The code (`[a-z][a-z0-9_]*`). Indexed.
+    pub code: String,
+    /// The name on the bill, in Russian.
+    pub name_ru: String,
+    /// The name in English.
+    pub name_en: String,
+    /// The unit (`м³`, `кВт·ч`, `м²`).
+    pub unit: String,
+    /// How it is charged.
+    pub basis: ChargeBasis,
+    /// Tariffs by effective date, sorted.
+    pub rates: Vec<Rate>,
+}
+
+/// A meter reading for a month.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    /// The account id. Indexed.
+    pub account: String,
+    /// The meter id.
+    pub meter: String,
+    /// The service code.
+    pub service: String,
+    /// The month. Indexed.
+    pub period: Period,
+    /// The value (thousandths).
+    pub value: i64,
+    /// Normal, replacement or rollover.
+    #[serde(default)]
+    pub kind: ReadingKind,
+    /// For a replacement: the old meter's last value (thousandths).
+    #[serde(default)]
+    pub old_final: Option<i64>,
+    /// The volume since the value billing last used (thousandths).
+    pub volume: i64,
+    /// Far above the average: for the operator to look at. Indexed.
+    pub flagged: bool,
+    /// Who submitted it.
+    pub by: Option<String>,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// A line of a bill: one service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// The service code.
+    pub service: String,
+    /// Its name in Russian.
+    pub name_ru: String,
+    /// Its name in English.
+    pub name_en: String,
+    /// The unit.
+    pub unit: String,
+    /// How the volume was found.
+    pub method: Method,
+    /// The volume (thousandths) or area (thousandths of m²).
+    pub volume: i64,
+    /// The tariff, roubles per unit.
+    pub tariff: String,
+    /// The increasing coefficient, if applied.
+    pub coefficient: Option<String>,
+    /// The part of `amount` above the plain norm charge (with a coefficient).
+    pub above_norm: Kopecks,
+    /// The amount.
+    pub amount: Kopecks,
+}
+
+/// A recalculation on a bill.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recalculation {
+    /// The service code.
+    pub service: String,
+    /// Why, in Russian and English.
+    pub reason_ru: String,
+    /// Why, in English.
+    pub reason_en: String,
+    /// The amount (negative: a refund).
+    pub amount: Kopecks,
+}
+
+/// A monthly bill — the data of the payment document (ЕПД).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bill {
+    /// The account id. Indexed.
+    pub account: String,
+    /// The account number.
+    pub number: String,
+    /// The billing month. Indexed.
+    pub period: Period,
+    /// When it was issued.
+    pub issued: Date,
+    /// Pay by this day.
+    pub due: Date,
+    /// The services.
+    pub lines: Vec<Line>,
+    /// Recalculations with reasons.
+    pub recalculations: Vec<Recalculation>,
+    /// Lines and recalculations. Indexed (`principal`, for sums).
+    pub principal: Kopecks,
+    /// Penalties accrued since the last bill (may be negative after a late-recorded payment).
+    pub penalty: Kopecks,
+    /// Owed before this bill (debt from earlier periods; negative is an advance).
+    pub balance_before: Kopecks,
+    /// What to pay: the balance after this bill, not below zero.
+    pub to_pay: Kopecks,
+    /// Of `principal`, paid so far.
+    pub paid: Kopecks,
+    /// Payments applied to the principal: (day, amount).
+    pub payments: Vec<(Date, Kopecks)>,
+    /// Principal not yet paid in full. Indexed.
+    pub open: bool,
+    /// What the operator should look at (estimated volumes, a missing tariff).
+    pub anomalies: Vec<String>,
+}
+
+/// Where a payment came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentSource {
+    /// Entered by an operator.
+    Manual,
+    /// A line of a bank registry file.
+    Registry,
+    /// A payment provider's webhook.
+    Webhook,
+}
+
+impl PaymentSource {
+    /// Its code.
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentSource::Manual => "manual",
+            PaymentSource::Registry => "registry",
+            PaymentSource::Webhook => "webhook",
+        }
+    }
+}
+
+/// A payment and where it went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The account id. Indexed.
+    pub account: String,
+    /// The account number.
+    pub number: String,
+    /// The day it was paid. Indexed as text.
+    pub date: Date,
+    /// The amount.
+    pub amount: Kopecks,
+    /// Where it came from.
+    pub source: PaymentSource,
+    /// The bank's or provider's reference.
+    pub reference: String,
+    /// The month the payer named, if any.
+    pub period: Option<Period>,
+    /// Applied to bills: (month, amount).
+    pub applied: Vec<(Period, Kopecks)>,
+    /// Applied to penalties.
+    pub to_penalties: Kopecks,
+    /// Left as an advance.
+    pub to_advance: Kopecks,
+    /// Who recorded it (manual).
+    pub by: Option<String>,
+    /// When it was recorded (ms).
+    pub at: i64,
+}
+
+/// The state of a billing run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Waiting for the job.
+    Pending,
+    /// Part-way through.
+    Running,
+    /// Every account done.
+    Done,
+}
+
+/// A billing run over the accounts of a community subtree for a month.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// The community whose accounts it bills.
+    pub scope: String,
+    /// The month.
+    pub period: Period,
+    /// Its state. Indexed.
+    pub status: RunStatus,
+    /// The last account id done.
+    pub cursor: Option<String>,
+    /// Accounts billed by this run.
+    pub billed: u64,
+    /// Accounts already billed for the month (skipped).
+    pub skipped: u64,
+    /// The sum of the bills it issued.
+    pub total: Kopecks,
+    /// Accounts with something for the operator to look at.
+    pub anomalies: u64,
+    /// Up to 50 of those, `number: what`.
+    pub anomaly_samples: Vec<String>,
+    /// Who asked for it; none for the schedule.
+    pub requested_by: Option<String>,
+    /// When it was asked for (ms). Indexed.
+    pub requested: i64,
+    /// When it finished (ms).
+    pub finished: Option<i64>,
+}
+
+/// The provider's details on the payment document.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provider {
+    /// Name and bank details (also the QR code's).
+    #[serde(flatten)]
+    pub payee: Payee,
+    /// The provider's address.
+    pub address: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail.
+    pub email: String,
+}
+
+/// Where a service request is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Registered, waiting for the operator.
+    Registered,
+    /// Sent to an executor.
+    Sent,
+    /// The executor is working on it.
+    InProgress,
+    /// Done.
+    Done,
+    /// Rejected with a reason.
+    Rejected,
+}
+
+impl RequestStatus {
+    /// Its code, as stored and indexed.
+    pub fn code(self) -> &'static str {
+        match self {
+            RequestStatus::Registered => "registered",
+            RequestStatus::Sent => "sent",
+            RequestStatus::InProgress => "in_progress",
+            RequestStatus::Done => "done",
+            RequestStatus::Rejected => "rejected",
+        }
+    }
+
+    /// How people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestStatus::Registered => tr("Зарегистрирована", "Registered"),
+            RequestStatus::Sent => tr("Передана исполнителю", "Sent for execution"),
+            RequestStatus::InProgress => tr("В работе", "In progress"),
+            RequestStatus::Done => tr("Выполнена", "Done"),
+            RequestStatus::Rejected => tr("Отклонена", "Rejected"),
+        }
+    }
+
+    /// Whether the request is closed.
+    pub fn is_closed(self) -> bool {
+        matches!(self, RequestStatus::Done | RequestStatus::Rejected)
+    }
+
+    /// The badge tone.
+    pub fn tone(self) -> Tone {
+        match self {
+            RequestStatus::Registered => Tone::Info,
+            RequestStatus::Sent | RequestStatus::InProgress => Tone::Warning,
+            RequestStatus::Done => Tone::Success,
+            RequestStatus::Rejected => Tone::Danger,
+        }
+    }
+}
+
+/// A status change or comment on a request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestEntry {
+    /// When (ms).
+    pub at: i64,
+    /// Who (name).
+    pub by: String,
+    /// The new status, for a status change.
+    pub status: Option<RequestStatus>,
+    /// The text: a comment or the reason.
+    pub text: Option<String>,
+}
+
+/// A service request (заявка) to the management company.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRequest {
+    /// The category code. Indexed.
+    pub category: String,
+    /// What is wrong.
+    pub description: String,
+    /// A photo (file id).
+    pub photo: Option<String>,
+    /// The flat or place, as the author gave it.
+    pub place: Option<String>,
+    /// The author's person id. Indexed.
+    pub author: String,
+    /// The author's name.
+    pub author_name: String,
+    /// Where it is. Indexed.
+    pub status: RequestStatus,
+    /// The executor's person id. Indexed.
+    pub executor: Option<String>,
+    /// The executor's name.
+    pub executor_name: Option<String>,
+    /// Do by (ms). Indexed.
+    pub deadline: Option<i64>,
+    /// Created (ms). Indexed.
+    pub created: i64,
+    /// When it was first sent to an executor (ms).
+    pub sent_at: Option<i64>,
+    /// When it was closed (ms).
+    pub closed_at: Option<i64>,
+    /// Status changes and comments, oldest first.
+    pub history: Vec<RequestEntry>,
+    /// The author's rating, 1–5.
+    pub rating: Option<u8>,
+}
+
+/// What an announcement is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnouncementKind {
+    /// Water, power or heating off.
+    Outage,
+    /// Planned works.
+    Works,
+    /// Anything else.
+    Info,
+}
+
+/// An announcement to the houses an operator serves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// What about.
+    pub kind: AnnouncementKind,
+    /// The title.
+    pub title: String,
+    /// The text.
+    pub text: String,
+    /// From.
+    pub from: Date,
+    /// Until.
+    pub until: Option<Date>,
+    /// Who posted it.
+    pub by: String,
+    /// When (ms). Indexed.
+    pub at: i64,
+    /// People it reached.
+    pub reached: u32,
+}
+
+/// The reading window: days of the month readings are accepted on.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingWindow {
+    /// First day (default 20).
+    pub from_day: u8,
+    /// Last day (default 25).
+    pub to_day: u8,
+}
+
+/// A service request category.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// The code.
+    pub code: String,
+    /// Name in Russian.
+    pub name_ru: String,
+    /// Name in English.
+    pub name_en: String,
+    /// Hours to complete (target 12–24).
+    pub deadline_hours: u32,
+}
+
+impl Category {
+    /// The name in the call's locale.
+    pub fn name(&self) -> &str {
+        tr(&self.name_ru, &self.name_en)
+    }
+}
+
+/// The plugin's settings (`[plugins.housing.settings]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Days of the month readings are accepted on.
+    pub reading_window: ReadingWindow,
+    /// A reading this many times the recent average is flagged.
+    pub jump_factor: String,
+    /// Months without readings, effective-dated.
+    pub averaging: Vec<AveragingRule>,
+    /// The increasing coefficient, effective-dated.
+    pub increasing_coefficient: Vec<CoefficientRule>,
+    /// Penalty rules; an empty table means the built-in defaults (RULES.md §1).
+    pub penalty: serde_json::Value,
+    /// The day of the month the schedule bills the month before.
+    pub billing_day: u8,
+    /// Accounts per chunk of a billing run.
+    pub chunk_size: u32,
+    /// The payment webhook's HMAC-SHA256 secret; empty turns the webhook off.
+    pub payment_webhook_secret: String,
+    /// Service request categories.
+    pub categories: Vec<Category>,
+}
+
+impl Settings {
+    /// The settings, checked.
+    pub fn load() -> Result<Settings> {
+        let settings: Settings = dvor_sdk::settings()?;
+        settings.penalty_rules()?;
+        if !(1..=28).contains(&settings.reading_window.from_day)
+            || settings.reading_window.to_day < settings.reading_window.from_day
+            || settings.reading_window.to_day > 31
+        {
+            return Err(Error::invalid(
+                "settings.reading_window",
+                "from_day must be 1–28 and to_day from from_day to 31",
+            ));
+        }
+        Ok(settings)
+    }
+
+    /// The penalty rules in force.
+    pub fn penalty_rules(&self) -> Result<PenaltyRules> {
+        let rules = match &self.penalty {
+            serde_json::Value::Object(map) if map.is_empty() => PenaltyRules::default(),
+            value => serde_json::from_value(value.clone()).map_err(|e| {
+                Error::invalid("settings.penalty", format!("the penalty rules: {e}"))
+            })?,
+        };
+        rules
+            .validate()
+            .map_err(|e| Error::invalid("settings.penalty", e))?;
+        Ok(rules)
+    }
+
+    /// The category with `code`.
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    /// The jump factor as a decimal.
+    pub fn jump_factor(&self) -> Result<Decimal> {
+        self.jump_factor
+            .parse()
+            .map_err(|_| Error::invalid("settings.jump_factor", "a decimal number, e.g. 3"))
+    }
+}
+
+/// Whether `code` is a valid service or category code.
+pub fn is_code(code: &str) -> bool {
+    let mut chars = code.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && code.len() <= 40
+}
+
+pub use dvor_sdk::money::Decimal;
