@@ -172,9 +172,24 @@ pub async fn person<C: ConnectionTrait>(
             g.clone(),
             Expr::col((g.clone(), a("person_id"))).equals((p.clone(), a("id"))),
         )
-        .inner_join(
+        .join(
+            sea_orm::sea_query::JoinType::InnerJoin,
             a("communities"),
-            Expr::col((g, a("community_id"))).equals((a("communities"), a("id"))),
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col((g.clone(), a("community_id"))).equals((a("communities"), a("id"))))
+                // Staff: the places their organization serves.
+                .add(
+                    Expr::col((a("communities"), a("id"))).in_subquery(
+                        Query::select()
+                            .column(a("community_id"))
+                            .from(a("organization_areas"))
+                            .and_where(
+                                Expr::col((a("organization_areas"), a("organization_id")))
+                                    .equals((g, a("organization_id"))),
+                            )
+                            .to_owned(),
+                    ),
+                ),
         )
         .and_where(Expr::col((p, a("id"))).eq(id))
         .and_where(in_scope(path))
@@ -191,7 +206,8 @@ pub async fn person<C: ConnectionTrait>(
     )
 }
 
-/// The people holding `role` in any of `communities` (a community and its ancestors).
+/// The people holding `role` in any of `communities` (a community and its ancestors), or
+/// holding it in an organization that serves any of them.
 pub async fn people_with_role_at<C: ConnectionTrait>(
     db: &C,
     communities: &[String],
@@ -206,7 +222,23 @@ pub async fn people_with_role_at<C: ConnectionTrait>(
         .column(a("person_id"))
         .from(a("role_grants"))
         .and_where(Expr::col(a("role")).eq(role))
-        .and_where(Expr::col(a("community_id")).is_in(communities.iter().map(String::as_str)))
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col(a("community_id")).is_in(communities.iter().map(String::as_str)))
+                // Staff roles are held in an organization and bear where it serves.
+                .add(
+                    Expr::col(a("organization_id")).in_subquery(
+                        Query::select()
+                            .column(a("organization_id"))
+                            .from(a("organization_areas"))
+                            .and_where(
+                                Expr::col(a("community_id"))
+                                    .is_in(communities.iter().map(String::as_str)),
+                            )
+                            .to_owned(),
+                    ),
+                ),
+        )
         .to_owned();
     Ok(
         Row::find_by_statement(db.get_database_backend().build(&query))

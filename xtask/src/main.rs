@@ -39,8 +39,13 @@ fn plugin_crates(root: &Path) -> anyhow::Result<Vec<String>> {
     Ok(crates)
 }
 
+/// The workspace root: from `cargo run`'s CARGO_MANIFEST_DIR at run time (a binary shared
+/// between two checkouts through one target dir must not build the other checkout), else the
+/// one this binary was built in.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()

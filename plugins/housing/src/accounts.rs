@@ -409,7 +409,14 @@ pub fn save_provider(provider: Provider) -> Result<Doc<Provider>> {
     })
     .map_err(|e| {
         let (field, message) = e.split_once(':').unwrap_or(("payee", e.as_str()));
-        Error::invalid(field.trim().trim_start_matches("payee."), message.trim())
+        Error::invalid(
+            field.trim().trim_start_matches("payee."),
+            format!(
+                "{}: {}",
+                tr("Неверные реквизиты", "invalid bank details"),
+                message.trim()
+            ),
+        )
     })?;
     let community = ctx::community();
     PROVIDERS.put(&community, &community, &provider, None)
@@ -647,7 +654,7 @@ pub fn import_result(imported: usize, problems: Vec<CsvProblem>) -> Result<ApiRe
         ApiResponse::ok(&serde_json::json!({ "imported": imported }))
     } else {
         ApiResponse::json(
-            422,
+            400,
             &serde_json::json!({
                 "error": {
                     "code": "invalid",

@@ -1,0 +1,844 @@
+//! The `housing` plugin over the real server, on both engines: a management company sets up a
+//! house (tariffs, the provider's bank details, accounts, meters), a resident submits readings
+//! and reads her payment document — whose QR code a real decoder reads back — the billing run
+//! is idempotent, payments arrive by hand, by bank registry and by a signed webhook, service
+//! requests go through their statuses, and nobody sees accounts that are not theirs.
+
+mod common;
+
+use common::server::{Answer, Client, Served};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+const OPERATOR: &str = "+79990000010";
+const EXECUTOR: &str = "+79990000020";
+const ANNA: &str = "+79991112233";
+const BORIS: &str = "+79994445566";
+const WEBHOOK_SECRET: &str = "whsec-test";
+
+/// The plugin enabled for both houses, with a reading window of the whole month (so the test
+/// does not depend on today's date) and the webhook's secret; and a second flat.
+fn housing_config(window: (u8, u8)) -> String {
+    format!(
+        r#"
+[[units]]
+community = "house-1"
+number = "45"
+kind = "apartment"
+area = "72.05"
+
+[[units]]
+community = "house-2"
+number = "7"
+kind = "apartment"
+area = "40"
+
+[plugins.housing]
+enabled_for = ["house-1", "house-2"]
+[plugins.housing.grants]
+collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements"]
+emits = ["reading.submitted", "payment.received", "request.created", "request.done", "bill.issued"]
+schedules = ["billing"]
+notifications = true
+files = true
+[plugins.housing.settings]
+reading_window = {{ from_day = {from}, to_day = {to} }}
+payment_webhook_secret = "{WEBHOOK_SECRET}"
+"#,
+        from = window.0,
+        to = window.1,
+    )
+}
+
+/// Today in the instance's time zone (Europe/Moscow, UTC+3).
+fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive()
+}
+
+fn this_month() -> String {
+    today().format("%Y-%m").to_string()
+}
+
+/// Send `body` with a content type (the test client sends JSON only).
+async fn post_raw(
+    client: &Client,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}{path}", client.base))
+        .header("content-type", content_type)
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(token) = &client.token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    Answer {
+        status,
+        json: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+        headers,
+    }
+}
+
+/// A person with a role in the management company `uk-town` (serving house-1 and house-2).
+async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
+    let client = served.sign_in(phone, given, "Сотрудникова").await;
+    served
+        .grant(
+            client.person.as_deref().unwrap(),
+            role,
+            None,
+            Some("uk-town"),
+        )
+        .await;
+    client
+}
+
+/// Make `person` the owner of flat `number` of house-1.
+async fn own(served: &Served, person: &str, number: &str) {
+    use dvor::identity::membership::{OwnershipChange, set_ownership, unit_by_number};
+    let db = served.runtime.shared().db.connection();
+    let unit = unit_by_number(db, "house-1", number)
+        .await
+        .unwrap()
+        .unwrap();
+    set_ownership(
+        db,
+        None,
+        OwnershipChange {
+            person,
+            unit: &unit,
+            share: (1, 1),
+            verified: true,
+            source: "manager",
+        },
+        dvor::identity::now_ms(),
+    )
+    .await
+    .unwrap();
+}
+
+/// Run the billing job now (as the scheduler would) until it has nothing left.
+async fn run_billing(served: &Served) {
+    let runtime = &served.runtime;
+    let now = chrono::Utc::now().timestamp_millis();
+    for house in ["house-1", "house-2"] {
+        dvor::scheduler::request_run(
+            runtime.shared().db.connection(),
+            "housing",
+            "billing",
+            house,
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let settings = dvor::scheduler::SchedulerSettings {
+        lease: std::time::Duration::from_secs(30),
+        tick: std::time::Duration::from_millis(10),
+        owner: "test".into(),
+    };
+    dvor::scheduler::run_due(runtime, &settings).await.unwrap();
+}
+
+const H1: &str = "/api/c/house-1/p/housing";
+
+/// The management company's set-up of house-1: provider, tariffs, two accounts, a meter.
+async fn set_up_house(served: &Served, operator: &Client) {
+    let e = served.engine;
+    let provider = operator
+        .put(
+            &format!("{H1}/provider"),
+            json!({
+                "name": "ООО «УК Городская»", "bank_name": "ПАО Сбербанк", "bic": "044525225",
+                "account": "40702810938000012345", "corr_account": "30101810400000000225",
+                "inn": "7701234567", "kpp": "770101001",
+                "address": "ул. Садовая, 1", "phone": "+7 495 000-00-00", "email": "uk@example.org"
+            }),
+        )
+        .await;
+    assert_eq!(provider.status, 200, "{e}: {provider:?}");
+    // A bad BIC is refused naming the field.
+    let bad = operator
+        .put(
+            &format!("{H1}/provider"),
+            json!({
+                "name": "ООО «УК»", "bank_name": "Банк", "bic": "0445",
+                "account": "40702810938000012345", "corr_account": "30101810400000000225",
+                "inn": "7701234567", "kpp": "770101001", "address": "", "phone": "", "email": ""
+            }),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.field()),
+        (400, Some("bic")),
+        "{e}: {bad:?}"
+    );
+
+    let tariffs = "code,name_ru,name_en,unit,basis,from,tariff,norm\n\
+        cold_water,Холодное водоснабжение,Cold water,м³,metered,2020-01-01,40.00,4.9\n\
+        cold_water,Холодное водоснабжение,Cold water,м³,metered,2024-07-01,45.00,4.9\n\
+        electricity,Электроэнергия,Electricity,кВт·ч,metered,2024-07-01,1.936,\n\
+        maintenance,Содержание жилого помещения,Maintenance,м²,area,2024-07-01,25.40,\n";
+    let imported = post_raw(
+        operator,
+        &format!("{H1}/import/tariffs"),
+        "text/csv",
+        tariffs,
+        &[],
+    )
+    .await;
+    assert_eq!(imported.status, 200, "{e}: {imported:?}");
+    assert_eq!(imported.json["imported"], 3, "{e}");
+
+    // Accounts by CSV: all or nothing, every bad cell reported by line and column.
+    let broken = "number,unit,payer,area,residents\n12,12,Смирнова Анна,,3\n45,99,Петров Пётр,,x\n";
+    let refused = post_raw(
+        operator,
+        &format!("{H1}/import/accounts"),
+        "text/csv",
+        broken,
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{e}: {refused:?}");
+    let problems: Vec<(u64, String)> = refused.json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        vec![(3, "residents".to_owned())],
+        "{e}: {refused:?}"
+    );
+    let listed = operator.get(&format!("{H1}/accounts?all=true")).await;
+    assert_eq!(
+        listed.json["accounts"].as_array().unwrap().len(),
+        0,
+        "{e}: nothing half-written"
+    );
+
+    let good = "number,unit,payer,area,residents\n12,12,Смирнова Анна,,3\n45,45,Петров Пётр,,1\n";
+    let imported = post_raw(
+        operator,
+        &format!("{H1}/import/accounts"),
+        "text/csv",
+        good,
+        &[],
+    )
+    .await;
+    assert_eq!(imported.status, 200, "{e}: {imported:?}");
+    let card = operator.get(&format!("{H1}/accounts/12")).await;
+    assert_eq!(
+        card.json["account"]["area"], 5430,
+        "{e}: the unit's 54.3 m²"
+    );
+
+    let meter = operator
+        .post(
+            &format!("{H1}/accounts/12/meters"),
+            json!({ "service": "electricity", "serial": "E-100", "initial": "1000", "verified_until": "2031-01-01" }),
+        )
+        .await;
+    assert_eq!(meter.status, 201, "{e}: {meter:?}");
+}
+
+/// Decode the QR code in an SVG with a real decoder.
+fn decode_qr(svg: &str) -> String {
+    let (width, modules) = housing::qr::modules_from_svg(svg).expect("an SVG of modules");
+    let scale = 4;
+    let size = width * scale;
+    let image = rqrr::PreparedImage::prepare_from_greyscale(size, size, |x, y| {
+        if modules[(y / scale) * width + x / scale] {
+            0
+        } else {
+            255
+        }
+    });
+    let mut image = image;
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("the code decodes").1
+}
+
+fn sign(body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test]
+async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
+    for served in common::server::serve_all(&housing_config((1, 31))).await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        set_up_house(&served, &operator).await;
+        let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        own(&served, anna.person.as_deref().unwrap(), "12").await;
+        let boris = served.sign_in(BORIS, "Борис", "Соседов").await;
+
+        // Residents see their own accounts only.
+        let mine = anna.get(&format!("{H1}/accounts")).await;
+        let numbers: Vec<&str> = mine.json["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["account"]["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers, vec!["12"], "{e}: {mine:?}");
+        assert_eq!(
+            anna.get(&format!("{H1}/accounts/45")).await.status,
+            403,
+            "{e}"
+        );
+        assert_eq!(
+            boris.get(&format!("{H1}/accounts/12")).await.status,
+            403,
+            "{e}"
+        );
+        assert_eq!(
+            served
+                .client()
+                .get(&format!("{H1}/accounts/12"))
+                .await
+                .status,
+            401,
+            "{e}"
+        );
+        // Residents cannot do the operator's work.
+        let denied = anna
+            .put(
+                &format!("{H1}/accounts/12"),
+                json!({ "payer": "Я", "residents": 0 }),
+            )
+            .await;
+        assert_eq!(denied.status, 403, "{e}");
+
+        // Readings: a lower one is refused with the previous value; a change within the
+        // window replaces the month's reading.
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        let meter = card.json["account"]["meters"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let lower = anna
+            .post(
+                &format!("{H1}/accounts/12/readings"),
+                json!({ "meter": meter, "value": "900" }),
+            )
+            .await;
+        assert_eq!(
+            (lower.status, lower.field()),
+            (400, Some("value")),
+            "{e}: {lower:?}"
+        );
+        let message = lower.json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("меньше предыдущего") && message.contains("1000"),
+            "{e}: {message}"
+        );
+        let first = anna
+            .post(
+                &format!("{H1}/accounts/12/readings"),
+                json!({ "meter": meter, "value": "1140" }),
+            )
+            .await;
+        assert_eq!(first.status, 201, "{e}: {first:?}");
+        let changed = anna
+            .post(
+                &format!("{H1}/accounts/12/readings"),
+                json!({ "meter": meter, "value": "1150" }),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{e}: {changed:?}");
+        assert_eq!(changed.json["replaced"], true, "{e}");
+
+        // The billing month, by hand: queued, then run by the job.
+        let period = this_month();
+        let future = operator
+            .post(
+                &format!("{H1}/billing/runs"),
+                json!({ "period": "2999-01" }),
+            )
+            .await;
+        assert_eq!(
+            (future.status, future.field()),
+            (400, Some("period")),
+            "{e}"
+        );
+        let queued = operator
+            .post(&format!("{H1}/billing/runs"), json!({ "period": period }))
+            .await;
+        assert_eq!(queued.status, 202, "{e}: {queued:?}");
+        run_billing(&served).await;
+        let runs = operator.get(&format!("{H1}/billing/runs")).await;
+        let this_run = |runs: &Answer| {
+            runs.json["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["run"]["period"] == period.as_str())
+                .map(|r| r["run"].clone())
+                .unwrap_or(Value::Null)
+        };
+        let run = &this_run(&runs);
+        assert_eq!(run["status"], "done", "{e}: {runs:?}");
+        assert_eq!(run["billed"], 2, "{e}");
+        // Cold water by norm 3 × 4.9 × 45 = 661.50; electricity 150 × 1.936 = 290.40;
+        // maintenance 54.3 × 25.40 = 1 379.22: 2 331.12 ₽. Flat 45 (72.05 m², 1 person):
+        // 220.50 + 1 830.07 = 2 050.57 ₽.
+        assert_eq!(run["total"], 233_112 + 205_057, "{e}: {run}");
+
+        let epd = anna.get(&format!("{H1}/accounts/12/bills/{period}")).await;
+        assert_eq!(epd.status, 200, "{e}: {epd:?}");
+        let lines: Vec<(String, String, i64)> = epd.json["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["service"].as_str().unwrap().to_owned(),
+                    l["method"].as_str().unwrap().to_owned(),
+                    l["amount"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("cold_water".into(), "norm".into(), 66_150),
+                ("electricity".into(), "meter".into(), 29_040),
+                ("maintenance".into(), "area".into(), 137_922),
+            ],
+            "{e}"
+        );
+        assert_eq!(epd.json["to_pay"], 233_112, "{e}");
+        assert_eq!(epd.json["account_number"], "12", "{e}");
+        assert_eq!(epd.json["area"], "54.30", "{e}");
+        assert_eq!(epd.json["provider"]["bic"], "044525225", "{e}");
+        assert!(
+            epd.json["due"].as_str().unwrap().ends_with("-15"),
+            "{e}: due the 15th"
+        );
+
+        // The QR code, read back from the SVG by a real decoder, carries the exact fields.
+        let svg = anna
+            .get(&format!("{H1}/accounts/12/bills/{period}/qr.svg"))
+            .await;
+        assert_eq!(svg.status, 200, "{e}");
+        assert_eq!(svg.headers["content-type"], "image/svg+xml", "{e}");
+        let text = decode_qr(&svg.text);
+        assert_eq!(Some(text.as_str()), epd.json["qr_payload"].as_str(), "{e}");
+        let fields = housing::qr::parse_payload(&text).unwrap();
+        let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(field("Sum"), Some("233112"), "{e}");
+        assert_eq!(field("PersAcc"), Some("12"), "{e}");
+        assert_eq!(field("Name"), Some("ООО «УК Городская»"), "{e}");
+        assert_eq!(field("PersonalAcc"), Some("40702810938000012345"), "{e}");
+        assert_eq!(field("LastName"), Some("Смирнова"), "{e}");
+        let month = &period[5..7];
+        let year = &period[..4];
+        assert_eq!(
+            field("PaymPeriod"),
+            Some(format!("{month}{year}").as_str()),
+            "{e}"
+        );
+        assert_eq!(
+            boris
+                .get(&format!("{H1}/accounts/12/bills/{period}/qr.svg"))
+                .await
+                .status,
+            403,
+            "{e}"
+        );
+
+        // Running the month again changes nothing.
+        let before = anna.get(&format!("{H1}/accounts/12")).await;
+        operator
+            .post(&format!("{H1}/billing/runs"), json!({ "period": period }))
+            .await;
+        run_billing(&served).await;
+        let after = anna.get(&format!("{H1}/accounts/12")).await;
+        assert_eq!(before.json, after.json, "{e}: a second run changes nothing");
+        let runs = operator.get(&format!("{H1}/billing/runs")).await;
+        assert_eq!(this_run(&runs)["skipped"], 2, "{e}: {runs:?}");
+        assert_eq!(this_run(&runs)["billed"], 0, "{e}: nothing billed twice");
+
+        // The payment provider's webhook: signed, idempotent by its id.
+        let body = json!({ "id": "pay-1", "account": "12", "amount": 100_000, "date": today().to_string() }).to_string();
+        let forged = post_raw(
+            &anna,
+            &format!("{H1}/payments/webhook"),
+            "application/json",
+            &body,
+            &[("x-signature", "00ff")],
+        )
+        .await;
+        assert_eq!(forged.status, 401, "{e}: {forged:?}");
+        let signature = sign(&body);
+        let paid = post_raw(
+            &served.client(),
+            &format!("{H1}/payments/webhook"),
+            "application/json",
+            &body,
+            &[("x-signature", &signature)],
+        )
+        .await;
+        assert_eq!(paid.status, 200, "{e}: {paid:?}");
+        assert_eq!(paid.json["duplicate"], false, "{e}");
+        let again = post_raw(
+            &served.client(),
+            &format!("{H1}/payments/webhook"),
+            "application/json",
+            &body,
+            &[("x-signature", &signature)],
+        )
+        .await;
+        assert_eq!(again.json["duplicate"], true, "{e}: {again:?}");
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        assert_eq!(card.json["balance"], 133_112, "{e}: paid once");
+
+        // A bank registry: a bad line refuses the whole file; then the rest is paid, and the
+        // overpayment becomes an advance.
+        let registry = "account,date,amount,reference\n12,{d},1331.12,r-1\n45,{d},abc,r-2\n"
+            .replace("{d}", &today().to_string());
+        let refused = post_raw(
+            &operator,
+            &format!("{H1}/import/payments"),
+            "text/csv",
+            &registry,
+            &[],
+        )
+        .await;
+        assert_eq!(refused.status, 400, "{e}: {refused:?}");
+        assert_eq!(refused.json["problems"][0]["line"], 3, "{e}");
+        assert_eq!(refused.json["problems"][0]["column"], "amount", "{e}");
+        let registry = "account,date,amount,reference\n12,{d},1431.12,r-1\n"
+            .replace("{d}", &today().to_string());
+        let accepted = post_raw(
+            &operator,
+            &format!("{H1}/import/payments"),
+            "text/csv",
+            &registry,
+            &[],
+        )
+        .await;
+        assert_eq!(accepted.status, 200, "{e}: {accepted:?}");
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        assert_eq!(card.json["balance"], -10_000, "{e}: {card:?}");
+        assert_eq!(card.json["advance"], 10_000, "{e}");
+        assert_eq!(
+            card.json["latest_bill"]["open"], false,
+            "{e}: the bill is paid"
+        );
+
+        // The statement: charged and paid, closing with the advance.
+        let statement = anna.get(&format!("{H1}/accounts/12/statement")).await;
+        assert_eq!(statement.json["charged"], 233_112, "{e}: {statement:?}");
+        assert_eq!(statement.json["paid"], 243_112, "{e}");
+        assert_eq!(statement.json["closing"], -10_000, "{e}");
+
+        // Exports: flat 45 owes, flat 12 does not.
+        let debtors = operator.get(&format!("{H1}/export/debtors.csv")).await;
+        assert_eq!(debtors.status, 200, "{e}");
+        assert!(
+            debtors.text.contains("45,Петров Пётр"),
+            "{e}: {}",
+            debtors.text
+        );
+        assert!(!debtors.text.contains("\n12,"), "{e}: {}", debtors.text);
+        let charges = operator
+            .get(&format!("{H1}/export/charges.csv?period={period}"))
+            .await;
+        assert!(
+            charges.text.contains("12,")
+                && charges.text.contains("electricity,meter,150,1.936,290.40"),
+            "{e}: {}",
+            charges.text
+        );
+        assert_eq!(
+            anna.get(&format!("{H1}/export/debtors.csv")).await.status,
+            403,
+            "{e}"
+        );
+
+        // The operator of house-1's company sees house-2; a resident of house-1 does not.
+        let other_house = anna.get("/api/c/house-2/p/housing/accounts/7").await;
+        assert!(
+            matches!(other_house.status, 403 | 404),
+            "{e}: {other_house:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn readings_outside_the_window_are_refused_with_the_window() {
+    let day = chrono::Datelike::day(&today());
+    let window = if day <= 14 { (15, 28) } else { (1, 14) };
+    for served in common::server::serve_all(&housing_config(window)).await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        set_up_house(&served, &operator).await;
+        let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        own(&served, anna.person.as_deref().unwrap(), "12").await;
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        let meter = card.json["account"]["meters"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let refused = anna
+            .post(
+                &format!("{H1}/accounts/12/readings"),
+                json!({ "meter": meter, "value": "1100" }),
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.field()),
+            (400, Some("value")),
+            "{e}: {refused:?}"
+        );
+        let message = refused.json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("с {} по {}", window.0, window.1)),
+            "{e}: {message}"
+        );
+        // The account page says so instead of showing the form.
+        let page = anna.get("/c/house-1/p/housing/account/12").await;
+        assert_eq!(page.status, 200, "{e}");
+        assert!(
+            page.text
+                .contains(&format!("с {} по {}", window.0, window.1)),
+            "{e}"
+        );
+        assert!(!page.text.contains("submit-reading"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn service_requests_go_from_registered_to_done_and_are_rated() {
+    for served in common::server::serve_all(&housing_config((1, 31))).await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        let executor = staff(&served, EXECUTOR, "Сергей", "executor").await;
+        let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        own(&served, anna.person.as_deref().unwrap(), "12").await;
+        let boris = served.sign_in(BORIS, "Борис", "Соседов").await;
+
+        let bad = anna
+            .post(
+                &format!("{H1}/requests"),
+                json!({ "category": "spaceships", "description": "Течёт кран на кухне" }),
+            )
+            .await;
+        assert_eq!((bad.status, bad.field()), (400, Some("category")), "{e}");
+        let filed = anna
+            .post(
+                &format!("{H1}/requests"),
+                json!({ "category": "plumbing", "description": "Течёт кран на кухне", "place": "кв. 12" }),
+            )
+            .await;
+        assert_eq!(filed.status, 201, "{e}: {filed:?}");
+        assert_eq!(filed.json["request"]["status"], "registered", "{e}");
+        let id = filed.json["id"].as_str().unwrap().to_owned();
+        let created = filed.json["request"]["created"].as_i64().unwrap();
+
+        // Others do not see it; the operator's queue does.
+        assert_eq!(
+            boris.get(&format!("{H1}/requests/{id}")).await.status,
+            403,
+            "{e}"
+        );
+        assert_eq!(
+            boris.get(&format!("{H1}/requests")).await.json["requests"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0,
+            "{e}"
+        );
+        let queue = operator
+            .get(&format!("{H1}/requests?status=registered"))
+            .await;
+        assert_eq!(
+            queue.json["requests"].as_array().unwrap().len(),
+            1,
+            "{e}: {queue:?}"
+        );
+
+        // The author cannot move it; an operator sends it to the executor with the
+        // category's 24-hour deadline.
+        let moved = anna
+            .post(
+                &format!("{H1}/requests/{id}/status"),
+                json!({ "status": "done" }),
+            )
+            .await;
+        assert_eq!(moved.status, 403, "{e}: {moved:?}");
+        let not_executor = operator
+            .post(
+                &format!("{H1}/requests/{id}/assign"),
+                json!({ "executor": boris.person }),
+            )
+            .await;
+        assert_eq!(
+            (not_executor.status, not_executor.field()),
+            (400, Some("executor")),
+            "{e}"
+        );
+        let sent = operator
+            .post(
+                &format!("{H1}/requests/{id}/assign"),
+                json!({ "executor": executor.person }),
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{e}: {sent:?}");
+        assert_eq!(sent.json["request"]["status"], "sent", "{e}");
+        assert_eq!(
+            sent.json["request"]["deadline"],
+            created + 24 * 3_600_000,
+            "{e}"
+        );
+
+        // A rejection needs a reason.
+        let no_reason = operator
+            .post(
+                &format!("{H1}/requests/{id}/status"),
+                json!({ "status": "rejected" }),
+            )
+            .await;
+        assert_eq!(
+            (no_reason.status, no_reason.field()),
+            (400, Some("reason")),
+            "{e}"
+        );
+
+        // The executor works it; the author comments and rates.
+        let started = executor
+            .post(
+                &format!("{H1}/requests/{id}/status"),
+                json!({ "status": "in_progress" }),
+            )
+            .await;
+        assert_eq!(
+            started.json["request"]["status"], "in_progress",
+            "{e}: {started:?}"
+        );
+        let early = anna
+            .post(
+                &format!("{H1}/requests/{id}/rating"),
+                json!({ "rating": 5 }),
+            )
+            .await;
+        assert_eq!(early.status, 409, "{e}: only a done request is rated");
+        let commented = anna
+            .post(
+                &format!("{H1}/requests/{id}/comments"),
+                json!({ "text": "Буду дома после 18:00" }),
+            )
+            .await;
+        assert_eq!(commented.status, 200, "{e}");
+        let done = executor
+            .post(
+                &format!("{H1}/requests/{id}/status"),
+                json!({ "status": "done" }),
+            )
+            .await;
+        assert_eq!(done.json["request"]["status"], "done", "{e}: {done:?}");
+        let out_of_range = anna
+            .post(
+                &format!("{H1}/requests/{id}/rating"),
+                json!({ "rating": 6 }),
+            )
+            .await;
+        assert_eq!(
+            (out_of_range.status, out_of_range.field()),
+            (400, Some("rating")),
+            "{e}"
+        );
+        let rated = anna
+            .post(
+                &format!("{H1}/requests/{id}/rating"),
+                json!({ "rating": 5 }),
+            )
+            .await;
+        assert_eq!(rated.json["request"]["rating"], 5, "{e}: {rated:?}");
+        let history: Vec<&str> = rated.json["request"]["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| h["status"].as_str())
+            .collect();
+        assert_eq!(
+            history,
+            vec!["registered", "sent", "in_progress", "done"],
+            "{e}"
+        );
+
+        // The author was told of every status change.
+        let inbox = anna.get("/api/me/notifications").await;
+        let titles: Vec<&str> = inbox.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n["title"].as_str())
+            .collect();
+        assert!(
+            titles.iter().any(|t| t.contains("выполнена")),
+            "{e}: {titles:?}"
+        );
+
+        // Statistics per category and executor.
+        let stats = operator.get(&format!("{H1}/requests/stats")).await;
+        assert_eq!(
+            stats.json["by_category"]["plumbing"]["done"], 1,
+            "{e}: {stats:?}"
+        );
+        assert_eq!(
+            stats.json["by_executor"]["Сергей Сотрудникова"]["total"], 1,
+            "{e}"
+        );
+        assert_eq!(stats.json["all"]["mean_rating"], 5.0, "{e}");
+        assert_eq!(
+            anna.get(&format!("{H1}/requests/stats")).await.status,
+            403,
+            "{e}"
+        );
+
+        // The web page: the form posts, and errors come back next to the field.
+        let page = anna
+            .get(&format!("/c/house-1/p/housing/request/{id}"))
+            .await;
+        assert_eq!(page.status, 200, "{e}");
+        assert!(
+            page.text.contains("Течёт кран на кухне") && page.text.contains("Выполнена"),
+            "{e}"
+        );
+        let form = post_raw(
+            &anna,
+            "/c/house-1/p/housing/requests?action=new-request",
+            "application/x-www-form-urlencoded",
+            "category=plumbing&description=",
+            &[],
+        )
+        .await;
+        assert_eq!(form.status, 422, "{e}: {}", form.text);
+        assert!(form.text.contains("aria-invalid=\"true\""), "{e}");
+    }
+}
