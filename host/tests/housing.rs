@@ -6,6 +6,7 @@
 
 mod common;
 
+use chrono::Datelike;
 use common::server::{Answer, Client, Served};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -33,6 +34,12 @@ community = "house-2"
 number = "7"
 kind = "apartment"
 area = "40"
+
+[[organizations]]
+id = "uk-other"
+name = "УК «Другая»"
+kind = "management-company"
+serves = ["house-2"]
 
 [plugins.housing]
 enabled_for = ["house-1", "house-2"]
@@ -152,6 +159,30 @@ async fn run_billing(served: &Served) {
 }
 
 const H1: &str = "/api/c/house-1/p/housing";
+
+/// The kinds of the events the plugin emitted, oldest first.
+async fn housing_events(served: &Served) -> Vec<String> {
+    use sea_orm::sea_query::{Alias, Expr, Order, Query};
+    use sea_orm::{ConnectionTrait, FromQueryResult};
+    #[derive(FromQueryResult)]
+    struct Row {
+        kind: String,
+    }
+    let db = served.runtime.shared().db.connection();
+    let select = Query::select()
+        .column(Alias::new("kind"))
+        .from(Alias::new("events"))
+        .and_where(Expr::col(Alias::new("source")).eq("housing"))
+        .order_by(Alias::new("occurred"), Order::Asc)
+        .to_owned();
+    Row::find_by_statement(db.get_database_backend().build(&select))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.kind)
+        .collect()
+}
 
 /// The management company's set-up of house-1: provider, tariffs, two accounts, a meter.
 async fn set_up_house(served: &Served, operator: &Client) {
@@ -590,7 +621,7 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
 
 #[tokio::test]
 async fn readings_outside_the_window_are_refused_with_the_window() {
-    let day = chrono::Datelike::day(&today());
+    let day = today().day();
     let window = if day <= 14 { (15, 28) } else { (1, 14) };
     for served in common::server::serve_all(&housing_config(window)).await {
         let e = served.engine;
@@ -804,6 +835,13 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             "{e}: {titles:?}"
         );
 
+        let kinds = housing_events(&served).await;
+        assert!(
+            kinds.iter().any(|k| k == "request.created")
+                && kinds.iter().any(|k| k == "request.done"),
+            "{e}: {kinds:?}"
+        );
+
         // Statistics per category and executor.
         let stats = operator.get(&format!("{H1}/requests/stats")).await;
         assert_eq!(
@@ -840,5 +878,96 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
         .await;
         assert_eq!(form.status, 422, "{e}: {}", form.text);
         assert!(form.text.contains("aria-invalid=\"true\""), "{e}");
+    }
+}
+
+/// The bundled demo: the first run of the billing job seeds the demo house (tariffs, an
+/// account per flat, meters and last month's readings) and bills last month, so a newcomer
+/// opens a living house with bills and a payment QR code.
+#[tokio::test]
+async fn the_demo_house_is_seeded_and_billed_on_the_first_run() {
+    for (engine, db) in common::databases().await {
+        let env = [
+            (
+                "DVOR_RUNTIME__PLUGIN_DIR",
+                common::plugin_dir().display().to_string(),
+            ),
+            (
+                "DVOR_STORAGE__DATA_DIR",
+                common::scratch_dir().display().to_string(),
+            ),
+            ("DVOR_SERVER__BIND", "127.0.0.1:0".to_owned()),
+            ("DVOR_SCHEDULER__ENABLED", "false".to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v));
+        let config = dvor::config::Config::from_str_with_env(
+            dvor::config::EMBEDDED_DEFAULT,
+            "dvor.toml",
+            env,
+        )
+        .expect("the embedded default parses");
+        let instance = dvor::Instance::start_on(config, db)
+            .await
+            .expect("the demo starts");
+        let runtime = instance.runtime.clone();
+        let conn = runtime.shared().db.connection();
+        let now = chrono::Utc::now().timestamp_millis();
+        dvor::scheduler::request_run(conn, "housing", "billing", "demo-house-1", now)
+            .await
+            .unwrap();
+        let settings = dvor::scheduler::SchedulerSettings {
+            lease: std::time::Duration::from_secs(30),
+            tick: std::time::Duration::from_millis(10),
+            owner: "test".into(),
+        };
+        dvor::scheduler::run_due(&runtime, &settings).await.unwrap();
+        let last_month = (today().with_day(1).unwrap() - chrono::Duration::days(1))
+            .format("%Y-%m")
+            .to_string();
+        let count = |collection: &str, field: Option<(&str, &str)>| {
+            let runtime = runtime.clone();
+            let collection = collection.to_owned();
+            let field = field.map(|(f, v)| (f.to_owned(), v.to_owned()));
+            async move {
+                let plugin = &runtime.plugins()["housing"];
+                let groups = dvor::storage::aggregate(
+                    runtime.shared().db.connection(),
+                    &dvor::storage::Scope {
+                        plugin: "housing",
+                        community_path: "/demo-town/demo-house-1/",
+                    },
+                    &plugin.collections[&collection],
+                    dvor::storage::Aggregate {
+                        conditions: field
+                            .into_iter()
+                            .map(|(f, v)| dvor::storage::Condition {
+                                field: f,
+                                op: dvor::storage::Compare::Eq,
+                                value: dvor::storage::Value::Text(v),
+                            })
+                            .collect(),
+                        group_by: None,
+                        sum_of: None,
+                    },
+                )
+                .await
+                .unwrap();
+                groups.first().map_or(0, |g| g.count)
+            }
+        };
+        // Five units in the demo house: four flats and a shop.
+        assert_eq!(count("accounts", None).await, 5, "{engine}");
+        assert_eq!(
+            count("bills", Some(("period", &last_month))).await,
+            5,
+            "{engine}: last month is billed"
+        );
+        // A second run seeds nothing more.
+        dvor::scheduler::request_run(conn, "housing", "billing", "demo-house-1", now + 1)
+            .await
+            .unwrap();
+        dvor::scheduler::run_due(&runtime, &settings).await.unwrap();
+        assert_eq!(count("accounts", None).await, 5, "{engine}");
+        assert_eq!(count("tariffs", None).await, 5, "{engine}");
     }
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::access::{account_id, visible_account};
 use crate::charges::{self, ReadingKind, ReadingRefusal, is_jump};
 use crate::model::{
-    ACCOUNTS, Account, ChargeBasis, Decimal, Meter, PROVIDERS, Period, Provider, READINGS, Rate,
-    Reading, Settings, TARIFFS, Tariff, is_code,
+    ACCOUNTS, Account, ChargeBasis, Decimal, Meter, PROVIDERS, PendingReading, Period, Provider,
+    READINGS, Rate, Reading, Settings, TARIFFS, Tariff, is_code,
 };
 
 /// The event a reading emits.
@@ -184,6 +184,7 @@ fn build_account(number: &str, input: AccountInput, old: Option<Account>) -> Res
         penalty_paid: Kopecks::ZERO,
         penalty_settled: Kopecks::ZERO,
         last_billed: None,
+        open: Vec::new(),
     });
     Ok(Account {
         number: number.to_owned(),
@@ -294,6 +295,7 @@ fn build_meter(account: &Account, id: &str, input: MeterInput) -> Result<Meter> 
         last_value: initial,
         last_period: None,
         history: Default::default(),
+        pending: None,
     })
 }
 
@@ -558,6 +560,17 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
         &reading,
         Some(existing.as_ref().map_or(0, |d| d.version)),
     )?;
+    // The account carries the reading to billing.
+    let mut account = doc.data.clone();
+    if let Some(m) = account.meters.iter_mut().find(|m| m.id == reading.meter) {
+        m.pending = Some(PendingReading {
+            period,
+            value,
+            kind: input.kind,
+            old_final,
+        });
+    }
+    ACCOUNTS.put(&doc.community, &doc.id, &account, Some(doc.version))?;
     events::emit(
         READING_SUBMITTED,
         &doc.community,

@@ -6,15 +6,14 @@ use std::collections::HashMap;
 
 use dvor_sdk::directory;
 use dvor_sdk::prelude::*;
-use dvor_sdk::storage::Query;
 
 use crate::charges::{
     self, AveragingRule, CoefficientRule, Method, VOLUME_SCALE, consumed, in_force,
     volume_without_reading,
 };
 use crate::model::{
-    ACCOUNTS, Account, BILLS, Bill, ChargeBasis, Decimal, Line, Meter, Period, READINGS, RUNS,
-    Reading, Recalculation, Run, RunStatus, Settings, TARIFFS, Tariff,
+    ACCOUNTS, Account, BILLS, Bill, ChargeBasis, Decimal, Line, Meter, OpenBill, Period, RUNS,
+    Recalculation, Run, RunStatus, Settings, TARIFFS, Tariff,
 };
 use crate::penalty::PenaltyRules;
 
@@ -33,38 +32,22 @@ pub struct Rules<'a> {
     pub penalty: &'a PenaltyRules,
 }
 
-/// What is known about one account when it is billed.
-pub struct Facts<'a> {
-    /// The services of the account's house.
-    pub tariffs: Vec<&'a Tariff>,
-    /// This month's readings by meter id.
-    pub readings: &'a HashMap<&'a str, &'a Reading>,
-    /// The account's bills not yet paid in full.
-    pub open_bills: Vec<Bill>,
-}
-
 fn decimal(text: &str) -> Option<Decimal> {
     text.parse().ok()
 }
 
-/// Bill `account` for `period`, issued on `issued`: returns the bill; updates the account
-/// (meter history, balance, advance, penalties) and `open_bills` (an advance applied).
-///
-/// `tariffs` are the services of the account's house, `readings` this month's readings by
-/// meter id, `open_bills` the account's bills not yet paid in full.
+/// Bill `account` for `period`, issued on `issued`, with the services of its house: returns
+/// the bill and updates the account (meter history and pending readings, balance, advance,
+/// penalties, open bills). The account is all it reads: the month's readings wait on its
+/// meters and its unpaid bills on the account.
 pub fn bill_account(
     account_id: &str,
     account: &mut Account,
-    facts: &Facts,
+    tariffs: &[&Tariff],
     period: Period,
     issued: Date,
     rules: &Rules,
 ) -> Bill {
-    let Facts {
-        tariffs,
-        readings,
-        open_bills,
-    } = facts;
     let month_start = period.first_day();
     let mut lines = Vec::new();
     let mut recalculations = Vec::new();
@@ -131,10 +114,8 @@ pub fn bill_account(
                     continue;
                 }
                 for meter in meters {
-                    let reading = readings
-                        .get(meter.id.as_str())
-                        .filter(|r| r.period == period);
-                    let total = reading.and_then(|r| {
+                    let reading = meter.pending.clone().filter(|r| r.period == period);
+                    let total = reading.as_ref().and_then(|r| {
                         consumed(
                             meter.last_value,
                             r.value,
@@ -202,6 +183,7 @@ pub fn bill_account(
                             history.volume_without_readings = 0;
                             meter.last_value = value;
                             meter.last_period = Some(period);
+                            meter.pending = None;
                         }
                         None => {
                             let (volume, method) = match averaging {
@@ -240,7 +222,8 @@ pub fn bill_account(
     // Penalties accrued through the end of the month on every bill not paid in full, plus
     // the final penalties of bills already paid; the bill carries what is new.
     let as_of = period.last_day();
-    let open_penalties = open_bills
+    let open_penalties = account
+        .open
         .iter()
         .filter(|b| b.principal > Kopecks::ZERO && b.period < period)
         .map(|b| {
@@ -283,6 +266,15 @@ pub fn bill_account(
         bill.paid = applied;
         bill.payments.push((issued, applied));
         bill.open = bill.paid < bill.principal;
+    }
+    if bill.open {
+        account.open.push(OpenBill {
+            period,
+            due: bill.due,
+            principal: bill.principal,
+            paid: bill.paid,
+            payments: bill.payments.clone(),
+        });
     }
     account.last_billed = Some(period);
     bill
@@ -376,6 +368,9 @@ pub fn run_job_chunk(cursor: Option<String>) -> Result<Option<String>> {
     let settings = Settings::load()?;
     let today = ctx::today()?;
     let root = ctx::community();
+    if cursor.is_none() && settings.demo && crate::demo::seed(today)? {
+        log::info("demo data seeded");
+    }
     if cursor.is_none() && today.day() >= settings.billing_day {
         let last_month = Period::of(today).previous();
         if RUNS.get(&run_id(&root, last_month))?.is_none() {
@@ -423,29 +418,11 @@ pub fn bill_chunk(run_doc: Doc<Run>, settings: &Settings, today: Date) -> Result
         .limit(settings.chunk_size.clamp(1, 1000))
         .cursor(run.cursor.as_deref())
         .fetch()?;
-    let (Some(first), Some(last)) = (page.docs.first(), page.docs.last()) else {
+    if page.docs.is_empty() {
         run.status = RunStatus::Done;
         run.finished = Some(ctx::now());
         RUNS.put(&run_doc.community, &run_doc.id, &run, Some(run_doc.version))?;
         return Ok(true);
-    };
-    let (first, last) = (first.id.clone(), last.id.clone());
-    let readings = in_range(READINGS.query(), &run.scope, &first, &last)
-        .filter("period", Compare::Eq, period.to_string())
-        .fetch_all()?;
-    let readings: HashMap<&str, &Reading> = readings
-        .iter()
-        .map(|d| (d.data.meter.as_str(), &d.data))
-        .collect();
-    let open = in_range(BILLS.query(), &run.scope, &first, &last)
-        .filter("open", Compare::Eq, true)
-        .fetch_all()?;
-    let mut open_by_account: HashMap<&str, Vec<Bill>> = HashMap::new();
-    for doc in &open {
-        open_by_account
-            .entry(doc.data.account.as_str())
-            .or_default()
-            .push(doc.data.clone());
     }
     let tariffs = TARIFFS.query().fetch_all()?;
     let mut ancestors = HashMap::new();
@@ -458,12 +435,8 @@ pub fn bill_chunk(run_doc: Doc<Run>, settings: &Settings, today: Date) -> Result
             run.skipped += 1;
             continue;
         }
-        let facts = Facts {
-            tariffs: tariffs_for(&doc.community, &tariffs, &mut ancestors),
-            readings: &readings,
-            open_bills: open_by_account.remove(doc.id.as_str()).unwrap_or_default(),
-        };
-        let bill = bill_account(&doc.id, &mut account, &facts, period, today, &rules);
+        let house_tariffs = tariffs_for(&doc.community, &tariffs, &mut ancestors);
+        let bill = bill_account(&doc.id, &mut account, &house_tariffs, period, today, &rules);
         run.billed += 1;
         run.total = Kopecks(run.total.0 + bill.principal.0 + bill.penalty.0);
         if !bill.anomalies.is_empty() {
@@ -518,24 +491,11 @@ pub fn bill_chunk(run_doc: Doc<Run>, settings: &Settings, today: Date) -> Result
     Ok(done)
 }
 
-/// `query` limited to the documents of accounts `first..=last` under `scope`.
-fn in_range<T: serde::Serialize + serde::de::DeserializeOwned>(
-    query: Query<T>,
-    scope: &str,
-    first: &str,
-    last: &str,
-) -> Query<T> {
-    query
-        .in_community(scope)
-        .filter("account", Compare::Ge, first)
-        .filter("account", Compare::Le, last)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::charges::MeterHistory;
-    use crate::model::Rate;
+    use crate::model::{PendingReading, Rate};
 
     fn day(s: &str) -> Date {
         s.parse().unwrap()
@@ -574,6 +534,7 @@ mod tests {
             penalty_paid: Kopecks::ZERO,
             penalty_settled: Kopecks::ZERO,
             last_billed: None,
+            open: vec![],
         }
     }
 
@@ -591,22 +552,16 @@ mod tests {
                 recent_volumes: history,
                 ..MeterHistory::default()
             },
+            pending: None,
         }
     }
 
-    fn reading(period: Period, value: i64) -> Reading {
-        Reading {
-            account: "h:12".into(),
-            meter: "h:12#1".into(),
-            service: "cold_water".into(),
+    fn reading(period: Period, value: i64) -> PendingReading {
+        PendingReading {
             period,
             value,
             kind: Default::default(),
             old_final: None,
-            volume: 0,
-            flagged: false,
-            by: None,
-            at: 0,
         }
     }
 
@@ -642,24 +597,22 @@ mod tests {
         }
     }
 
+    /// Bill `account` with `readings` waiting on its meters (in order).
     fn bill(
         account: &mut Account,
         tariffs: &[Tariff],
-        readings: &[Reading],
+        readings: &[PendingReading],
         period: Period,
         setup: &Setup,
     ) -> Bill {
-        let by_meter: HashMap<&str, &Reading> =
-            readings.iter().map(|r| (r.meter.as_str(), r)).collect();
-        let facts = Facts {
-            tariffs: tariffs.iter().collect(),
-            readings: &by_meter,
-            open_bills: vec![],
-        };
+        for (meter, reading) in account.meters.iter_mut().zip(readings) {
+            meter.pending = Some(reading.clone());
+        }
+        let tariffs: Vec<&Tariff> = tariffs.iter().collect();
         bill_account(
             "h:12",
             account,
-            &facts,
+            &tariffs,
             period,
             period.next().first_day(),
             &setup.rules(),
@@ -775,45 +728,28 @@ mod tests {
         let mut account = account(vec![]);
         account.services = vec!["none".into()];
         account.balance = Kopecks(1_000_000);
-        let open = Bill {
-            account: "h:12".into(),
-            number: "12".into(),
+        account.open = vec![OpenBill {
             period: "2025-01".parse().unwrap(),
-            issued: day("2025-02-01"),
             due: day("2025-02-10"),
-            lines: vec![],
-            recalculations: vec![],
             principal: Kopecks(1_000_000),
-            penalty: Kopecks::ZERO,
-            balance_before: Kopecks::ZERO,
-            to_pay: Kopecks(1_000_000),
             paid: Kopecks::ZERO,
             payments: vec![],
-            open: true,
-            anomalies: vec![],
-        };
-        let empty = HashMap::new();
-        let mut facts = Facts {
-            tariffs: vec![],
-            readings: &empty,
-            open_bills: vec![open],
-        };
+        }];
         let april: Period = "2025-04".parse().unwrap();
         let b = bill_account(
             "h:12",
             &mut account,
-            &facts,
+            &[],
             april,
             day("2025-05-01"),
             &setup.rules(),
         );
         assert_eq!(b.penalty, Kopecks(15_517));
         assert_eq!(b.to_pay, Kopecks(1_015_517));
-        facts.open_bills[0].period = "2025-01".parse().unwrap();
         let b = bill_account(
             "h:12",
             &mut account,
-            &facts,
+            &[],
             april.next(),
             day("2025-06-01"),
             &setup.rules(),

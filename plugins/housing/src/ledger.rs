@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::model::{
-    ACCOUNTS, Account, BILLS, Bill, PAYMENTS, Payment, PaymentSource, Period, Settings,
+    ACCOUNTS, Account, BILLS, Bill, OpenBill, PAYMENTS, Payment, PaymentSource, Period, Settings,
 };
 use crate::penalty::PenaltyRules;
 
@@ -26,26 +26,28 @@ pub struct Allocation {
     pub to_advance: Kopecks,
 }
 
-/// Apply `amount` paid on `date` to `account` and its `open_bills` (any order): the named
-/// month first, then the oldest; then penalties; the rest is an advance. Bills paid in full
-/// are closed and their final penalty (through `date`) is settled on the account.
+/// Apply `amount` paid on `date` to `account`'s open bills: the named month first, then the
+/// oldest; then penalties; the rest is an advance. Bills paid in full leave the open list and
+/// their final penalty (through `date`) is settled on the account. Returns where the money
+/// went and the open bills it touched, as they are now.
 pub fn allocate(
     account: &mut Account,
-    open_bills: &mut [Bill],
     amount: Kopecks,
     date: Date,
     named: Option<Period>,
     rules: &PenaltyRules,
-) -> Allocation {
-    open_bills.sort_by_key(|b| (Some(b.period) != named, b.period));
+) -> (Allocation, Vec<OpenBill>) {
+    account
+        .open
+        .sort_by_key(|b| (Some(b.period) != named, b.period));
     let mut rest = amount;
     let mut allocation = Allocation::default();
-    for bill in open_bills.iter_mut().filter(|b| b.open) {
+    let mut touched = Vec::new();
+    for bill in account.open.iter_mut() {
         if rest <= Kopecks::ZERO {
             break;
         }
-        let owed = Kopecks(bill.principal.0 - bill.paid.0);
-        let paid = rest.min(owed);
+        let paid = rest.min(bill.owed());
         if paid <= Kopecks::ZERO {
             continue;
         }
@@ -53,14 +55,16 @@ pub fn allocate(
         bill.payments.push((date, paid));
         rest = Kopecks(rest.0 - paid.0);
         allocation.applied.push((bill.period, paid));
-        if bill.paid >= bill.principal {
-            bill.open = false;
+        if bill.owed() <= Kopecks::ZERO {
             let final_penalty = rules
                 .penalty(bill.principal, bill.due, &bill.payments, date)
                 .total;
             account.penalty_settled = Kopecks(account.penalty_settled.0 + final_penalty.0);
         }
+        touched.push(bill.clone());
     }
+    account.open.retain(|b| b.owed() > Kopecks::ZERO);
+    account.open.sort_by_key(|b| b.period);
     let penalties_owed = Kopecks((account.penalty_charged.0 - account.penalty_paid.0).max(0));
     let to_penalties = rest.min(penalties_owed).max(Kopecks::ZERO);
     account.penalty_paid = Kopecks(account.penalty_paid.0 + to_penalties.0);
@@ -69,7 +73,7 @@ pub fn allocate(
     allocation.to_advance = rest;
     account.advance = Kopecks(account.advance.0 + rest.0);
     account.balance = Kopecks(account.balance.0 - amount.0);
-    allocation
+    (allocation, touched)
 }
 
 /// A payment to record.
@@ -143,25 +147,22 @@ pub fn record(payment: NewPayment, settings: &Settings) -> Result<Recorded> {
         )
     })?;
     let mut account = account_doc.data;
-    let mut open: Vec<Doc<Bill>> = BILLS
-        .query()
-        .filter("account", Compare::Eq, payment.account_id.as_str())
-        .filter("open", Compare::Eq, true)
-        .fetch_all()?;
-    let mut bills: Vec<Bill> = open.iter().map(|d| d.data.clone()).collect();
     let rules = settings.penalty_rules()?;
-    let allocation = allocate(
+    let (allocation, touched) = allocate(
         &mut account,
-        &mut bills,
         payment.amount,
         payment.date,
         payment.period,
         &rules,
     );
-    for bill in bills {
-        if let Some(doc) = open.iter_mut().find(|d| d.data.period == bill.period)
-            && doc.data != bill
-        {
+    // The bills keep what was paid on them, for their pages.
+    for open in touched {
+        let id = format!("{}@{}", account_doc.id, open.period);
+        if let Some(doc) = BILLS.get(&id)? {
+            let mut bill = doc.data;
+            bill.open = open.owed() > Kopecks::ZERO;
+            bill.paid = open.paid;
+            bill.payments = open.payments;
             BILLS.put(&doc.community, &doc.id, &bill, Some(doc.version))?;
         }
     }
@@ -324,6 +325,16 @@ mod tests {
         .unwrap()
     }
 
+    fn open(period: &str, principal: i64, due: &str) -> OpenBill {
+        OpenBill {
+            period: period.parse().unwrap(),
+            due: day(due),
+            principal: Kopecks(principal),
+            paid: Kopecks::ZERO,
+            payments: vec![],
+        }
+    }
+
     fn bill(period: &str, principal: i64, due: &str) -> Bill {
         Bill {
             account: "h:12".into(),
@@ -349,14 +360,13 @@ mod tests {
         let mut account = account();
         account.balance = Kopecks(300_000 + 500);
         account.penalty_charged = Kopecks(500);
-        let mut bills = vec![
-            bill("2025-02", 200_000, "2025-03-10"),
-            bill("2025-01", 100_000, "2025-02-10"),
+        account.open = vec![
+            open("2025-02", 200_000, "2025-03-10"),
+            open("2025-01", 100_000, "2025-02-10"),
         ];
         let rules = PenaltyRules::default();
-        let got = allocate(
+        let (got, touched) = allocate(
             &mut account,
-            &mut bills,
             Kopecks(150_000),
             day("2025-03-05"),
             None,
@@ -369,10 +379,10 @@ mod tests {
                 ("2025-02".parse().unwrap(), Kopecks(50_000))
             ]
         );
-        assert!(!bills.iter().find(|b| b.period.month == 1).unwrap().open);
-        let got = allocate(
+        assert_eq!(touched.len(), 2);
+        assert_eq!(account.open.len(), 1, "January is paid and closed");
+        let (got, _) = allocate(
             &mut account,
-            &mut bills,
             Kopecks(160_000),
             day("2025-03-06"),
             None,
@@ -382,19 +392,18 @@ mod tests {
         assert_eq!(got.to_advance, Kopecks(9_500));
         assert_eq!(account.advance, Kopecks(9_500));
         assert_eq!(account.balance, Kopecks(-9_500));
-        assert!(bills.iter().all(|b| !b.open));
+        assert!(account.open.is_empty());
     }
 
     #[test]
     fn a_named_month_is_paid_first() {
         let mut account = account();
-        let mut bills = vec![
-            bill("2025-01", 100_000, "2025-02-10"),
-            bill("2025-02", 200_000, "2025-03-10"),
+        account.open = vec![
+            open("2025-01", 100_000, "2025-02-10"),
+            open("2025-02", 200_000, "2025-03-10"),
         ];
-        let got = allocate(
+        let (got, _) = allocate(
             &mut account,
-            &mut bills,
             Kopecks(200_000),
             day("2025-03-05"),
             Some("2025-02".parse().unwrap()),
@@ -410,10 +419,9 @@ mod tests {
     fn a_bill_paid_late_settles_its_penalty() {
         // RULES.md P2: 10 000 ₽ due 2025-02-10 paid 2025-04-30 carries 155.17 ₽.
         let mut account = account();
-        let mut bills = vec![bill("2025-01", 1_000_000, "2025-02-10")];
+        account.open = vec![open("2025-01", 1_000_000, "2025-02-10")];
         allocate(
             &mut account,
-            &mut bills,
             Kopecks(1_000_000),
             day("2025-04-30"),
             None,

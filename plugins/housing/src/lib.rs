@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod billing;
 pub mod charges;
+mod demo;
 pub mod epd;
 pub mod ledger;
 pub mod model;
@@ -316,11 +317,12 @@ fn list_accounts(req: &ApiRequest) -> Result<ApiResponse> {
 }
 
 /// What the account owes: debt (bills past due and unpaid, plus penalties) as of `today`.
-pub fn debt_of(account: &model::Account, open_bills: &[Bill], today: Date) -> Kopecks {
-    let overdue: i64 = open_bills
+pub fn debt_of(account: &model::Account, today: Date) -> Kopecks {
+    let overdue: i64 = account
+        .open
         .iter()
         .filter(|b| b.due < today)
-        .map(|b| b.principal.0 - b.paid.0)
+        .map(|b| b.owed().0)
         .sum();
     Kopecks(overdue + (account.penalty_charged.0 - account.penalty_paid.0).max(0))
 }
@@ -328,14 +330,13 @@ pub fn debt_of(account: &model::Account, open_bills: &[Bill], today: Date) -> Ko
 /// The account card: balance, debt, penalties, meters, the latest bill.
 fn account_json(doc: &Doc<model::Account>) -> Result<serde_json::Value> {
     let bills = bills_of(&doc.id)?;
-    let open: Vec<Bill> = bills.iter().filter(|b| b.open).cloned().collect();
     let today = ctx::today()?;
     Ok(serde_json::json!({
         "id": doc.id,
         "house": doc.community,
         "account": doc.data,
         "balance": doc.data.balance,
-        "debt": debt_of(&doc.data, &open, today),
+        "debt": debt_of(&doc.data, today),
         "penalties_owed": Kopecks((doc.data.penalty_charged.0 - doc.data.penalty_paid.0).max(0)),
         "advance": doc.data.advance,
         "latest_bill": bills.last(),
@@ -681,21 +682,13 @@ fn export_debtors() -> Result<String> {
         .order_by("balance", Direction::Desc)
         .fetch_all()?;
     for doc in debtors {
-        let open: Vec<Bill> = BILLS
-            .query()
-            .filter("account", Compare::Eq, doc.id.as_str())
-            .filter("open", Compare::Eq, true)
-            .fetch_all()?
-            .into_iter()
-            .map(|d| d.data)
-            .collect();
         let a = &doc.data;
         out.push_str(&csv_line(&[
             a.number.clone(),
             a.payer.clone(),
             a.address.clone(),
             rubles(a.balance),
-            rubles(debt_of(a, &open, today)),
+            rubles(debt_of(a, today)),
             rubles(Kopecks((a.penalty_charged.0 - a.penalty_paid.0).max(0))),
         ]));
     }

@@ -145,6 +145,47 @@ pub struct Meter {
     /// Recent monthly volumes and months without readings.
     #[serde(default)]
     pub history: MeterHistory,
+    /// The reading submitted for the month not yet billed (also kept in `readings`): the
+    /// account is all billing reads.
+    #[serde(default)]
+    pub pending: Option<PendingReading>,
+}
+
+/// A reading waiting for its month's bill.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingReading {
+    /// The month.
+    pub period: Period,
+    /// The value (thousandths).
+    pub value: i64,
+    /// Normal, replacement or rollover.
+    #[serde(default)]
+    pub kind: ReadingKind,
+    /// For a replacement: the old meter's last value.
+    #[serde(default)]
+    pub old_final: Option<i64>,
+}
+
+/// A bill not yet paid in full, as the account keeps it for payments and penalties.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenBill {
+    /// The month.
+    pub period: Period,
+    /// Pay by.
+    pub due: Date,
+    /// Lines and recalculations.
+    pub principal: Kopecks,
+    /// Paid so far.
+    pub paid: Kopecks,
+    /// Payments applied: (day, amount).
+    pub payments: Vec<(Date, Kopecks)>,
+}
+
+impl OpenBill {
+    /// What is left to pay.
+    pub fn owed(&self) -> Kopecks {
+        Kopecks(self.principal.0 - self.paid.0)
+    }
 }
 
 impl Meter {
@@ -200,6 +241,9 @@ pub struct Account {
     /// The last month billed. Indexed.
     #[serde(default)]
     pub last_billed: Option<Period>,
+    /// Bills not yet paid in full, oldest first.
+    #[serde(default)]
+    pub open: Vec<OpenBill>,
 }
 
 /// How a service is charged.
@@ -639,6 +683,8 @@ pub struct Settings {
     pub payment_webhook_secret: String,
     /// Service request categories.
     pub categories: Vec<Category>,
+    /// Seed demo data on the job's first run (the bundled demo town only).
+    pub demo: bool,
 }
 
 impl Settings {

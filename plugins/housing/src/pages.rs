@@ -75,13 +75,11 @@ fn home() -> Result<Page> {
     let mine = my_accounts()?;
     let today = ctx::today()?;
     let rows = mine.iter().map(|d| {
-        let bills = bills_of(&d.id).unwrap_or_default();
-        let open: Vec<_> = bills.iter().filter(|b| b.open).cloned().collect();
         Row::new([
             Cell::from(account_link(&d.data.number)),
             Cell::from(d.data.address.clone()),
             Cell::from(d.data.balance),
-            Cell::from(debt_of(&d.data, &open, today)),
+            Cell::from(debt_of(&d.data, today)),
         ])
     });
     page = page.section(
@@ -151,7 +149,6 @@ fn account_page(number: &str) -> Result<Page> {
     let settings = Settings::load()?;
     let today = ctx::today()?;
     let bills = bills_of(&doc.id)?;
-    let open: Vec<_> = bills.iter().filter(|b| b.open).cloned().collect();
     let penalties = Kopecks((account.penalty_charged.0 - account.penalty_paid.0).max(0));
     let mut page = Page::new(format!(
         "{} {}",
@@ -167,7 +164,7 @@ fn account_page(number: &str) -> Result<Page> {
                 Tone::Success
             },
         ),
-        Stat::new(tr("Долг", "Debt"), debt_of(account, &open, today)),
+        Stat::new(tr("Долг", "Debt"), debt_of(account, today)),
         Stat::new(tr("Пени", "Penalties"), penalties),
         Stat::new(tr("Аванс", "Advance"), account.advance),
     ]))
