@@ -64,6 +64,93 @@ pub fn new_id(now_ms: i64) -> String {
     )
 }
 
+/// Events at most per INSERT statement (7 parameters each stay under SQLite's limit).
+const EVENTS_PER_INSERT: usize = 500;
+
+/// An event with its id and subscribers, waiting to be written at the end of its call.
+#[derive(Clone, Debug)]
+pub struct PendingEvent {
+    /// Its id, given when it was emitted.
+    pub id: String,
+    /// The event.
+    pub event: NewEvent,
+    /// The plugins that will receive it.
+    pub subscribers: Vec<String>,
+}
+
+/// Store many events and their deliveries inside the caller's transaction, a few hundred rows
+/// per statement: what a plugin emitted during one call, written just before it commits.
+pub async fn record_many<C: ConnectionTrait>(
+    db: &C,
+    events: &[PendingEvent],
+    now: i64,
+) -> Result<(), DbErr> {
+    for chunk in events.chunks(EVENTS_PER_INSERT) {
+        let mut insert = Query::insert()
+            .into_table(table("events"))
+            .columns(
+                [
+                    "id",
+                    "kind",
+                    "source",
+                    "community_id",
+                    "actor",
+                    "occurred",
+                    "payload",
+                ]
+                .map(col),
+            )
+            .to_owned();
+        for pending in chunk {
+            let event = &pending.event;
+            insert.values_panic([
+                pending.id.clone().into(),
+                event.kind.clone().into(),
+                event.source.clone().into(),
+                event.community.clone().into(),
+                event.actor.clone().into(),
+                event.occurred.into(),
+                event.payload.clone().into(),
+            ]);
+        }
+        db.execute(db.get_database_backend().build(&insert)).await?;
+    }
+    let deliveries: Vec<(&str, &str)> = events
+        .iter()
+        .flat_map(|p| p.subscribers.iter().map(|s| (p.id.as_str(), s.as_str())))
+        .collect();
+    for chunk in deliveries.chunks(EVENTS_PER_INSERT) {
+        let mut insert = Query::insert()
+            .into_table(table("deliveries"))
+            .columns(
+                [
+                    "event_id",
+                    "subscriber",
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "last_error",
+                    "updated",
+                ]
+                .map(col),
+            )
+            .to_owned();
+        for (event_id, subscriber) in chunk {
+            insert.values_panic([
+                (*event_id).into(),
+                (*subscriber).into(),
+                "pending".into(),
+                0i32.into(),
+                now.into(),
+                Option::<String>::None.into(),
+                now.into(),
+            ]);
+        }
+        db.execute(db.get_database_backend().build(&insert)).await?;
+    }
+    Ok(())
+}
+
 /// Store an event and its deliveries inside the caller's transaction.
 pub async fn record<C: ConnectionTrait>(
     db: &C,

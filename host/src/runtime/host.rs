@@ -428,18 +428,19 @@ impl events::Host for CallState {
             occurred: self.now,
             payload,
         };
-        let now = self.now;
-        let result = {
-            let tx = self.tx().await?;
-            crate::events::record(tx, &event, &subscribers, now).await
-        };
-        match result {
-            Ok(id) => {
-                self.emitted_events += 1;
-                Ok(Ok(id))
-            }
-            Err(db) => Ok(Err(self.host_failed("events", db))),
+        // The call's transaction begins now, so the events are written in it at the end (one
+        // statement for many events, instead of one per event).
+        if let Err(db) = self.tx().await {
+            return Ok(Err(self.host_failed("events", db)));
         }
+        let id = crate::events::new_id(self.now);
+        self.pending_events.push(crate::events::PendingEvent {
+            id: id.clone(),
+            event,
+            subscribers,
+        });
+        self.emitted_events += 1;
+        Ok(Ok(id))
     }
 }
 

@@ -500,6 +500,15 @@ impl Runtime {
         let memory = store.data().memory.peak;
         let state = store.data_mut();
         let result = classify(plugin, state, raw);
+        let result = match result {
+            Ok(outcome) if !state.pending_events.is_empty() => {
+                match write_pending_events(state).await {
+                    Ok(()) => Ok(outcome),
+                    Err(error) => Err(host_failure(&plugin_id, error)),
+                }
+            }
+            other => other,
+        };
         let hook = state.context.commit_hook.take();
         let result = match (result, hook) {
             (Ok(outcome), Some(hook)) => match run_commit_hook(state, &hook, &outcome).await {
@@ -628,6 +637,15 @@ async fn run_invocation(
             .await?
             .map(Outcome::JobStep),
     })
+}
+
+/// Write the events the call emitted, in its transaction, before it commits.
+async fn write_pending_events(state: &mut CallState) -> wasmtime::Result<()> {
+    let now = state.now;
+    let events = std::mem::take(&mut state.pending_events);
+    let tx = state.tx().await?;
+    crate::events::record_many(tx, &events, now).await?;
+    Ok(())
 }
 
 async fn run_commit_hook(

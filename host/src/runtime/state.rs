@@ -123,6 +123,8 @@ pub struct CallState {
     /// A host-side failure (database error) that fails the call whatever the plugin answers.
     pub(crate) host_failure: Option<String>,
     pub(crate) emitted_events: usize,
+    /// Events emitted during the call, written in one go just before it commits.
+    pub(crate) pending_events: Vec<crate::events::PendingEvent>,
     pub(crate) memory: MemoryCap,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -157,6 +159,7 @@ impl CallState {
             tx: None,
             host_failure: None,
             emitted_events: 0,
+            pending_events: Vec::new(),
             memory,
             wasi,
             table: ResourceTable::new(),
