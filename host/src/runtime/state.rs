@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseTransaction, TransactionTrait as _};
+use sea_orm::{ConnectionTrait as _, DatabaseTransaction, TransactionTrait as _};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -168,9 +168,22 @@ impl CallState {
     }
 
     /// The call's transaction, begun on first use.
+    ///
+    /// On PostgreSQL it is REPEATABLE READ: a document the call read and then writes, which
+    /// another transaction changed and committed meanwhile, fails the call instead of silently
+    /// overwriting the other write (a payment landing during a billing chunk). SQLite gives
+    /// the same guarantee by itself: a transaction that read a snapshot cannot write after
+    /// another writer committed.
     pub(crate) async fn tx(&mut self) -> wasmtime::Result<&DatabaseTransaction> {
         if self.tx.is_none() {
-            let tx = self.shared.db.connection().begin().await?;
+            let db = self.shared.db.connection();
+            let tx = match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => {
+                    db.begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), None)
+                        .await?
+                }
+                _ => db.begin().await?,
+            };
             self.tx = Some(tx);
         }
         Ok(self.tx.as_ref().expect("begun above"))

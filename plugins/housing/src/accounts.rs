@@ -661,25 +661,67 @@ pub fn problem(line: u64, error: Error) -> CsvProblem {
     }
 }
 
-/// The result of an all-or-nothing import.
-pub fn import_result(imported: usize, problems: Vec<CsvProblem>) -> Result<ApiResponse> {
-    if problems.is_empty() {
-        ApiResponse::ok(&serde_json::json!({ "imported": imported }))
-    } else {
-        ApiResponse::json(
-            400,
-            &serde_json::json!({
-                "error": {
-                    "code": "invalid",
-                    "message": tr(
-                        "Файл не загружен: исправьте ошибки",
-                        "nothing was imported: fix the errors"
-                    ),
-                },
-                "problems": problems,
-            }),
-        )
+/// What an all-or-nothing import did.
+#[derive(Debug, Default, Serialize)]
+pub struct Imported {
+    /// Rows written (none when there are problems).
+    pub imported: usize,
+    /// Rows already recorded before (payments).
+    pub duplicates: usize,
+    /// The sum of what was imported (payments).
+    pub total: Option<Kopecks>,
+    /// Every bad cell; nothing is written when there is one.
+    pub problems: Vec<CsvProblem>,
+}
+
+impl Imported {
+    /// The API's answer: 200 with the counts, or 400 with every problem.
+    pub fn respond(self) -> Result<ApiResponse> {
+        if self.problems.is_empty() {
+            ApiResponse::ok(&self)
+        } else {
+            ApiResponse::json(
+                400,
+                &serde_json::json!({
+                    "error": {
+                        "code": "invalid",
+                        "message": tr(
+                            "Файл не загружен: исправьте ошибки",
+                            "nothing was imported: fix the errors"
+                        ),
+                    },
+                    "problems": self.problems,
+                }),
+            )
+        }
     }
+
+    /// The problems as one text for a form: `строка 3, amount: …; …`.
+    pub fn problems_text(&self) -> String {
+        self.problems
+            .iter()
+            .take(20)
+            .map(|p| {
+                format!(
+                    "{} {}, {}: {}",
+                    tr("строка", "line"),
+                    p.line,
+                    p.column,
+                    p.message
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// The outcome of an all-or-nothing import.
+pub fn import_result(imported: usize, problems: Vec<CsvProblem>) -> Result<Imported> {
+    Ok(Imported {
+        imported: if problems.is_empty() { imported } else { 0 },
+        problems,
+        ..Imported::default()
+    })
 }
 
 fn split_codes(text: Option<&String>) -> Vec<String> {
@@ -694,7 +736,7 @@ fn split_codes(text: Option<&String>) -> Vec<String> {
 
 /// Import accounts: `number,unit,payer,address,area,residents,owners,services,raised`
 /// (services and raised as codes separated by spaces).
-pub fn import_accounts(body: &[u8]) -> Result<ApiResponse> {
+pub fn import_accounts(body: &[u8]) -> Result<Imported> {
     let rows = read_csv(body, &["number", "payer"])?;
     let mut problems = Vec::new();
     let mut ready = Vec::new();
@@ -743,7 +785,7 @@ pub fn import_accounts(body: &[u8]) -> Result<ApiResponse> {
 }
 
 /// Import meters: `account,service,serial,digits,installed,verified_until,initial`.
-pub fn import_meters(body: &[u8]) -> Result<ApiResponse> {
+pub fn import_meters(body: &[u8]) -> Result<Imported> {
     let rows = read_csv(body, &["account", "service", "serial"])?;
     let mut problems = Vec::new();
     let mut accounts: Vec<Doc<Account>> = Vec::new();
@@ -804,7 +846,7 @@ pub fn import_meters(body: &[u8]) -> Result<ApiResponse> {
 }
 
 /// Import tariffs: `code,name_ru,name_en,unit,basis,from,tariff,norm`, one row per rate.
-pub fn import_tariffs(body: &[u8]) -> Result<ApiResponse> {
+pub fn import_tariffs(body: &[u8]) -> Result<Imported> {
     let rows = read_csv(
         body,
         &["code", "name_ru", "unit", "basis", "from", "tariff"],

@@ -452,6 +452,9 @@ pub fn bill_chunk(run_doc: Doc<Run>, settings: &Settings, today: Date) -> Result
         updated_accounts.push((doc.community.clone(), doc.id.clone(), account));
         new_bills.push((doc.community.clone(), format!("{}@{period}", doc.id), bill));
     }
+    // No other transaction can have changed these accounts since this chunk read them and
+    // still commit after it: SQLite refuses the later writer, and the host runs plugin calls
+    // on PostgreSQL at REPEATABLE READ, so a payment meanwhile fails this chunk (retried).
     ACCOUNTS.put_many(
         updated_accounts
             .iter()

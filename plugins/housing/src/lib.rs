@@ -127,19 +127,19 @@ impl Plugin for Housing {
             }
             ("POST", ["import", "accounts"]) => {
                 require_operator()?;
-                accounts::import_accounts(&req.body)
+                accounts::import_accounts(&req.body)?.respond()
             }
             ("POST", ["import", "meters"]) => {
                 require_operator()?;
-                accounts::import_meters(&req.body)
+                accounts::import_meters(&req.body)?.respond()
             }
             ("POST", ["import", "tariffs"]) => {
                 require_operator()?;
-                accounts::import_tariffs(&req.body)
+                accounts::import_tariffs(&req.body)?.respond()
             }
             ("POST", ["import", "payments"]) => {
                 require_operator()?;
-                import_payments(&req.body)
+                import_payments(&req.body)?.respond()
             }
             ("POST", ["billing", "runs"]) => {
                 let caller = require_operator()?;
@@ -471,7 +471,7 @@ fn payment_webhook(req: &ApiRequest) -> Result<ApiResponse> {
 
 /// A bank registry: `account,date,amount,reference[,period]` — all or nothing; lines already
 /// recorded (same reference) are counted as duplicates and change nothing.
-fn import_payments(body: &[u8]) -> Result<ApiResponse> {
+pub fn import_payments(body: &[u8]) -> Result<accounts::Imported> {
     let settings = Settings::load()?;
     let rows = accounts::read_csv(body, &["account", "date", "amount", "reference"])?;
     let mut problems = Vec::new();
@@ -532,9 +532,12 @@ fn import_payments(body: &[u8]) -> Result<ApiResponse> {
             duplicates += 1;
         }
     }
-    ApiResponse::ok(
-        &serde_json::json!({ "imported": new, "duplicates": duplicates, "total": Kopecks(total) }),
-    )
+    Ok(accounts::Imported {
+        imported: new,
+        duplicates,
+        total: Some(Kopecks(total)),
+        problems: Vec::new(),
+    })
 }
 
 /// A new announcement as the operator sends it.

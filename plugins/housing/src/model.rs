@@ -198,7 +198,7 @@ impl Meter {
 /// A personal account (лицевой счёт) of a flat or premises.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Account {
-    /// The number people see and pay by. Indexed.
+    /// The number people see and pay by.
     pub number: String,
     /// The host's unit (`demo-house-1/12`) it belongs to; residents of the unit see it. Indexed.
     pub unit: Option<String>,
@@ -369,7 +369,7 @@ pub struct Bill {
     pub lines: Vec<Line>,
     /// Recalculations with reasons.
     pub recalculations: Vec<Recalculation>,
-    /// Lines and recalculations. Indexed (`principal`, for sums).
+    /// Lines and recalculations.
     pub principal: Kopecks,
     /// Penalties accrued since the last bill (may be negative after a late-recorded payment).
     pub penalty: Kopecks,
@@ -381,7 +381,7 @@ pub struct Bill {
     pub paid: Kopecks,
     /// Payments applied to the principal: (day, amount).
     pub payments: Vec<(Date, Kopecks)>,
-    /// Principal not yet paid in full. Indexed.
+    /// Principal not yet paid in full.
     pub open: bool,
     /// What the operator should look at (estimated volumes, a missing tariff).
     pub anomalies: Vec<String>,
@@ -417,7 +417,7 @@ pub struct Payment {
     pub account: String,
     /// The account number.
     pub number: String,
-    /// The day it was paid. Indexed as text.
+    /// The day it was paid.
     pub date: Date,
     /// The amount.
     pub amount: Kopecks,

@@ -704,6 +704,42 @@ fn billing_page() -> Result<Page> {
                 .empty_text(tr("Ничего", "Nothing")),
         );
     }
+    let flagged = READINGS
+        .query()
+        .in_community(&ctx::community())
+        .filter("flagged", Compare::Eq, true)
+        .filter("period", Compare::Eq, Period::of(today).to_string())
+        .limit(100)
+        .fetch()?;
+    let flagged = Section::titled(tr(
+        "Показания с резким ростом расхода",
+        "Readings far above the average",
+    ))
+    .table(
+        Table::new([
+            Column::text(tr("Счёт", "Account")),
+            Column::text(tr("Услуга", "Service")),
+            Column::numeric(tr("Показание", "Reading")),
+            Column::numeric(tr("Расход", "Volume")),
+        ])
+        .rows(flagged.docs.iter().map(|d| {
+            let number = d
+                .data
+                .account
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            Row::new([
+                Cell::from(Link::to(format!("account/{number}"), number.clone())),
+                Cell::from(d.data.service.clone()),
+                Cell::from(billing::show_volume(d.data.value)),
+                Cell::from(billing::show_volume(d.data.volume)),
+            ])
+            .tone(Tone::Warning)
+        }))
+        .empty_text(tr("Нет", "None")),
+    );
     Ok(Page::new(tr("Начисления", "Billing"))
         .breadcrumb(home_link())
         .section(
@@ -732,7 +768,34 @@ fn billing_page() -> Result<Page> {
                     .empty_text(tr("Расчётов ещё не было", "No runs yet")),
                 ),
         )
-        .section(anomalies))
+        .section(anomalies)
+        .section(flagged)
+        .section(
+            Section::titled(tr("Загрузка из файла", "Import from a file")).form(
+                Form::new("import", tr("Загрузить", "Import"))
+                    .field(
+                        Field::select(
+                            "what",
+                            tr("Что", "What"),
+                            [
+                                ("accounts", tr("Лицевые счета", "Accounts")),
+                                ("meters", tr("Счётчики", "Meters")),
+                                ("tariffs", tr("Тарифы", "Tariffs")),
+                                ("payments", tr("Реестр платежей банка", "Bank payment registry")),
+                            ],
+                        )
+                        .required(),
+                    )
+                    .field(
+                        Field::file("file", tr("Файл CSV (UTF-8)", "CSV file (UTF-8)"), ["text/csv", "text/plain"])
+                            .required()
+                            .help(tr(
+                                "Столбцы описаны в документации; файл загружается целиком или не загружается вовсе",
+                                "The columns are in the docs; a file is imported whole or not at all",
+                            )),
+                    ),
+            ),
+        ))
 }
 
 fn stats_page() -> Result<Page> {
@@ -917,6 +980,50 @@ pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
             Ok(ActionOutcome::redirect(
                 Link::to("billing", ""),
                 tr("Расчёт поставлен в очередь", "The run is queued"),
+            ))
+        }
+        (["billing"], "import") => {
+            crate::access::require_operator()?;
+            let file = form.require("file")?;
+            let bytes = dvor_sdk::files::read(file)?;
+            let imported = match form.require("what")? {
+                "accounts" => accounts::import_accounts(&bytes)?,
+                "meters" => accounts::import_meters(&bytes)?,
+                "tariffs" => accounts::import_tariffs(&bytes)?,
+                "payments" => crate::import_payments(&bytes)?,
+                _ => {
+                    return Ok(ActionOutcome::invalid([(
+                        "what",
+                        tr("Выберите, что загружать", "choose what to import"),
+                    )]));
+                }
+            };
+            if !imported.problems.is_empty() {
+                return Ok(ActionOutcome::invalid([(
+                    "file",
+                    format!(
+                        "{}: {}",
+                        tr("Файл не загружен", "Nothing was imported"),
+                        imported.problems_text()
+                    ),
+                )]));
+            }
+            Ok(ActionOutcome::redirect(
+                Link::to("billing", ""),
+                format!(
+                    "{} {}{}",
+                    tr("Загружено строк:", "Rows imported:"),
+                    imported.imported,
+                    if imported.duplicates > 0 {
+                        format!(
+                            " ({} {})",
+                            tr("повторов:", "duplicates:"),
+                            imported.duplicates
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
             ))
         }
         ([], "announce") => {
