@@ -60,7 +60,8 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Connect to `sqlite://path/to/file.db` (the file and its directory are created if
-    /// missing; WAL journal, `busy_timeout` 10 s, `synchronous = NORMAL`) or to
+    /// missing; WAL journal, `busy_timeout` 10 s, `synchronous = NORMAL`, a 64 MiB page
+    /// cache) or to
     /// `postgres://user:password@host/database`.
     pub async fn connect(url: &str) -> anyhow::Result<Database> {
         let mut options = ConnectOptions::new(url.to_owned());
@@ -81,6 +82,9 @@ impl Database {
                     .journal_mode(SqliteJournalMode::Wal)
                     .busy_timeout(Duration::from_secs(10))
                     .synchronous(SqliteSynchronous::Normal)
+                    // A 64 MiB page cache (the default is 2 MiB): a billing run over 100 000
+                    // accounts walks indexes far larger than the default holds.
+                    .pragma("cache_size", "-65536")
             });
             DbBackend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
