@@ -353,6 +353,20 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
             401,
             "{e}"
         );
+        // The home page: the operator sees every account, a resident only hers.
+        let home = operator.get("/c/house-1/p/housing").await;
+        assert!(
+            home.text.contains("кв. 12") && home.text.contains("кв. 45"),
+            "{e}: {}",
+            home.text
+        );
+        let home = anna.get("/c/house-1/p/housing").await;
+        assert!(
+            home.text.contains("кв. 12") && !home.text.contains("кв. 45"),
+            "{e}: {}",
+            home.text
+        );
+
         // Residents cannot do the operator's work.
         let denied = anna
             .put(

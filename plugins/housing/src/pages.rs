@@ -25,7 +25,7 @@ fn account_link(number: &str) -> Link {
 pub fn render(route: &str, query: &Params) -> Result<Page> {
     let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
-        [] => home(),
+        [] => home(query),
         ["account", number] => account_page(number),
         ["account", number, "bill", period] => bill_page(number, period),
         ["account", number, "statement"] => statement_page(number, query),
@@ -58,7 +58,7 @@ fn announcements_section() -> Result<Option<Section>> {
     Ok(Some(section))
 }
 
-fn home() -> Result<Page> {
+fn home(query: &Params) -> Result<Page> {
     let mut page = Page::new(tr("ЖКХ", "Housing"));
     if let Some(section) = announcements_section()? {
         page = page.section(section);
@@ -72,8 +72,22 @@ fn home() -> Result<Page> {
             ),
         )));
     }
-    let mine = my_accounts()?;
     let today = ctx::today()?;
+    let (mine, next_page) = if is_operator() {
+        // Staff: every account of the houses here, a page at a time.
+        let page = crate::model::ACCOUNTS
+            .query()
+            .in_community(&ctx::community())
+            .limit(50)
+            .cursor(query.get("cursor"))
+            .fetch()?;
+        let next = page
+            .next_cursor
+            .map(|c| Link::to("", tr("Дальше", "More")).param("cursor", c));
+        (page.docs, next)
+    } else {
+        (my_accounts()?, None)
+    };
     let rows = mine.iter().map(|d| {
         Row::new([
             Cell::from(account_link(&d.data.number)),
@@ -83,7 +97,12 @@ fn home() -> Result<Page> {
         ])
     });
     page = page.section(
-        Section::titled(tr("Мои лицевые счета", "My accounts")).table(
+        Section::titled(if is_operator() {
+            tr("Лицевые счета", "Personal accounts")
+        } else {
+            tr("Мои лицевые счета", "My accounts")
+        })
+        .table(
             Table::new([
                 Column::text(tr("Счёт", "Account")),
                 Column::text(tr("Адрес", "Address")),
@@ -94,7 +113,8 @@ fn home() -> Result<Page> {
             .empty_text(tr(
                 "Лицевых счетов нет: подтвердите адрес в профиле или обратитесь в управляющую компанию",
                 "no accounts: confirm your address in your profile or ask the management company",
-            )),
+            ))
+            .next_page(next_page),
         ),
     );
     let mut links = vec![Link::to("requests", tr("Заявки", "Service requests"))];
