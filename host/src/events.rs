@@ -151,7 +151,7 @@ pub async fn record_many<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Store an event and its deliveries inside the caller's transaction.
+/// Store an event and its deliveries inside the caller's transaction; returns its id.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     event: &NewEvent,
@@ -159,61 +159,12 @@ pub async fn record<C: ConnectionTrait>(
     now: i64,
 ) -> Result<String, DbErr> {
     let id = new_id(now);
-    let insert = Query::insert()
-        .into_table(table("events"))
-        .columns(
-            [
-                "id",
-                "kind",
-                "source",
-                "community_id",
-                "actor",
-                "occurred",
-                "payload",
-            ]
-            .map(col),
-        )
-        .values_panic([
-            id.clone().into(),
-            event.kind.clone().into(),
-            event.source.clone().into(),
-            event.community.clone().into(),
-            event.actor.clone().into(),
-            event.occurred.into(),
-            event.payload.clone().into(),
-        ])
-        .to_owned();
-    db.execute(db.get_database_backend().build(&insert)).await?;
-    if !subscribers.is_empty() {
-        let mut deliveries = Query::insert()
-            .into_table(table("deliveries"))
-            .columns(
-                [
-                    "event_id",
-                    "subscriber",
-                    "status",
-                    "attempts",
-                    "next_attempt_at",
-                    "last_error",
-                    "updated",
-                ]
-                .map(col),
-            )
-            .to_owned();
-        for subscriber in subscribers {
-            deliveries.values_panic([
-                id.clone().into(),
-                subscriber.clone().into(),
-                "pending".into(),
-                0i32.into(),
-                now.into(),
-                Option::<String>::None.into(),
-                now.into(),
-            ]);
-        }
-        db.execute(db.get_database_backend().build(&deliveries))
-            .await?;
-    }
+    let pending = PendingEvent {
+        id: id.clone(),
+        event: event.clone(),
+        subscribers: subscribers.to_vec(),
+    };
+    record_many(db, std::slice::from_ref(&pending), now).await?;
     Ok(id)
 }
 

@@ -67,36 +67,6 @@ fn this_month() -> String {
     today().format("%Y-%m").to_string()
 }
 
-/// Send `body` with a content type (the test client sends JSON only).
-async fn post_raw(
-    client: &Client,
-    path: &str,
-    content_type: &str,
-    body: &str,
-    headers: &[(&str, &str)],
-) -> Answer {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}{path}", client.base))
-        .header("content-type", content_type)
-        .body(body.to_owned());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(token) = &client.token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    Answer {
-        status,
-        json: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-        headers,
-    }
-}
-
 /// A person with a role in the management company `uk-town` (serving house-1 and house-2).
 async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
     let client = served.sign_in(phone, given, "Сотрудникова").await;
@@ -135,27 +105,11 @@ async fn own(served: &Served, person: &str, number: &str) {
     .unwrap();
 }
 
-/// Run the billing job now (as the scheduler would) until it has nothing left.
+/// Run the billing job of both houses now, as the scheduler would.
 async fn run_billing(served: &Served) {
-    let runtime = &served.runtime;
-    let now = chrono::Utc::now().timestamp_millis();
     for house in ["house-1", "house-2"] {
-        dvor::scheduler::request_run(
-            runtime.shared().db.connection(),
-            "housing",
-            "billing",
-            house,
-            now,
-        )
-        .await
-        .unwrap();
+        common::run_job_now(&served.runtime, "housing", "billing", house).await;
     }
-    let settings = dvor::scheduler::SchedulerSettings {
-        lease: std::time::Duration::from_secs(30),
-        tick: std::time::Duration::from_millis(10),
-        owner: "test".into(),
-    };
-    dvor::scheduler::run_due(runtime, &settings).await.unwrap();
 }
 
 const H1: &str = "/api/c/house-1/p/housing";
@@ -221,27 +175,17 @@ async fn set_up_house(served: &Served, operator: &Client) {
         cold_water,Холодное водоснабжение,Cold water,м³,metered,2024-07-01,45.00,4.9\n\
         electricity,Электроэнергия,Electricity,кВт·ч,metered,2024-07-01,1.936,\n\
         maintenance,Содержание жилого помещения,Maintenance,м²,area,2024-07-01,25.40,\n";
-    let imported = post_raw(
-        operator,
-        &format!("{H1}/import/tariffs"),
-        "text/csv",
-        tariffs,
-        &[],
-    )
-    .await;
+    let imported = operator
+        .post_raw(&format!("{H1}/import/tariffs"), "text/csv", tariffs, &[])
+        .await;
     assert_eq!(imported.status, 200, "{e}: {imported:?}");
     assert_eq!(imported.json["imported"], 3, "{e}");
 
     // Accounts by CSV: all or nothing, every bad cell reported by line and column.
     let broken = "number,unit,payer,area,residents\n12,12,Смирнова Анна,,3\n45,99,Петров Пётр,,x\n";
-    let refused = post_raw(
-        operator,
-        &format!("{H1}/import/accounts"),
-        "text/csv",
-        broken,
-        &[],
-    )
-    .await;
+    let refused = operator
+        .post_raw(&format!("{H1}/import/accounts"), "text/csv", broken, &[])
+        .await;
     assert_eq!(refused.status, 400, "{e}: {refused:?}");
     let problems: Vec<(u64, String)> = refused.json["problems"]
         .as_array()
@@ -267,14 +211,9 @@ async fn set_up_house(served: &Served, operator: &Client) {
     );
 
     let good = "number,unit,payer,area,residents\n12,12,Смирнова Анна,,3\n45,45,Петров Пётр,,1\n";
-    let imported = post_raw(
-        operator,
-        &format!("{H1}/import/accounts"),
-        "text/csv",
-        good,
-        &[],
-    )
-    .await;
+    let imported = operator
+        .post_raw(&format!("{H1}/import/accounts"), "text/csv", good, &[])
+        .await;
     assert_eq!(imported.status, 200, "{e}: {imported:?}");
     let card = operator.get(&format!("{H1}/accounts/12")).await;
     assert_eq!(
@@ -528,34 +467,36 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
 
         // The payment provider's webhook: signed, idempotent by its id.
         let body = json!({ "id": "pay-1", "account": "12", "amount": 100_000, "date": today().to_string() }).to_string();
-        let forged = post_raw(
-            &anna,
-            &format!("{H1}/payments/webhook"),
-            "application/json",
-            &body,
-            &[("x-signature", "00ff")],
-        )
-        .await;
+        let forged = anna
+            .post_raw(
+                &format!("{H1}/payments/webhook"),
+                "application/json",
+                &body,
+                &[("x-signature", "00ff")],
+            )
+            .await;
         assert_eq!(forged.status, 401, "{e}: {forged:?}");
         let signature = sign(&body);
-        let paid = post_raw(
-            &served.client(),
-            &format!("{H1}/payments/webhook"),
-            "application/json",
-            &body,
-            &[("x-signature", &signature)],
-        )
-        .await;
+        let paid = served
+            .client()
+            .post_raw(
+                &format!("{H1}/payments/webhook"),
+                "application/json",
+                &body,
+                &[("x-signature", &signature)],
+            )
+            .await;
         assert_eq!(paid.status, 200, "{e}: {paid:?}");
         assert_eq!(paid.json["duplicate"], false, "{e}");
-        let again = post_raw(
-            &served.client(),
-            &format!("{H1}/payments/webhook"),
-            "application/json",
-            &body,
-            &[("x-signature", &signature)],
-        )
-        .await;
+        let again = served
+            .client()
+            .post_raw(
+                &format!("{H1}/payments/webhook"),
+                "application/json",
+                &body,
+                &[("x-signature", &signature)],
+            )
+            .await;
         assert_eq!(again.json["duplicate"], true, "{e}: {again:?}");
         let card = anna.get(&format!("{H1}/accounts/12")).await;
         assert_eq!(card.json["balance"], 133_112, "{e}: paid once");
@@ -564,27 +505,17 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
         // overpayment becomes an advance.
         let registry = "account,date,amount,reference\n12,{d},1331.12,r-1\n45,{d},abc,r-2\n"
             .replace("{d}", &today().to_string());
-        let refused = post_raw(
-            &operator,
-            &format!("{H1}/import/payments"),
-            "text/csv",
-            &registry,
-            &[],
-        )
-        .await;
+        let refused = operator
+            .post_raw(&format!("{H1}/import/payments"), "text/csv", &registry, &[])
+            .await;
         assert_eq!(refused.status, 400, "{e}: {refused:?}");
         assert_eq!(refused.json["problems"][0]["line"], 3, "{e}");
         assert_eq!(refused.json["problems"][0]["column"], "amount", "{e}");
         let registry = "account,date,amount,reference\n12,{d},1431.12,r-1\n"
             .replace("{d}", &today().to_string());
-        let accepted = post_raw(
-            &operator,
-            &format!("{H1}/import/payments"),
-            "text/csv",
-            &registry,
-            &[],
-        )
-        .await;
+        let accepted = operator
+            .post_raw(&format!("{H1}/import/payments"), "text/csv", &registry, &[])
+            .await;
         assert_eq!(accepted.status, 200, "{e}: {accepted:?}");
         let card = anna.get(&format!("{H1}/accounts/12")).await;
         assert_eq!(card.json["balance"], -10_000, "{e}: {card:?}");
@@ -882,14 +813,14 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             page.text.contains("Течёт кран на кухне") && page.text.contains("Выполнена"),
             "{e}"
         );
-        let form = post_raw(
-            &anna,
-            "/c/house-1/p/housing/requests?action=new-request",
-            "application/x-www-form-urlencoded",
-            "category=plumbing&description=",
-            &[],
-        )
-        .await;
+        let form = anna
+            .post_raw(
+                "/c/house-1/p/housing/requests?action=new-request",
+                "application/x-www-form-urlencoded",
+                "category=plumbing&description=",
+                &[],
+            )
+            .await;
         assert_eq!(form.status, 422, "{e}: {}", form.text);
         assert!(form.text.contains("aria-invalid=\"true\""), "{e}");
     }
@@ -924,17 +855,7 @@ async fn the_demo_house_is_seeded_and_billed_on_the_first_run() {
             .await
             .expect("the demo starts");
         let runtime = instance.runtime.clone();
-        let conn = runtime.shared().db.connection();
-        let now = chrono::Utc::now().timestamp_millis();
-        dvor::scheduler::request_run(conn, "housing", "billing", "demo-house-1", now)
-            .await
-            .unwrap();
-        let settings = dvor::scheduler::SchedulerSettings {
-            lease: std::time::Duration::from_secs(30),
-            tick: std::time::Duration::from_millis(10),
-            owner: "test".into(),
-        };
-        dvor::scheduler::run_due(&runtime, &settings).await.unwrap();
+        common::run_job_now(&runtime, "housing", "billing", "demo-house-1").await;
         let last_month = (today().with_day(1).unwrap() - chrono::Duration::days(1))
             .format("%Y-%m")
             .to_string();
@@ -977,10 +898,7 @@ async fn the_demo_house_is_seeded_and_billed_on_the_first_run() {
             "{engine}: last month is billed"
         );
         // A second run seeds nothing more.
-        dvor::scheduler::request_run(conn, "housing", "billing", "demo-house-1", now + 1)
-            .await
-            .unwrap();
-        dvor::scheduler::run_due(&runtime, &settings).await.unwrap();
+        common::run_job_now(&runtime, "housing", "billing", "demo-house-1").await;
         assert_eq!(count("accounts", None).await, 5, "{engine}");
         assert_eq!(count("tariffs", None).await, 5, "{engine}");
     }

@@ -12,27 +12,6 @@ const MARIA: &str = "+79995554433";
 const PETR: &str = "+79995554435";
 const OPERATOR: &str = "+79990000010";
 
-/// POST a CSV body (the test client sends JSON only).
-async fn post_csv(client: &Client, path: &str, content_type: &str, body: &str) -> Answer {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}{path}", client.base))
-        .header("content-type", content_type)
-        .body(body.to_owned());
-    if let Some(token) = &client.token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    Answer {
-        status,
-        json: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-        headers,
-    }
-}
-
 /// The operator of `uk-town` (the management company serving house-1 and house-2).
 async fn operator(served: &Served) -> Client {
     let operator = served.sign_in(OPERATOR, "Ольга", "Операторова").await;
@@ -369,13 +348,13 @@ async fn the_owners_register_verifies_owners_already_signed_up_and_those_who_sig
                         12;Мария Иванова;+7 999 555-44-33;1/2;54,3\r\n\
                         12;Сергей Иванов;8 999 555-44-34;1/2;\r\n\
                         7;Пётр Сидоров;+79995554435;;61.2\r\n";
-        let imported = post_csv(
-            &operator,
-            "/api/communities/house-1/owner-register",
-            "text/csv; charset=utf-8",
-            register,
-        )
-        .await;
+        let imported = operator
+            .post_body(
+                "/api/communities/house-1/owner-register",
+                "text/csv; charset=utf-8",
+                register,
+            )
+            .await;
         assert_eq!(imported.status, 200, "{e}: {imported:?}");
         assert_eq!(
             imported.json,
@@ -448,13 +427,13 @@ async fn the_owners_register_verifies_owners_already_signed_up_and_those_who_sig
         assert!(!roles(&me).contains(&"owner-unverified@house-1".to_owned()));
 
         // A re-import of the same unit and phone updates the row and the share.
-        let again = post_csv(
-            &operator,
-            "/api/communities/house-1/owner-register",
-            "text/csv",
-            "unit,name,phone,share\n12,Мария Иванова,+79995554433,1/3\n",
-        )
-        .await;
+        let again = operator
+            .post_body(
+                "/api/communities/house-1/owner-register",
+                "text/csv",
+                "unit,name,phone,share\n12,Мария Иванова,+79995554433,1/3\n",
+            )
+            .await;
         assert_eq!(
             again.json,
             json!({ "rows": 1, "units_created": 0, "owners_verified_now": 0 }),
@@ -468,13 +447,13 @@ async fn the_owners_register_verifies_owners_already_signed_up_and_those_who_sig
         assert_eq!(newest["details"]["share"], "1/3", "{e}");
 
         // In the SNT the register makes plots.
-        let snt = post_csv(
-            &admin,
-            "/api/communities/snt/owner-register",
-            "text/csv",
-            "name,unit,phone,area\nПётр Сидоров,45,+79995554435,600\n",
-        )
-        .await;
+        let snt = admin
+            .post_body(
+                "/api/communities/snt/owner-register",
+                "text/csv",
+                "name,unit,phone,area\nПётр Сидоров,45,+79995554435,600\n",
+            )
+            .await;
         assert_eq!(
             snt.json,
             json!({ "rows": 1, "units_created": 1, "owners_verified_now": 1 }),
@@ -500,7 +479,7 @@ async fn a_bad_register_writes_nothing_and_names_each_line_and_column() {
                    99,Анна Смирнова,+79991110001,1,40\n\
                    12,Борис Смирнов,не помню,1/2,\n\
                    12,Вера Смирнова,+79991110003,3/2,\n";
-        let refused = post_csv(&admin, path, "text/csv", bad).await;
+        let refused = admin.post_body(path, "text/csv", bad).await;
         assert_eq!(refused.status, 400, "{e}: {refused:?}");
         assert_eq!(refused.field(), Some("line 3: phone"), "{e}");
         assert_eq!(refused.json["error"]["code"], "invalid", "{e}");
@@ -542,30 +521,32 @@ async fn a_bad_register_writes_nothing_and_names_each_line_and_column() {
         );
 
         // A new unit needs its area; a missing column is named on the header line.
-        let no_area = post_csv(
-            &admin,
-            path,
-            "text/csv",
-            "unit,name,phone\n12,Анна Смирнова,+79991110001\n98,Олег Смирнов,+79991110002\n",
-        )
-        .await;
+        let no_area = admin
+            .post_body(
+                path,
+                "text/csv",
+                "unit,name,phone\n12,Анна Смирнова,+79991110001\n98,Олег Смирнов,+79991110002\n",
+            )
+            .await;
         assert_eq!(no_area.field(), Some("line 3: area"), "{e}: {no_area:?}");
-        let no_phone = post_csv(&admin, path, "text/csv", "unit;name\n12;Анна\n").await;
+        let no_phone = admin
+            .post_body(path, "text/csv", "unit;name\n12;Анна\n")
+            .await;
         assert_eq!(no_phone.field(), Some("line 1: phone"), "{e}: {no_phone:?}");
-        let json_body = post_csv(&admin, path, "application/json", "{}").await;
+        let json_body = admin.post_body(path, "application/json", "{}").await;
         assert_eq!(json_body.status, 415, "{e}: {json_body:?}");
         let no_rows = admin.get("/api/communities/house-1/units").await;
         assert_eq!(no_rows.json.as_array().unwrap().len(), 1, "{e}");
 
         // Only the place's managers import.
         let neighbour = served.sign_in(IVAN, "Иван", "Петров").await;
-        let forbidden = post_csv(
-            &neighbour,
-            path,
-            "text/csv",
-            "unit,name,phone\n12,Иван Петров,+79991234567\n",
-        )
-        .await;
+        let forbidden = neighbour
+            .post_body(
+                path,
+                "text/csv",
+                "unit,name,phone\n12,Иван Петров,+79991234567\n",
+            )
+            .await;
         assert_eq!(forbidden.status, 403, "{e}");
     }
 }

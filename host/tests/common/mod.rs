@@ -235,3 +235,24 @@ pub fn text(response: &ApiResponse) -> String {
 pub fn runtime(instance: &dvor::Instance) -> Arc<Runtime> {
     instance.runtime.clone()
 }
+
+/// Run scheduled job `job` of `plugin` for the enabled root `community` now, as the scheduler
+/// would, until it has nothing left.
+pub async fn run_job_now(runtime: &Runtime, plugin: &str, job: &str, community: &str) {
+    let now = chrono::Utc::now().timestamp_millis();
+    dvor::scheduler::request_run(
+        runtime.shared().db.connection(),
+        plugin,
+        job,
+        community,
+        now,
+    )
+    .await
+    .unwrap();
+    let settings = dvor::scheduler::SchedulerSettings {
+        lease: std::time::Duration::from_secs(30),
+        tick: std::time::Duration::from_millis(10),
+        owner: "test".into(),
+    };
+    dvor::scheduler::run_due(runtime, &settings).await.unwrap();
+}

@@ -283,6 +283,42 @@ impl Client {
         self.send(reqwest::Method::DELETE, path, body).await
     }
 
+    /// POST a body of any content type (a CSV file, a signed webhook), with extra headers.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        Answer {
+            status,
+            json: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+            headers,
+        }
+    }
+
+    /// POST a body of any content type.
+    pub async fn post_body(&self, path: &str, content_type: &str, body: &str) -> Answer {
+        self.post_raw(path, content_type, body, &[]).await
+    }
+
     /// The same client with another token.
     pub fn with_token(&self, token: &str) -> Client {
         let mut other = self.clone();

@@ -459,6 +459,19 @@ pub struct Submitted {
     pub replaced: bool,
 }
 
+/// When readings are accepted, as people read it: «Показания принимаются с 20 по 25 число
+/// месяца».
+pub fn window_text(settings: &Settings) -> String {
+    format!(
+        "{} {} {} {} {}",
+        tr("Показания принимаются с", "Readings are accepted from day"),
+        settings.reading_window.from_day,
+        tr("по", "to"),
+        settings.reading_window.to_day,
+        tr("число месяца", "of the month")
+    )
+}
+
 /// Whether `today` is inside the reading window.
 pub fn window_is_open(settings: &Settings, today: Date) -> bool {
     (settings.reading_window.from_day..=settings.reading_window.to_day).contains(&today.day())
@@ -470,17 +483,7 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
     let doc = visible_account(number)?;
     let today = ctx::today()?;
     if !window_is_open(&settings, today) {
-        return Err(Error::invalid(
-            "value",
-            format!(
-                "{} {} {} {} {}",
-                tr("Показания принимаются с", "Readings are accepted from day"),
-                settings.reading_window.from_day,
-                tr("по", "to"),
-                settings.reading_window.to_day,
-                tr("число месяца", "of the month")
-            ),
-        ));
+        return Err(Error::invalid("value", window_text(&settings)));
     }
     let meter = doc
         .data

@@ -214,7 +214,7 @@ impl Plugin for Housing {
                 }
                 let body: Assign = req.json()?;
                 let doc = requests::assign(id, &body.executor, body.deadline)?;
-                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+                request_json(&doc)
             }
             ("POST", ["requests", id, "status"]) => {
                 #[derive(Deserialize)]
@@ -226,7 +226,7 @@ impl Plugin for Housing {
                 }
                 let body: Move = req.json()?;
                 let doc = requests::set_status(id, body.status, body.reason.as_deref())?;
-                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+                request_json(&doc)
             }
             ("POST", ["requests", id, "comments"]) => {
                 #[derive(Deserialize)]
@@ -236,7 +236,7 @@ impl Plugin for Housing {
                 }
                 let body: Comment = req.json()?;
                 let doc = requests::comment(id, &body.text)?;
-                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+                request_json(&doc)
             }
             ("POST", ["requests", id, "rating"]) => {
                 #[derive(Deserialize)]
@@ -246,7 +246,7 @@ impl Plugin for Housing {
                 }
                 let body: Rating = req.json()?;
                 let doc = requests::rate(id, body.rating)?;
-                ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+                request_json(&doc)
             }
             ("GET", ["announcements"]) => {
                 ApiResponse::ok(&serde_json::json!({ "announcements": current_announcements()? }))
@@ -291,6 +291,11 @@ impl Plugin for Housing {
 }
 
 dvor_sdk::plugin!(Housing, manifest = "dvor-plugin.toml");
+
+/// A request with its id, as the request routes answer.
+fn request_json(doc: &Doc<model::ServiceRequest>) -> Result<ApiResponse> {
+    ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
+}
 
 /// Accounts: the caller's own; with `all=true` the staff see every account (paged).
 fn list_accounts(req: &ApiRequest) -> Result<ApiResponse> {

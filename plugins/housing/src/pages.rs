@@ -284,17 +284,7 @@ fn account_page(number: &str) -> Result<Page> {
             ),
         );
     } else {
-        meters = meters.notice(
-            Tone::Info,
-            format!(
-                "{} {} {} {} {}",
-                tr("Показания принимаются с", "Readings are accepted from day"),
-                settings.reading_window.from_day,
-                tr("по", "to"),
-                settings.reading_window.to_day,
-                tr("число месяца", "of the month")
-            ),
-        );
+        meters = meters.notice(Tone::Info, accounts::window_text(&settings));
     }
     page = page.section(meters);
     // Bills and payments.
