@@ -169,6 +169,19 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Read a response whole.
+    pub async fn of(response: reqwest::Response) -> Answer {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        Answer {
+            status,
+            json: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+            headers,
+        }
+    }
+
     /// The error's field, if the body is an error.
     pub fn field(&self) -> Option<&str> {
         self.json["error"]["field"].as_str()
@@ -246,16 +259,7 @@ impl Client {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        Answer {
-            status,
-            json: serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
-            headers,
-        }
+        Answer::of(request.send().await.unwrap()).await
     }
 
     /// GET.
@@ -302,16 +306,7 @@ impl Client {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        Answer {
-            status,
-            json: serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
-            headers,
-        }
+        Answer::of(request.send().await.unwrap()).await
     }
 
     /// POST a body of any content type.
