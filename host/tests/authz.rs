@@ -53,7 +53,7 @@ async fn cast(served: &Served) -> Cast {
             "resident" => served.grant(&id, "resident", Some("house-1"), None).await,
             "owner" => {
                 served.grant(&id, "resident", Some("house-1"), None).await;
-                set_owner(served, &id, "house-1/12").await;
+                served.own(&id, "house-1/12").await;
             }
             "neighbour" => served.grant(&id, "resident", Some("house-2"), None).await,
             "snt-member" => served.grant(&id, "snt-member", Some("snt"), None).await,
@@ -81,26 +81,6 @@ async fn cast(served: &Served) -> Cast {
         clients,
         target: target_id,
     }
-}
-
-async fn set_owner(served: &Served, person: &str, unit: &str) {
-    use dvor::identity::membership::{OwnershipChange, set_ownership, unit as find_unit};
-    let db = served.runtime.shared().db.connection();
-    let unit = find_unit(db, unit).await.unwrap().unwrap();
-    set_ownership(
-        db,
-        None,
-        OwnershipChange {
-            person,
-            unit: &unit,
-            share: (1, 1),
-            verified: true,
-            source: "test",
-        },
-        dvor::identity::now_ms(),
-    )
-    .await
-    .unwrap();
 }
 
 struct Endpoint {
@@ -380,7 +360,7 @@ async fn plugins_read_the_callers_roles_for_their_community() {
         )
         .await
         .unwrap();
-        set_owner(&served, &owner_id, "snt/45").await;
+        served.own(&owner_id, "snt/45").await;
         let roles = dvor::identity::roles::effective_roles(db, &owner_id, &tree)
             .await
             .unwrap();

@@ -67,6 +67,15 @@ fn this_month() -> String {
     today().format("%Y-%m").to_string()
 }
 
+/// The id of flat 12's first meter, as its owner reads it.
+async fn first_meter(client: &Client) -> String {
+    let card = client.get(&format!("{H1}/accounts/12")).await;
+    card.json["account"]["meters"][0]["id"]
+        .as_str()
+        .expect("flat 12 has a meter")
+        .to_owned()
+}
+
 /// A person with a role in the management company `uk-town` (serving house-1 and house-2).
 async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
     let client = served.sign_in(phone, given, "Сотрудникова").await;
@@ -79,30 +88,6 @@ async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client 
         )
         .await;
     client
-}
-
-/// Make `person` the owner of flat `number` of house-1.
-async fn own(served: &Served, person: &str, number: &str) {
-    use dvor::identity::membership::{OwnershipChange, set_ownership, unit_by_number};
-    let db = served.runtime.shared().db.connection();
-    let unit = unit_by_number(db, "house-1", number)
-        .await
-        .unwrap()
-        .unwrap();
-    set_ownership(
-        db,
-        None,
-        OwnershipChange {
-            person,
-            unit: &unit,
-            share: (1, 1),
-            verified: true,
-            source: "manager",
-        },
-        dvor::identity::now_ms(),
-    )
-    .await
-    .unwrap();
 }
 
 /// Run the billing job of both houses now, as the scheduler would.
@@ -261,7 +246,9 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
         let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
         set_up_house(&served, &operator).await;
         let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
-        own(&served, anna.person.as_deref().unwrap(), "12").await;
+        served
+            .own(anna.person.as_deref().unwrap(), "house-1/12")
+            .await;
         let boris = served.sign_in(BORIS, "Борис", "Соседов").await;
 
         // Residents see their own accounts only.
@@ -317,11 +304,7 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
 
         // Readings: a lower one is refused with the previous value; a change within the
         // window replaces the month's reading.
-        let card = anna.get(&format!("{H1}/accounts/12")).await;
-        let meter = card.json["account"]["meters"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let meter = first_meter(&anna).await;
         let lower = anna
             .post(
                 &format!("{H1}/accounts/12/readings"),
@@ -573,12 +556,10 @@ async fn readings_outside_the_window_are_refused_with_the_window() {
         let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
         set_up_house(&served, &operator).await;
         let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
-        own(&served, anna.person.as_deref().unwrap(), "12").await;
-        let card = anna.get(&format!("{H1}/accounts/12")).await;
-        let meter = card.json["account"]["meters"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        served
+            .own(anna.person.as_deref().unwrap(), "house-1/12")
+            .await;
+        let meter = first_meter(&anna).await;
         let refused = anna
             .post(
                 &format!("{H1}/accounts/12/readings"),
@@ -614,7 +595,9 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
         let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
         let executor = staff(&served, EXECUTOR, "Сергей", "executor").await;
         let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
-        own(&served, anna.person.as_deref().unwrap(), "12").await;
+        served
+            .own(anna.person.as_deref().unwrap(), "house-1/12")
+            .await;
         let boris = served.sign_in(BORIS, "Борис", "Соседов").await;
 
         let bad = anna

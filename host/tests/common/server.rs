@@ -222,6 +222,28 @@ impl Served {
         client
     }
 
+    /// Make `person` the verified sole owner of unit `unit_id` (`house-1/12`) directly in the
+    /// database (set-up, not a test of ownership).
+    pub async fn own(&self, person: &str, unit_id: &str) {
+        use dvor::identity::membership::{OwnershipChange, set_ownership, unit};
+        let db = self.runtime.shared().db.connection();
+        let unit = unit(db, unit_id).await.unwrap().expect("the unit exists");
+        set_ownership(
+            db,
+            None,
+            OwnershipChange {
+                person,
+                unit: &unit,
+                share: (1, 1),
+                verified: true,
+                source: "manager",
+            },
+            dvor::identity::now_ms(),
+        )
+        .await
+        .unwrap();
+    }
+
     /// Grant a role directly in the database, as the instance itself (set-up, not a test of
     /// granting).
     pub async fn grant(
