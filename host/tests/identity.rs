@@ -14,15 +14,8 @@ async fn serve_with_otp(engine: &'static str, db: dvor::storage::Database, otp: 
         common::server::ADMIN_PHONE
     ));
     let config = common::config_from_text(text, "sqlite://unused.db");
-    let instance = dvor::Instance::start_on(config, db).await.expect("starts");
-    let runtime = instance.runtime.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(dvor::serve_instance(instance, listener, async move {
-        let _ = stopped.await;
-    }));
-    Served::assemble(base, sms, runtime, engine, stop)
+    common::server::serve_config(engine, db, config, listener, sms).await
 }
 
 async fn each_engine(otp: &str) -> Vec<Served> {

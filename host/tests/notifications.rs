@@ -116,17 +116,8 @@ from = "Двор <noreply@dvor.test>"
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
     let config = dvor::config::Config::from_str_with_env(&text, "test.toml", env)
         .expect("the test config parses");
-    let instance = dvor::Instance::start_on(config, db)
-        .await
-        .expect("the test instance starts");
-    let runtime = instance.runtime.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(dvor::serve_instance(instance, listener, async move {
-        let _ = stopped.await;
-    }));
-    Served::assemble(base, sms, runtime, engine, stop)
+    common::server::serve_config(engine, db, config, listener, sms).await
 }
 
 /// A notification as a plugin would send it.

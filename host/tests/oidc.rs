@@ -76,16 +76,8 @@ scopes = ["openid", "profile", "phone", "email"]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
         let config = dvor::config::Config::from_str_with_env(&text, "test.toml", env)
             .expect("the test config parses");
-        let instance = dvor::Instance::start_on(config, db)
-            .await
-            .expect("the test instance starts");
-        let runtime = instance.runtime.clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(dvor::serve_instance(instance, listener, async move {
-            let _ = stopped.await;
-        }));
         Setup {
-            served: Served::assemble(base, sms, runtime, engine, stop),
+            served: common::server::serve_config(engine, db, config, listener, sms).await,
             idp,
         }
     }

@@ -124,11 +124,22 @@ pub async fn serve_on(engine: &'static str, db: dvor::storage::Database, extra: 
     let (sms_url, sms) = sms_gateway().await;
     let text = super::config_text(&identity_config(&sms_url, extra));
     let config = super::config_from_text(text, "sqlite://unused.db");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_config(engine, db, config, listener, sms).await
+}
+
+/// Start an instance of `config` on `db` and serve it on `listener` until the result drops.
+pub async fn serve_config(
+    engine: &'static str,
+    db: dvor::storage::Database,
+    config: dvor::config::Config,
+    listener: tokio::net::TcpListener,
+    sms: SmsInbox,
+) -> Served {
     let instance = dvor::Instance::start_on(config, db)
         .await
         .expect("the test instance starts");
     let runtime = instance.runtime.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(dvor::serve_instance(instance, listener, async move {
@@ -341,24 +352,5 @@ impl Client {
         let mut other = self.clone();
         other.token = Some(token.to_owned());
         other
-    }
-}
-
-impl Served {
-    /// A served instance from parts (tests that start their own instance with another config).
-    pub fn assemble(
-        base: String,
-        sms: SmsInbox,
-        runtime: Arc<dvor::runtime::Runtime>,
-        engine: &'static str,
-        stop: tokio::sync::oneshot::Sender<()>,
-    ) -> Served {
-        Served {
-            base,
-            sms,
-            runtime,
-            engine,
-            _stop: stop,
-        }
     }
 }
