@@ -174,6 +174,13 @@ fn key(row: &JobRow) -> sea_orm::sea_query::Condition {
         .add(Expr::col(a("community_id")).eq(row.community_id.as_str()))
 }
 
+/// A job is due when a run is under way (resume it) or its next run has come.
+fn due(now: i64) -> sea_orm::sea_query::Condition {
+    sea_orm::sea_query::Cond::any()
+        .add(Expr::col(a("in_progress")).eq(true))
+        .add(Expr::col(a("next_run_at")).lte(now))
+}
+
 /// Try to take the lease of a due job; true if this process won it.
 async fn claim<C: ConnectionTrait>(
     db: &C,
@@ -195,6 +202,9 @@ async fn claim<C: ConnectionTrait>(
         // Nobody holds it: the lease is free or expired. Only one UPDATE can see this.
         .and_where(Expr::col(a("lease_until")).lt(now))
         .and_where(Expr::col(a("lease_until")).eq(row.lease_until))
+        // Still due: another host may have run it to the end since this one listed it, which
+        // puts the lease back to 0 (as it was) but moves the next run into the future.
+        .cond_where(due(now))
         .to_owned();
     let result = db.execute(db.get_database_backend().build(&update)).await?;
     Ok(result.rows_affected() == 1)
@@ -283,11 +293,7 @@ pub async fn run_due(runtime: &Runtime, settings: &SchedulerSettings) -> Result<
         .columns(JOB_COLUMNS.map(a))
         .from(a("jobs"))
         .and_where(Expr::col(a("lease_until")).lt(now))
-        .cond_where(
-            sea_orm::sea_query::Cond::any()
-                .add(Expr::col(a("in_progress")).eq(true))
-                .add(Expr::col(a("next_run_at")).lte(now)),
-        )
+        .cond_where(due(now))
         .to_owned();
     let due = JobRow::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
