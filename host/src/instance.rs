@@ -62,13 +62,23 @@ pub fn engine_settings(config: &Config) -> EngineSettings {
     }
 }
 
-/// Where a plugin's component is.
+/// Where a plugin's component is: its `path`, else `{id}.wasm` in the plugin directory, else
+/// the name cargo gives a crate called like the id (`people-control` builds
+/// `people_control.wasm`).
 pub fn plugin_path(config: &Config, id: &str) -> std::path::PathBuf {
-    config
-        .plugins
-        .get(id)
-        .and_then(|p| p.path.clone())
-        .unwrap_or_else(|| config.runtime.plugin_dir.join(format!("{id}.wasm")))
+    if let Some(path) = config.plugins.get(id).and_then(|p| p.path.clone()) {
+        return path;
+    }
+    let named = config.runtime.plugin_dir.join(format!("{id}.wasm"));
+    let built = config
+        .runtime
+        .plugin_dir
+        .join(format!("{}.wasm", id.replace('-', "_")));
+    if !named.exists() && built.exists() {
+        built
+    } else {
+        named
+    }
 }
 
 /// Build the runtime and load every configured plugin into it.

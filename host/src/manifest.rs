@@ -359,7 +359,7 @@ impl Manifest {
             if !is_outbound_host(host) {
                 report(
                     capability("outbound_hosts", i),
-                    format!("`{host}` is not `host` or `host:port`"),
+                    format!("`{host}` is not `host`, `host:port` or `*`"),
                 );
             }
         }
@@ -548,8 +548,11 @@ pub fn is_event_kind(kind: &str) -> bool {
     kind.len() <= 127 && kind.split('.').count() >= 2 && kind.split('.').all(is_name)
 }
 
-/// `host` or `host:port`.
+/// `host`, `host:port`, or `*` (the hosts the operator grants).
 fn is_outbound_host(text: &str) -> bool {
+    if text == crate::runtime::capabilities::ANY_HOST {
+        return true;
+    }
     let (host, port) = match text.rsplit_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (text, None),
@@ -677,6 +680,9 @@ pub fn check_grants(manifest: &Manifest, granted: &CapabilitySet) -> Vec<String>
         ("schedule", &granted.schedules, &requested.schedules),
     ];
     for (what, granted, requested) in lists {
+        if requested.contains(crate::runtime::capabilities::ANY_HOST) {
+            continue;
+        }
         for item in granted.difference(requested) {
             warnings.push(format!(
                 "plugin `{}`: the config grants {what} `{item}`, which its manifest does not ask for",
@@ -719,7 +725,10 @@ pub fn ungranted(manifest: &Manifest, granted: &CapabilitySet) -> Vec<String> {
         ("schedule", &requested.schedules, &granted.schedules),
     ];
     for (what, requested, granted) in lists {
-        for item in requested.difference(granted) {
+        for item in requested
+            .difference(granted)
+            .filter(|item| *item != crate::runtime::capabilities::ANY_HOST)
+        {
             out.push(format!(
                 "plugin `{}`: its manifest asks for {what} `{item}`, which the config does not grant",
                 manifest.id

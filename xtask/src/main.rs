@@ -1,8 +1,8 @@
 //! `cargo xtask`: the README's commands.
 //!
 //! - `cargo xtask run` builds the plugins and runs the embedded instance (`config/dvor.toml`).
-//! - `cargo xtask test` builds the plugins, installs the test fixtures' npm packages and runs
-//!   every test.
+//! - `cargo xtask test` builds the plugins, installs the test fixtures' npm packages and the
+//!   Open311 client libraries (a Python virtual environment) and runs every test.
 //! - `cargo xtask plugins` only builds the plugins.
 //! - `cargo xtask bench` runs the runtime benchmark.
 //!
@@ -108,6 +108,57 @@ fn install_test_fixtures(root: &Path) -> anyhow::Result<()> {
     .context("the tests need Node.js and npm (Debian: apt-get install nodejs npm)")
 }
 
+/// The Python of the virtual environment at `venv`.
+fn venv_python(venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts/python.exe")
+    } else {
+        venv.join("bin/python")
+    }
+}
+
+/// Install the Open311 client libraries the people-control tests drive (real clients from
+/// PyPI, pinned with hashes) into a virtual environment at `tests/fixtures/open311/.venv`,
+/// unless they are installed already from the current requirements.
+fn install_open311_clients(root: &Path) -> anyhow::Result<()> {
+    const NEEDS: &str = "the tests need Python 3.10 or later with venv and pip \
+                         (Debian: apt-get install python3 python3-venv)";
+    let fixture = root.join("tests/fixtures/open311");
+    let venv = fixture.join(".venv");
+    // Written last, after pip succeeded: a venv without it is half-installed.
+    let installed = venv.join("installed-requirements.txt");
+    let requirements = fixture.join("requirements.txt");
+    let fresh = match (installed.metadata(), requirements.metadata()) {
+        (Ok(i), Ok(r)) => i.modified()? >= r.modified()? && venv_python(&venv).exists(),
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    // From scratch, so packages dropped from the requirements do not linger.
+    run(Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv))
+    .context(NEEDS)?;
+    run(Command::new(venv_python(&venv))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--require-hashes",
+            "--requirement",
+        ])
+        .arg(&requirements))
+    .context(NEEDS)?;
+    // Written anew rather than copied, so its time is now whatever the platform's copy keeps.
+    let text = std::fs::read(&requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    std::fs::write(&installed, text)
+        .with_context(|| format!("recording the install in {}", installed.display()))
+}
+
 fn main() -> anyhow::Result<()> {
     let root = root();
     let mut args = std::env::args().skip(1);
@@ -127,6 +178,7 @@ fn main() -> anyhow::Result<()> {
         "test" => {
             build_plugins(&root)?;
             install_test_fixtures(&root)?;
+            install_open311_clients(&root)?;
             if std::env::var_os("DVOR_TEST_POSTGRES_URL").is_none() {
                 eprintln!(
                     "xtask: DVOR_TEST_POSTGRES_URL is not set: storage and runtime tests run on SQLite only \

@@ -240,15 +240,17 @@ pub async fn effective_roles<C: ConnectionTrait>(
     Ok(roles)
 }
 
-/// The roles among `roles` that bear on `community`: held there or above it (or
-/// instance-wide).
+/// The roles among `roles` that bear on a call about `community`: held there or above it (or
+/// instance-wide), which cover all of it, and held inside its subtree, which cover part of it
+/// (a moderator of one house, seen from the town's page). Each keeps its community, so a
+/// plugin can tell them apart; `has-role` counts only the first kind.
 pub fn bearing_on(roles: &[Role], community: &str, tree: &Communities) -> Vec<Role> {
     roles
         .iter()
         .filter(|r| {
-            r.community
-                .as_deref()
-                .is_none_or(|held| tree.is_within(community, held))
+            r.community.as_deref().is_none_or(|held| {
+                tree.is_within(community, held) || tree.is_within(held, community)
+            })
         })
         .cloned()
         .collect()

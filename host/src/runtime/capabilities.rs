@@ -13,7 +13,8 @@ pub struct CapabilitySet {
     pub emits: BTreeSet<String>,
     /// Event kinds the plugin consumes.
     pub consumes: BTreeSet<String>,
-    /// Outbound hosts, `host` or `host:port`.
+    /// Outbound hosts, `host` or `host:port`. A manifest may ask for [`ANY_HOST`]: the hosts
+    /// the operator names (a plugin that talks to a system the instance chooses).
     pub outbound_hosts: BTreeSet<String>,
     /// Scheduled jobs.
     pub schedules: BTreeSet<String>,
@@ -22,6 +23,9 @@ pub struct CapabilitySet {
     /// Storing files.
     pub files: bool,
 }
+
+/// In a manifest's `outbound_hosts`: whichever hosts the operator grants.
+pub const ANY_HOST: &str = "*";
 
 impl CapabilitySet {
     /// What both keys allow.
@@ -32,7 +36,7 @@ impl CapabilitySet {
             collections: both(&self.collections, &other.collections),
             emits: both(&self.emits, &other.emits),
             consumes: both(&self.consumes, &other.consumes),
-            outbound_hosts: both(&self.outbound_hosts, &other.outbound_hosts),
+            outbound_hosts: hosts_of_both(&self.outbound_hosts, &other.outbound_hosts),
             schedules: both(&self.schedules, &other.schedules),
             notifications: self.notifications && other.notifications,
             files: self.files && other.files,
@@ -52,6 +56,19 @@ impl CapabilitySet {
                 Some((h, p)) => h.eq_ignore_ascii_case(host) && p.parse::<u16>().ok() == port,
                 None => entry.eq_ignore_ascii_case(host),
             })
+    }
+}
+
+/// The outbound hosts both keys allow; a side asking for [`ANY_HOST`] takes the other's.
+fn hosts_of_both(a: &BTreeSet<String>, b: &BTreeSet<String>) -> BTreeSet<String> {
+    let named = |set: &BTreeSet<String>| -> BTreeSet<String> {
+        set.iter().filter(|h| *h != ANY_HOST).cloned().collect()
+    };
+    match (a.contains(ANY_HOST), b.contains(ANY_HOST)) {
+        (true, true) => BTreeSet::new(),
+        (true, false) => named(b),
+        (false, true) => named(a),
+        (false, false) => a.intersection(b).cloned().collect(),
     }
 }
 
@@ -120,5 +137,27 @@ mod tests {
         assert!(ok("https://api.test:8443/"));
         assert!(!ok("https://api.test/"));
         assert!(!ok("https://evil.example.org/"));
+    }
+
+    #[test]
+    fn a_manifest_asking_for_any_host_gets_the_hosts_the_operator_names() {
+        let asks = |hosts: &[&str]| CapabilitySet {
+            outbound_hosts: set(hosts),
+            ..Default::default()
+        };
+        let granted = asks(&["people.example.org", "127.0.0.1:9000"]);
+        assert_eq!(
+            asks(&["*"]).intersect(&granted).outbound_hosts,
+            set(&["people.example.org", "127.0.0.1:9000"])
+        );
+        assert_eq!(
+            granted.intersect(&asks(&["*"])).outbound_hosts,
+            set(&["people.example.org", "127.0.0.1:9000"])
+        );
+        assert!(asks(&["*"]).intersect(&asks(&[])).outbound_hosts.is_empty());
+        assert_eq!(
+            asks(&["example.org"]).intersect(&granted).outbound_hosts,
+            set(&[])
+        );
     }
 }

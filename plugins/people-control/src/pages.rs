@@ -1,0 +1,677 @@
+//! The web pages, through the UI contract: public appeals on a map and in a list with filters,
+//! filing one (category first, then its fields), an appeal with its timeline and the forms of
+//! whoever may act on it, the moderation queue and the statistics. Forms post to actions;
+//! errors come back next to their fields.
+
+use std::collections::BTreeMap;
+
+use dvor_sdk::prelude::*;
+use dvor_sdk::ui::{Block, Chart, ChartKind, Marker, Series, TimelineEntry};
+
+use crate::access::{self, is_moderator_here};
+use crate::appeals::{
+    self, Author, ChangeStatus, Filter, Moderate, NewAppeal, NewComment, Verdict,
+};
+use crate::model::{Appeal, Kind, Moderation, Status, localized};
+use crate::stats;
+
+fn home_link() -> Link {
+    Link::to("", tr("Обращения", "Appeals"))
+}
+
+fn status_tone(status: Status) -> Tone {
+    match status {
+        Status::New => Tone::Info,
+        Status::Accepted => Tone::Neutral,
+        Status::NeedsInfo => Tone::Warning,
+        Status::Resolved | Status::Explained => Tone::Success,
+        Status::Rejected | Status::Duplicate => Tone::Danger,
+    }
+}
+
+fn status_badge(appeal: &Appeal) -> Badge {
+    Badge::new(appeal.status.label(), status_tone(appeal.status))
+}
+
+fn appeal_link(id: &str, appeal: &Appeal) -> Link {
+    Link::to(format!("appeal/{id}"), format!("№{}", appeal.number))
+}
+
+/// The page at `route`.
+pub fn render(route: &str, query: &Params) -> Result<Page> {
+    let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [] => home(query),
+        ["new"] => new_page(query),
+        ["appeal", id] => appeal_page(id),
+        ["queue"] => queue_page(),
+        ["stats"] => stats_page(),
+        _ => Err(Error::not_found(tr("Нет такой страницы", "no such page"))),
+    }
+}
+
+fn appeals_table(docs: &[Doc<Appeal>], categories: &BTreeMap<String, String>) -> Table {
+    Table::new([
+        Column::text("№"),
+        Column::text(tr("Категория", "Category")),
+        Column::text(tr("Описание", "Description")),
+        Column::text(tr("Статус", "Status")),
+        Column::text(tr("Подано", "Filed")),
+        Column::numeric(tr("Поддержали", "Supporters")),
+    ])
+    .rows(docs.iter().map(|doc| {
+        let a = &doc.data;
+        let short: String = a.description.chars().take(80).collect();
+        let row = Row::new([
+            Cell::from(appeal_link(&doc.id, a)),
+            Cell::from(
+                categories
+                    .get(&a.category)
+                    .cloned()
+                    .unwrap_or_else(|| a.category.clone()),
+            ),
+            Cell::from(short),
+            Cell::from(status_badge(a)),
+            Cell::date(a.created),
+            Cell::from(i64::from(a.supporters)),
+        ])
+        .link(Link::to(
+            format!("appeal/{}", doc.id),
+            format!("№{}", a.number),
+        ));
+        if a.overdue {
+            row.tone(Tone::Warning)
+        } else {
+            row
+        }
+    }))
+    .empty_text(tr("Обращений нет", "No appeals"))
+}
+
+fn category_names() -> Result<BTreeMap<String, String>> {
+    Ok(appeals::categories()?
+        .into_iter()
+        .map(|c| (c.code.clone(), c.name().to_owned()))
+        .collect())
+}
+
+fn home(query: &Params) -> Result<Page> {
+    let filter = Filter {
+        status: query
+            .get("status")
+            .filter(|s| !s.is_empty())
+            .map(|s| Status::parse_field("status", s))
+            .transpose()?,
+        category: query
+            .get("category")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        mine: query.flag("mine"),
+        ..Filter::default()
+    };
+    let caller = ctx::caller();
+    if filter.mine && caller.is_none() {
+        return Err(Error::unauthenticated(tr("Войдите", "sign in")));
+    }
+    let page = appeals::list(&filter, query.get("cursor"), 50)?;
+    let categories = category_names()?;
+    let mut links = vec![
+        Link::to("new", tr("Подать обращение", "File an appeal")),
+        Link::to("", tr("Все", "All")),
+    ];
+    if caller.is_some() {
+        links.push(Link::to("", tr("Мои обращения", "My appeals")).param("mine", "true"));
+    }
+    if caller.as_ref().is_some_and(is_moderator_here) {
+        links.push(Link::to("queue", tr("Модерация", "Moderation")));
+    }
+    if stats::audience().is_ok() {
+        links.push(Link::to("stats", tr("Статистика", "Statistics")));
+    }
+    let markers: Vec<Marker> = page
+        .docs
+        .iter()
+        .filter_map(|doc| {
+            doc.data.point.map(|p| Marker {
+                lat: p.lat,
+                lon: p.lon,
+                label: format!(
+                    "№{} {}",
+                    doc.data.number,
+                    categories
+                        .get(&doc.data.category)
+                        .cloned()
+                        .unwrap_or_default()
+                ),
+                link: Some(Link::to(
+                    format!("appeal/{}", doc.id),
+                    format!("№{}", doc.data.number),
+                )),
+                tone: status_tone(doc.data.status),
+            })
+        })
+        .collect();
+    let mut filters = vec![];
+    for status in [Status::New, Status::Accepted, Status::Resolved] {
+        filters.push(Link::to("", status.label()).param("status", status.as_str()));
+    }
+    let next = page
+        .next_cursor
+        .map(|c| Link::to("", tr("Дальше", "Next")).param("cursor", c));
+    let mut list = Section::titled(tr("Обращения", "Appeals")).links(filters);
+    if !markers.is_empty() {
+        list = list.block(Block::Markers(markers));
+    }
+    Ok(Page::new(tr("Народный контроль", "People's control"))
+        .section(
+            Section::untitled()
+                .paragraph(tr(
+                    "Сообщите о проблеме, предложите улучшение или поблагодарите — обращение уйдёт в организацию, которая за это отвечает, и вы увидите каждый шаг.",
+                    "Report a problem, suggest an improvement or say thanks: the appeal goes to the body responsible, and you see every step.",
+                ))
+                .links(links),
+        )
+        .section(list.table(appeals_table(&page.docs, &categories).next_page(next))))
+}
+
+fn new_page(query: &Params) -> Result<Page> {
+    ctx::require_caller()?;
+    let categories = appeals::categories()?;
+    let chosen = query
+        .get("category")
+        .and_then(|code| categories.iter().find(|c| c.code == code && c.active));
+    let page = Page::new(tr("Новое обращение", "New appeal")).breadcrumb(home_link());
+    let Some(category) = chosen else {
+        return Ok(page.section(
+            Section::titled(tr("Выберите категорию", "Choose a category")).links(
+                categories
+                    .iter()
+                    .filter(|c| c.active)
+                    .map(|c| Link::to("new", c.name()).param("category", c.code.clone())),
+            ),
+        ));
+    };
+    let mut form = Form::new("file", tr("Отправить", "Send"))
+        .field(Field::hidden("category", category.code.clone()))
+        .field(Field::select(
+            "kind",
+            tr("Что это", "What it is"),
+            [Kind::Problem, Kind::Suggestion, Kind::Thanks].map(|k| {
+                (
+                    serde_json::to_value(k)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    k.label(),
+                )
+            }),
+        ))
+        .field(
+            Field::multiline("description", tr("Что случилось", "What happened"))
+                .required()
+                .max_length(4000),
+        )
+        .field(Field::location(
+            "location",
+            tr("Точка на карте", "Point on the map"),
+        ))
+        .field(Field::text("address", tr("Или адрес", "Or the address")).max_length(300))
+        .field(Field::file(
+            "photo",
+            tr("Фото", "Photo"),
+            ["image/jpeg", "image/png", "image/webp"],
+        ));
+    for field in &category.fields {
+        let label = localized(&field.label_ru, &field.label_en);
+        let name = format!("attr_{}", field.code);
+        let mut input = match field.datatype.as_str() {
+            "singlevaluelist" => Field::select(
+                name,
+                label,
+                field
+                    .values
+                    .iter()
+                    .map(|c| (c.key.clone(), localized(&c.name_ru, &c.name_en).to_owned())),
+            ),
+            "multivaluelist" => Field::multi_select(
+                name,
+                label,
+                field
+                    .values
+                    .iter()
+                    .map(|c| (c.key.clone(), localized(&c.name_ru, &c.name_en).to_owned())),
+            ),
+            "number" => Field::number(name, label, 2),
+            "text" => Field::multiline(name, label),
+            _ => Field::text(name, label),
+        };
+        if field.required {
+            input = input.required();
+        }
+        form = form.field(input);
+    }
+    Ok(page.section(
+        Section::titled(category.name())
+            .paragraph(format!(
+                "{} {} {}.{}",
+                tr("Ответ — в течение", "Answered within"),
+                category.deadline_days,
+                tr("дн.", "days"),
+                if category.public {
+                    ""
+                } else {
+                    tr(
+                        " Обращение увидят только вы и те, кто его рассматривает.",
+                        " Only you and those handling it will see the appeal.",
+                    )
+                }
+            ))
+            .form(form),
+    ))
+}
+
+fn appeal_page(id: &str) -> Result<Page> {
+    let (doc, standing) = appeals::visible(id)?;
+    let a = &doc.data;
+    let categories = category_names()?;
+    let mut page =
+        Page::new(format!("{} №{}", tr("Обращение", "Appeal"), a.number)).breadcrumb(home_link());
+    let mut fields: Vec<(String, Cell)> = vec![
+        (tr("Статус", "Status").into(), Cell::from(status_badge(a))),
+        (
+            tr("Категория", "Category").into(),
+            Cell::from(
+                categories
+                    .get(&a.category)
+                    .cloned()
+                    .unwrap_or_else(|| a.category.clone()),
+            ),
+        ),
+        (tr("Вид", "Kind").into(), Cell::from(a.kind.label())),
+        (
+            tr("Автор", "Author").into(),
+            Cell::from(a.author_name.clone()),
+        ),
+        (
+            tr("Исполнитель", "Responsible").into(),
+            Cell::from(a.organization.clone()),
+        ),
+        (tr("Подано", "Filed").into(), Cell::datetime(a.created)),
+        (tr("Срок ответа", "Due").into(), Cell::date(a.deadline)),
+        (tr("Адрес", "Address").into(), Cell::from(a.address.clone())),
+        (
+            tr("Поддержали", "Supporters").into(),
+            Cell::from(i64::from(a.supporters)),
+        ),
+    ];
+    for (code, values) in &a.attributes {
+        fields.push((code.clone(), Cell::from(values.join(", "))));
+    }
+    if standing.handles()
+        && let Some(contact) = &a.contact
+    {
+        fields.push((tr("Контакт", "Contact").into(), Cell::from(contact.clone())));
+    }
+    let mut main = Section::untitled()
+        .paragraph(a.description.clone())
+        .fields(fields);
+    if a.overdue {
+        main = main.notice(
+            Tone::Warning,
+            tr("Срок ответа истёк", "The deadline has passed"),
+        );
+    }
+    if a.moderation == Moderation::Pending {
+        main = main.notice(
+            Tone::Info,
+            tr(
+                "Обращение ждёт модерации",
+                "The appeal is waiting for moderation",
+            ),
+        );
+    }
+    if let Some(point) = a.point {
+        main = main.block(Block::Markers(vec![Marker {
+            lat: point.lat,
+            lon: point.lon,
+            label: format!("№{}", a.number),
+            link: None,
+            tone: status_tone(a.status),
+        }]));
+    }
+    for photo in &a.photos {
+        main = main.block(Block::Attachment((
+            photo.clone(),
+            tr("Фото", "Photo").into(),
+        )));
+    }
+    page = page.section(main);
+    let timeline: Vec<TimelineEntry> = a
+        .timeline
+        .iter()
+        .map(|e| TimelineEntry {
+            at: e.at,
+            title: match e.status {
+                Some(status) => status.label().to_owned(),
+                None => match e.kind.as_str() {
+                    "comment" => tr("Комментарий", "Comment").to_owned(),
+                    "route" => tr("Маршрутизация", "Routing").to_owned(),
+                    "forward" | "external" => tr("Внешняя система", "External system").to_owned(),
+                    "overdue" | "escalation" => tr("Срок", "Deadline").to_owned(),
+                    _ => tr("Событие", "Event").to_owned(),
+                },
+            },
+            note: (!e.note.is_empty()).then(|| e.note.clone()),
+            actor: (!e.by_name.is_empty()).then(|| e.by_name.clone()),
+            tone: e.status.map_or(Tone::Neutral, status_tone),
+        })
+        .collect();
+    page = page.section(
+        Section::titled(tr("Ход рассмотрения", "Timeline")).block(Block::Timeline(timeline)),
+    );
+    let caller = ctx::caller();
+    if caller.is_some() && access::is_public(a) && !standing.author {
+        page = page.section(
+            Section::untitled().buttons([Button::action("support", tr("Поддержать", "Support"))]),
+        );
+    }
+    if standing.author || standing.handles() {
+        page = page.section(
+            Section::titled(tr("Комментарий", "Comment")).form(
+                Form::new("comment", tr("Отправить", "Send")).field(
+                    Field::multiline("text", tr("Текст", "Text"))
+                        .required()
+                        .max_length(4000),
+                ),
+            ),
+        );
+    }
+    if standing.author && matches!(a.status, Status::Resolved | Status::Explained) && !a.confirmed {
+        page = page.section(
+            Section::titled(tr("Проблема решена?", "Is it fixed?"))
+                .buttons([
+                    Button::action("confirm", tr("Да, подтверждаю", "Yes, confirmed"))
+                        .tone(Tone::Success),
+                ])
+                .form(Form::new("reopen", tr("Вернуть в работу", "Reopen")).field(
+                    Field::multiline("note", tr("Что не так", "What is still wrong")).required(),
+                )),
+        );
+    }
+    if standing.handles() && a.moderation == Moderation::Approved && !a.status.is_closed() {
+        page = page.section(
+            Section::titled(tr("Рассмотрение", "Handling")).form(
+                Form::new("status", tr("Сохранить", "Save"))
+                    .field(
+                        Field::select(
+                            "status",
+                            tr("Новый статус", "New status"),
+                            [
+                                Status::Accepted,
+                                Status::NeedsInfo,
+                                Status::Resolved,
+                                Status::Explained,
+                                Status::Rejected,
+                            ]
+                            .map(|s| (s.as_str(), s.label())),
+                        )
+                        .required(),
+                    )
+                    .field(Field::multiline(
+                        "note",
+                        tr("Пояснение для автора", "Note to the author"),
+                    )),
+            ),
+        );
+    }
+    if standing.moderator && !a.status.is_closed() {
+        let mut moderation = Section::titled(tr("Модерация", "Moderation"));
+        let similar = appeals::similar(&a.category, a.point, a.address.as_deref(), Some(&doc.id))?;
+        if !similar.is_empty() {
+            moderation = moderation.notice(
+                Tone::Warning,
+                format!(
+                    "{}: {}",
+                    tr("Похожие обращения рядом", "Similar appeals nearby"),
+                    similar
+                        .iter()
+                        .map(|s| format!("№{}", s.number))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        moderation = moderation
+            .form(
+                Form::new("approve", tr("Опубликовать", "Publish"))
+                    .field(
+                        Field::multiline("description", tr("Формулировка", "Wording"))
+                            .value(a.description.clone()),
+                    )
+                    .field(
+                        Field::text("organization", tr("Исполнитель", "Responsible"))
+                            .value(a.organization.clone().unwrap_or_default()),
+                    ),
+            )
+            .form(
+                Form::new("reject", tr("Отклонить", "Reject")).field(
+                    Field::multiline("reason", tr("Причина для автора", "Reason for the author"))
+                        .required(),
+                ),
+            )
+            .form(
+                Form::new("duplicate", tr("Это дубликат", "Mark duplicate")).field(
+                    Field::number("duplicate_of", tr("Номер обращения", "Appeal number"), 0)
+                        .required(),
+                ),
+            );
+        page = page.section(moderation);
+    }
+    Ok(page)
+}
+
+fn queue_page() -> Result<Page> {
+    let caller = ctx::require_caller()?;
+    if !is_moderator_here(&caller) {
+        return Err(Error::forbidden(tr(
+            "Это страница модераторов",
+            "this page is for moderators",
+        )));
+    }
+    let filter = Filter {
+        moderation_queue: true,
+        ..Filter::default()
+    };
+    let page = appeals::list(&filter, None, 100)?;
+    Ok(Page::new(tr("Модерация", "Moderation"))
+        .breadcrumb(home_link())
+        .section(Section::untitled().table(appeals_table(&page.docs, &category_names()?))))
+}
+
+fn stats_page() -> Result<Page> {
+    let now = ctx::now();
+    let figures = stats::compute(now - 365 * 86_400_000, now + 1)?;
+    let chart = |title: &str, kind: ChartKind, rows: &[stats::Row]| Chart {
+        kind,
+        title: title.into(),
+        labels: rows.iter().map(|r| r.key.clone()).collect(),
+        series: vec![Series {
+            name: tr("Обращения", "Appeals").into(),
+            values: rows.iter().map(|r| r.count as f64).collect(),
+        }],
+    };
+    Ok(Page::new(tr("Статистика обращений", "Appeal statistics"))
+        .breadcrumb(home_link())
+        .section(
+            Section::titled(tr("За год", "Over a year"))
+                .stats([
+                    Stat::new(tr("Всего", "Total"), figures.total as i64),
+                    Stat::new(tr("Решено", "Resolved"), figures.resolved as i64),
+                    Stat::new(
+                        tr("Среднее время решения, ч", "Average hours to resolve"),
+                        figures
+                            .average_hours_to_resolve
+                            .map(|h| format!("{h:.1}"))
+                            .unwrap_or_else(|| "—".into()),
+                    ),
+                    Stat::new(
+                        tr("Просрочено, %", "Overdue, %"),
+                        format!("{:.1}", figures.overdue_percent),
+                    ),
+                ])
+                .block(Block::Chart(chart(
+                    tr("По категориям", "By category"),
+                    ChartKind::Bar,
+                    &figures.by_category,
+                )))
+                .block(Block::Chart(chart(
+                    tr("По статусам", "By status"),
+                    ChartKind::Pie,
+                    &figures.by_status,
+                )))
+                .block(Block::Chart(chart(
+                    tr("По организациям", "By organization"),
+                    ChartKind::Bar,
+                    &figures.by_organization,
+                )))
+                .links([Link::to(
+                    "stats",
+                    tr(
+                        "Скачать CSV: /stats.csv в API",
+                        "CSV: /stats.csv in the API",
+                    ),
+                )]),
+        ))
+}
+
+fn on_field(result: Result<ActionOutcome>) -> Result<ActionOutcome> {
+    match result {
+        Err(e) if e.field.is_some() => {
+            let field = e.field.clone().unwrap_or_default();
+            Ok(ActionOutcome::invalid([(field, e.message)]))
+        }
+        other => other,
+    }
+}
+
+fn done(id: &str, notice: &str) -> Result<ActionOutcome> {
+    Ok(ActionOutcome::redirect(
+        Link::to(format!("appeal/{id}"), ""),
+        notice,
+    ))
+}
+
+/// The form or button `action` on the page at `route`.
+pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
+    let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
+    let text = |name: &str| form.get(name).unwrap_or("").to_owned();
+    on_field(match (parts.as_slice(), action) {
+        (["new"], "file") => {
+            let (lat, lon) = match form.get("location").filter(|l| !l.trim().is_empty()) {
+                None => (None, None),
+                Some(location) => {
+                    let parsed = location.split_once(',').and_then(|(a, b)| {
+                        Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?))
+                    });
+                    match parsed {
+                        Some((lat, lon)) => (Some(lat), Some(lon)),
+                        None => {
+                            return Ok(ActionOutcome::invalid([(
+                                "location",
+                                tr("Точка — «широта,долгота»", "a point is “lat,lon”"),
+                            )]));
+                        }
+                    }
+                }
+            };
+            let mut attributes = BTreeMap::new();
+            for (name, value) in form.iter() {
+                if let Some(code) = name.strip_prefix("attr_") {
+                    let entry = attributes
+                        .entry(code.to_owned())
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                    if let serde_json::Value::Array(values) = entry {
+                        values.push(value.into());
+                    }
+                }
+            }
+            let kind =
+                serde_json::from_value(serde_json::Value::String(text("kind"))).unwrap_or_default();
+            let input = NewAppeal {
+                kind,
+                category: text("category"),
+                description: text("description"),
+                lat,
+                lon,
+                address: form.get("address").map(str::to_owned),
+                attributes,
+                photos: form
+                    .get("photo")
+                    .filter(|p| !p.is_empty())
+                    .map(|p| vec![p.to_owned()])
+                    .unwrap_or_default(),
+                ..NewAppeal::default()
+            };
+            let doc = appeals::file(input, Author::caller()?, &|code| format!("attr_{code}"))?;
+            done(&doc.id, tr("Обращение отправлено", "Appeal sent"))
+        }
+        (["appeal", id], "support") => {
+            appeals::support(id)?;
+            done(id, tr("Вы поддержали обращение", "You support the appeal"))
+        }
+        (["appeal", id], "comment") => {
+            appeals::comment(id, NewComment { text: text("text") })?;
+            done(id, tr("Комментарий добавлен", "Comment added"))
+        }
+        (["appeal", id], "confirm" | "reopen") => {
+            appeals::verdict(
+                id,
+                Verdict {
+                    decision: action.to_owned(),
+                    note: text("note"),
+                },
+            )?;
+            done(id, tr("Спасибо, записано", "Thank you, noted"))
+        }
+        (["appeal", id], "status") => {
+            appeals::change_status(
+                id,
+                ChangeStatus {
+                    status: text("status"),
+                    note: text("note"),
+                },
+            )?;
+            done(id, tr("Статус изменён", "Status changed"))
+        }
+        (["appeal", id], "approve" | "reject" | "duplicate") => {
+            let duplicate_of = match form.get("duplicate_of").filter(|v| !v.trim().is_empty()) {
+                None => None,
+                Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                    Error::invalid("duplicate_of", tr("Нужен номер", "a number is required"))
+                })?),
+            };
+            appeals::moderate(
+                id,
+                Moderate {
+                    decision: action.to_owned(),
+                    reason: text("reason"),
+                    description: form
+                        .get("description")
+                        .filter(|d| !d.trim().is_empty())
+                        .map(str::to_owned),
+                    category: None,
+                    organization: form
+                        .get("organization")
+                        .filter(|o| !o.trim().is_empty())
+                        .map(str::to_owned),
+                    duplicate_of,
+                },
+            )?;
+            done(id, tr("Готово", "Done"))
+        }
+        _ => Err(Error::not_found(tr(
+            "Нет такого действия",
+            "no such action",
+        ))),
+    })
+}
