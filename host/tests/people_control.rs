@@ -239,6 +239,13 @@ async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_c
             1,
             "{engine}: only his own is visible to him: {similar:?}"
         );
+        assert!(
+            inbox_texts(&moderator)
+                .await
+                .iter()
+                .any(|t| t.contains("ждёт модерации")),
+            "{engine}: the town's moderator hears of a new appeal in a house"
+        );
         let queue = moderator.get(&format!("{PC}/appeals?queue=true")).await;
         assert_eq!(
             queue.json["appeals"].as_array().unwrap().len(),

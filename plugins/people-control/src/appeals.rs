@@ -591,6 +591,21 @@ fn notify_author(doc: &Doc<Appeal>, ru: String, en: String, urgency: Urgency) ->
     )
 }
 
+/// Notify the people holding one of `roles` in `community` or above it (the moderators of the
+/// town see a house's appeals; `notify-community` would reach those below it instead).
+pub fn notify_role_over(community: &str, roles: &[&str], message: &Message) -> Result<()> {
+    let people: Vec<String> = roles
+        .iter()
+        .flat_map(|role| directory::people_with_role(community, role))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if people.is_empty() {
+        return Ok(());
+    }
+    notifications::notify(&people, message)
+}
+
 fn notify_moderators(doc: &Doc<Appeal>) -> Result<()> {
     let (title_ru, title_en) = title_of(doc);
     let message = Message::new(
@@ -601,7 +616,7 @@ fn notify_moderators(doc: &Doc<Appeal>) -> Result<()> {
         ),
     )
     .link(link(doc));
-    notifications::notify_community(&doc.community, "moderator", &message)?;
+    notify_role_over(&doc.community, &["moderator"], &message)?;
     Ok(())
 }
 
@@ -1437,8 +1452,7 @@ pub fn flag_overdue(limit: u32) -> Result<u32> {
         )
         .link(link(&saved))
         .urgency(Urgency::High);
-        notifications::notify_community(&saved.community, "moderator", &message)?;
-        notifications::notify_community(&saved.community, "official", &message)?;
+        notify_role_over(&saved.community, &["moderator", "official"], &message)?;
         changed += 1;
     }
     Ok(changed)

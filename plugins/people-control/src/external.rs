@@ -9,7 +9,7 @@
 //!   appeals an Open311 client filed are posted to the client's webhook, signed, with retries.
 
 use dvor_sdk::http::Request;
-use dvor_sdk::notifications::{self, Localized, Message, Urgency};
+use dvor_sdk::notifications::{Localized, Message, Urgency};
 use dvor_sdk::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -209,9 +209,9 @@ pub fn forward_pending(limit: u32) -> Result<u32> {
                         tr("Внешняя система отказала", "The external system refused")
                     ),
                 ));
-                notifications::notify_community(
+                crate::appeals::notify_role_over(
                     &doc.community,
-                    "moderator",
+                    &["moderator"],
                     &Message::new(
                         Localized::new(
                             format!("Обращение №{}", appeal.number),
