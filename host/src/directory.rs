@@ -149,7 +149,8 @@ pub async fn units_of<C: ConnectionTrait>(
     )
 }
 
-/// A person who holds a role inside the scope; the phone only for people handling cases.
+/// A person who holds a role or owns a unit inside the scope; the phone only for people
+/// handling cases.
 pub async fn person<C: ConnectionTrait>(
     db: &C,
     path: &str,
@@ -194,16 +195,25 @@ pub async fn person<C: ConnectionTrait>(
         .and_where(Expr::col((p, a("id"))).eq(id))
         .and_where(in_scope(path))
         .to_owned();
-    Ok(
-        Row::find_by_statement(db.get_database_backend().build(&query))
+    let mut found = Row::find_by_statement(db.get_database_backend().build(&query))
+        .one(db)
+        .await?;
+    if found.is_none() && !units_of(db, path, id).await?.is_empty() {
+        // An owner of a unit in scope is a person of the place too, with or without a grant.
+        let query = Query::select()
+            .columns(["id", "display_name", "phone"].map(a))
+            .from(a("people"))
+            .and_where(Expr::col(a("id")).eq(id))
+            .to_owned();
+        found = Row::find_by_statement(db.get_database_backend().build(&query))
             .one(db)
-            .await?
-            .map(|r| PersonInfo {
-                id: r.id,
-                display_name: r.display_name,
-                phone: if with_phone { r.phone } else { None },
-            }),
-    )
+            .await?;
+    }
+    Ok(found.map(|r| PersonInfo {
+        id: r.id,
+        display_name: r.display_name,
+        phone: if with_phone { r.phone } else { None },
+    }))
 }
 
 /// The people holding `role` in any of `communities` (a community and its ancestors), or
