@@ -1,0 +1,741 @@
+//! General meetings: of the owners of a block of flats (МКД, ЖК РФ ст.44–48, 47.1), where each
+//! verified owner votes with the area they own, and of the members of an SNT (217-ФЗ ст.17), one
+//! member one vote, with non-member owners voting on the questions the law lets them.
+//!
+//! The notice must be given at least 10 days before voting starts, and voting lasts 7–60 days.
+//! Ballots are recorded with who, when and how (online, or entered from paper by the
+//! organizer); once the meeting closes they cannot change. The tally is computed from the
+//! ballots by `tally`, stored at closing, and can be recomputed and compared at any time.
+
+use dvor_sdk::directory;
+use dvor_sdk::notifications::{self, Localized, Message, Urgency};
+use dvor_sdk::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::tally::{self, BallotView, Choice, Electorate, Form, MeetingKind, Weight};
+use crate::{BALLOTS, Ballot, How, MEETINGS, Settings};
+
+/// Emitted when a meeting closes.
+pub const MEETING_CLOSED: &str = "meeting.closed";
+const DAY_MS: i64 = 86_400_000;
+
+/// Where a meeting is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Announced; voting has not started.
+    Announced,
+    /// Voting.
+    Open,
+    /// Closed and counted.
+    Closed,
+}
+
+/// A question of the agenda.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// What is decided.
+    pub title: String,
+    /// The question's kind, which sets its threshold (`ordinary`, `management_method`, …).
+    pub kind: String,
+    /// The proposed decision.
+    #[serde(default)]
+    pub proposal: String,
+}
+
+/// A general meeting.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Meeting {
+    /// МКД or SNT.
+    pub kind: MeetingKind,
+    /// In person, absentee, mixed or electronic.
+    pub form: Form,
+    /// The protocol's number.
+    pub number: String,
+    /// Who called it (an owner, the management company, the board).
+    pub initiator: String,
+    /// Where it is held (or where ballots are handed in).
+    pub place: String,
+    /// Where the decisions are kept.
+    pub storage_place: String,
+    /// The day the notice was given (YYYY-MM-DD).
+    pub notice_date: String,
+    /// Voting opens (ms).
+    pub voting_from: i64,
+    /// Voting closes (ms).
+    pub voting_to: i64,
+    /// The agenda.
+    pub questions: Vec<Question>,
+    /// The person who registered it.
+    pub created_by: String,
+    /// Its status.
+    pub status: Status,
+    /// Members present in person (SNT in-person meetings), entered at closing.
+    #[serde(default)]
+    pub present_members: Option<u64>,
+    /// The chair.
+    #[serde(default)]
+    pub chair: Option<String>,
+    /// The secretary.
+    #[serde(default)]
+    pub secretary: Option<String>,
+    /// The counting commission.
+    #[serde(default)]
+    pub counting_commission: Vec<String>,
+    /// The tally stored at closing.
+    #[serde(default)]
+    pub result: Option<tally::Tally>,
+    /// The electorate at closing.
+    #[serde(default)]
+    pub electorate: Option<Electorate>,
+    /// Closed (ms).
+    #[serde(default)]
+    pub closed_at: Option<i64>,
+}
+
+/// A new meeting.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeeting {
+    /// In person, absentee, mixed or electronic.
+    pub form: Form,
+    /// The protocol's number.
+    pub number: String,
+    /// Who called it.
+    pub initiator: String,
+    /// Where.
+    pub place: String,
+    /// Where the decisions will be kept.
+    pub storage_place: String,
+    /// The day the notice was given.
+    pub notice_date: String,
+    /// Voting opens (ms).
+    pub voting_from: i64,
+    /// Voting closes (ms).
+    pub voting_to: i64,
+    /// The agenda.
+    pub questions: Vec<Question>,
+    /// The chair.
+    #[serde(default)]
+    pub chair: Option<String>,
+    /// The secretary.
+    #[serde(default)]
+    pub secretary: Option<String>,
+    /// The counting commission.
+    #[serde(default)]
+    pub counting_commission: Vec<String>,
+}
+
+/// Whether the caller organizes meetings here: the management company's operators, the SNT's
+/// chairman and board, admins.
+pub fn is_organizer() -> bool {
+    ["operator", "admin", "chairman", "board"]
+        .iter()
+        .any(|r| ctx::has_role(r))
+}
+
+fn today_string() -> Result<String> {
+    Ok(ctx::today()?.to_string())
+}
+
+/// Register a meeting of the call's community (a house or an SNT) and send the notice.
+pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
+    let caller = ctx::require_caller()?;
+    if !(is_organizer() || ctx::has_role("owner")) {
+        return Err(Error::forbidden(tr(
+            "Собрание созывают собственники, управляющая организация или правление",
+            "owners, the management company or the board call a meeting",
+        )));
+    }
+    let here = ctx::community();
+    let place = directory::community(&here).ok_or_else(|| Error::not_found("no community"))?;
+    let kind = match place.kind.as_str() {
+        "house" => MeetingKind::Mkd,
+        "snt" => MeetingKind::Snt,
+        _ => {
+            return Err(Error::invalid(
+                "community",
+                tr(
+                    "Собрание проводится в доме или СНТ",
+                    "a meeting is held in a house or an SNT",
+                ),
+            ));
+        }
+    };
+    let settings = Settings::load()?;
+    let rules = settings.rules()?.in_force(&today_string()?);
+    if input.number.trim().is_empty() {
+        return Err(Error::invalid(
+            "number",
+            tr("Нужен номер протокола", "the protocol needs a number"),
+        ));
+    }
+    if input.questions.is_empty() {
+        return Err(Error::invalid(
+            "questions",
+            tr("Нужна повестка дня", "an agenda is required"),
+        ));
+    }
+    for (i, question) in input.questions.iter().enumerate() {
+        let known = rules.kind(&question.kind);
+        let fits = known.is_some_and(|k| k.code.starts_with("snt_") == (kind == MeetingKind::Snt));
+        if !fits {
+            return Err(Error::invalid(
+                format!("questions[{i}].kind"),
+                format!(
+                    "{}: {}",
+                    tr(
+                        "Неизвестный вид вопроса для этого собрания",
+                        "unknown question kind for this meeting"
+                    ),
+                    question.kind
+                ),
+            ));
+        }
+        if question.title.trim().is_empty() {
+            return Err(Error::invalid(
+                format!("questions[{i}].title"),
+                tr("Нужна формулировка", "a wording is required"),
+            ));
+        }
+    }
+    let notice = Date::parse_field("notice_date", &input.notice_date)?;
+    let offset = ctx::utc_offset_minutes()?;
+    if notice > ctx::today()? {
+        return Err(Error::invalid(
+            "notice_date",
+            tr(
+                "Уведомление не может быть из будущего",
+                "the notice cannot be in the future",
+            ),
+        ));
+    }
+    let earliest = notice
+        .add_days(10)
+        .map_or(i64::MAX, |d| d.start_timestamp(offset));
+    if input.voting_from < earliest {
+        return Err(Error::invalid(
+            "voting_from",
+            tr(
+                "Голосование начинается не ранее чем через 10 дней после уведомления (ЖК РФ ст.45, 47.1)",
+                "voting starts at least 10 days after the notice (ЖК РФ ст.45, 47.1)",
+            ),
+        ));
+    }
+    let length = input.voting_to - input.voting_from;
+    if !(7 * DAY_MS..=60 * DAY_MS).contains(&length) {
+        return Err(Error::invalid(
+            "voting_to",
+            tr(
+                "Голосование длится от 7 до 60 дней (ЖК РФ ст.47.1)",
+                "voting lasts 7 to 60 days (ЖК РФ ст.47.1)",
+            ),
+        ));
+    }
+    let meeting = Meeting {
+        kind,
+        form: input.form,
+        number: input.number.trim().to_owned(),
+        initiator: input.initiator.trim().to_owned(),
+        place: input.place.trim().to_owned(),
+        storage_place: input.storage_place.trim().to_owned(),
+        notice_date: notice.to_string(),
+        voting_from: input.voting_from,
+        voting_to: input.voting_to,
+        questions: input.questions,
+        created_by: caller.person_id,
+        status: if ctx::now() >= input.voting_from {
+            Status::Open
+        } else {
+            Status::Announced
+        },
+        present_members: None,
+        chair: input.chair,
+        secretary: input.secretary,
+        counting_commission: input.counting_commission,
+        result: None,
+        electorate: None,
+        closed_at: None,
+    };
+    let doc = MEETINGS.insert(&here, None, &meeting)?;
+    let voters = electorate_people(kind, &here);
+    if !voters.is_empty() {
+        notifications::notify(
+            &voters,
+            &Message::new(
+                Localized::new("Общее собрание", "General meeting"),
+                Localized::new(
+                    format!(
+                        "Собрание №{}: {} вопрос(ов) повестки. Голосование — до {}.",
+                        meeting.number,
+                        meeting.questions.len(),
+                        Date::from_timestamp(meeting.voting_to, offset)
+                            .map(|d| d.to_string())
+                            .unwrap_or_default()
+                    ),
+                    format!(
+                        "Meeting No. {}: {} agenda item(s). Voting until {}.",
+                        meeting.number,
+                        meeting.questions.len(),
+                        Date::from_timestamp(meeting.voting_to, offset)
+                            .map(|d| d.to_string())
+                            .unwrap_or_default()
+                    ),
+                ),
+            )
+            .link(format!("meeting/{}", doc.id))
+            .urgency(Urgency::High),
+        )?;
+    }
+    Ok(doc)
+}
+
+/// Who is notified: the owners of the house's units, or the SNT's members and plot owners.
+fn electorate_people(kind: MeetingKind, community: &str) -> Vec<String> {
+    let mut people: Vec<String> = directory::units(community)
+        .iter()
+        .flat_map(|u| directory::owners(&u.id))
+        .map(|o| o.person_id)
+        .collect();
+    if kind == MeetingKind::Snt {
+        people.extend(directory::people_with_role(community, "snt-member"));
+    }
+    people.sort();
+    people.dedup();
+    people
+}
+
+/// The electorate: МКД — the area of every unit of the house; SNT — its members, and the
+/// plot owners who are not members.
+pub fn electorate(kind: MeetingKind, community: &str) -> Electorate {
+    match kind {
+        MeetingKind::Mkd => {
+            let total = directory::units(community)
+                .iter()
+                .fold(Weight::ZERO, |sum, u| {
+                    sum + Weight::of_area(u.area_centi_m2, 1, 1)
+                });
+            Electorate {
+                total,
+                non_member_total: Weight::ZERO,
+            }
+        }
+        MeetingKind::Snt => {
+            let members = snt_members(community);
+            let mut owners: Vec<String> = directory::units(community)
+                .iter()
+                .flat_map(|u| directory::owners(&u.id))
+                .map(|o| o.person_id)
+                .filter(|p| !members.contains(p))
+                .collect();
+            owners.sort();
+            owners.dedup();
+            Electorate {
+                total: Weight::integer(members.len() as u128),
+                non_member_total: Weight::integer(owners.len() as u128),
+            }
+        }
+    }
+}
+
+fn snt_members(community: &str) -> Vec<String> {
+    let mut members = directory::people_with_role(community, "snt-member");
+    members.sort();
+    members.dedup();
+    members
+}
+
+/// A voter's standing: МКД — their verified area × share over the house's units; SNT — one vote,
+/// as a member or a non-member owner. None when they may not vote.
+pub fn voter_weight(kind: MeetingKind, community: &str, person: &str) -> Option<(Weight, bool)> {
+    match kind {
+        MeetingKind::Mkd => {
+            let weight = directory::units(community)
+                .iter()
+                .flat_map(|u| {
+                    directory::owners(&u.id)
+                        .into_iter()
+                        .filter(|o| o.person_id == person && o.verified)
+                        .map(move |o| {
+                            Weight::of_area(u.area_centi_m2, o.share_numerator, o.share_denominator)
+                        })
+                })
+                .fold(Weight::ZERO, |sum, w| sum + w);
+            (weight > Weight::ZERO).then_some((weight, true))
+        }
+        MeetingKind::Snt => {
+            if snt_members(community).iter().any(|m| m == person) {
+                return Some((Weight::integer(1), true));
+            }
+            let owns = directory::units(community).iter().any(|u| {
+                directory::owners(&u.id)
+                    .iter()
+                    .any(|o| o.person_id == person)
+            });
+            owns.then_some((Weight::integer(1), false))
+        }
+    }
+}
+
+fn get(id: &str) -> Result<Doc<Meeting>> {
+    MEETINGS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(tr("Нет такого собрания", "no such meeting")))
+}
+
+/// Answers as given: `for`, `against`, `abstain`, or null for a question left unanswered.
+fn answers_of(meeting: &Meeting, given: &[Option<Choice>]) -> Result<Vec<Option<Choice>>> {
+    if given.len() != meeting.questions.len() {
+        return Err(Error::invalid(
+            "answers",
+            format!(
+                "{} {}",
+                tr(
+                    "Нужно ответов по числу вопросов:",
+                    "answers needed, one per question:"
+                ),
+                meeting.questions.len()
+            ),
+        ));
+    }
+    Ok(given.to_vec())
+}
+
+/// Cast (or, before closing, change) the caller's ballot online, or — for an organizer —
+/// enter `person`'s paper ballot.
+pub fn cast(id: &str, given: &[Option<Choice>], paper_for: Option<&str>) -> Result<Doc<Ballot>> {
+    let caller = ctx::require_caller()?;
+    let doc = get(id)?;
+    let m = &doc.data;
+    let now = ctx::now();
+    if m.status == Status::Closed || now >= m.voting_to {
+        return Err(Error::conflict(tr(
+            "Голосование закончено: бюллетени не принимаются и не меняются",
+            "voting is over: ballots are neither taken nor changed",
+        )));
+    }
+    if now < m.voting_from {
+        return Err(Error::conflict(tr(
+            "Голосование ещё не началось",
+            "voting has not started",
+        )));
+    }
+    let (person, how, entered_by) = match paper_for {
+        Some(person) => {
+            if !(is_organizer() || m.created_by == caller.person_id) {
+                return Err(Error::forbidden(tr(
+                    "Бумажные бюллетени вносит организатор",
+                    "the organizer enters paper ballots",
+                )));
+            }
+            (
+                person.to_owned(),
+                How::Paper,
+                Some(caller.person_id.clone()),
+            )
+        }
+        None => (caller.person_id.clone(), How::Online, None),
+    };
+    let (weight, member) = voter_weight(m.kind, &doc.community, &person).ok_or_else(|| {
+        Error::forbidden(match m.kind {
+            MeetingKind::Mkd => tr(
+                "Голосуют только подтверждённые собственники помещений дома",
+                "only verified owners of the house vote",
+            ),
+            MeetingKind::Snt => tr(
+                "Голосуют члены СНТ и собственники участков",
+                "SNT members and plot owners vote",
+            ),
+        })
+    })?;
+    let answers = answers_of(m, given)?;
+    if !member {
+        let rules = Settings::load()?.rules()?.in_force(&today_string()?);
+        for (i, (answer, question)) in answers.iter().zip(&m.questions).enumerate() {
+            let allowed = rules
+                .kind(&question.kind)
+                .is_some_and(|k| k.non_members_vote);
+            if answer.is_some() && !allowed {
+                return Err(Error::invalid(
+                    format!("answers[{i}]"),
+                    tr(
+                        "Собственники, не являющиеся членами СНТ, голосуют только по вопросам общего имущества и платежей (217-ФЗ ст.17 ч.3)",
+                        "non-member owners vote only on common property and payments (217-ФЗ ст.17 ч.3)",
+                    ),
+                ));
+            }
+        }
+    }
+    let ballot_id = format!("meeting:{}:{person}", doc.id);
+    let existing = BALLOTS.get(&ballot_id)?;
+    let name = directory::person(&person)
+        .map(|p| p.display_name)
+        .unwrap_or_else(|| person.clone());
+    let ballot = Ballot {
+        target: format!("meeting:{}", doc.id),
+        voter: person.clone(),
+        person: person.clone(),
+        name,
+        choices: Vec::new(),
+        text: None,
+        answers,
+        weight: Some(weight),
+        member,
+        how,
+        entered_by,
+        at: now,
+        changes: existing.as_ref().map_or(0, |d| d.data.changes + 1),
+    };
+    BALLOTS.put(
+        &doc.community,
+        &ballot_id,
+        &ballot,
+        Some(existing.map_or(0, |d| d.version)),
+    )
+}
+
+/// Every ballot of a meeting.
+pub fn ballots(id: &str) -> Result<Vec<Doc<Ballot>>> {
+    BALLOTS
+        .query()
+        .filter("target", Compare::Eq, format!("meeting:{id}"))
+        .fetch_all()
+}
+
+/// Count a meeting's ballots now.
+pub fn count(doc: &Doc<Meeting>, electorate: &Electorate) -> Result<tally::Tally> {
+    let m = &doc.data;
+    let rules = Settings::load()?.rules()?.in_force(&day_of(m.voting_to)?);
+    let views: Vec<BallotView> = ballots(&doc.id)?
+        .into_iter()
+        .map(|b| BallotView {
+            voter: b.data.voter,
+            weight: b.data.weight.unwrap_or(Weight::ZERO),
+            member: b.data.member,
+            answers: b.data.answers,
+        })
+        .collect();
+    let kinds: Vec<String> = m.questions.iter().map(|q| q.kind.clone()).collect();
+    tally::tally(
+        m.kind,
+        m.form,
+        &rules,
+        &kinds,
+        electorate,
+        &views,
+        m.present_members,
+    )
+    .map_err(Error::internal)
+}
+
+fn day_of(ms: i64) -> Result<String> {
+    Ok(Date::from_timestamp(ms, ctx::utc_offset_minutes()?)
+        .map(|d| d.to_string())
+        .unwrap_or_default())
+}
+
+/// Close a meeting whose voting is over: count, store the result, tell the voters.
+pub fn close(id: &str, present_members: Option<u64>) -> Result<Doc<Meeting>> {
+    let doc = get(id)?;
+    if doc.data.status == Status::Closed {
+        return Ok(doc);
+    }
+    if ctx::now() < doc.data.voting_to {
+        return Err(Error::conflict(tr(
+            "Голосование ещё идёт",
+            "voting is still going on",
+        )));
+    }
+    let mut meeting = doc.data.clone();
+    if present_members.is_some() {
+        meeting.present_members = present_members;
+    }
+    let electorate = electorate(meeting.kind, &doc.community);
+    let counted = count(
+        &Doc {
+            data: meeting.clone(),
+            ..doc.clone()
+        },
+        &electorate,
+    )?;
+    meeting.status = Status::Closed;
+    meeting.closed_at = Some(ctx::now());
+    meeting.electorate = Some(electorate);
+    let adopted = counted.questions.iter().filter(|q| q.adopted).count();
+    let quorum = counted.quorum;
+    meeting.result = Some(counted);
+    let saved = MEETINGS.put(&doc.community, &doc.id, &meeting, Some(doc.version))?;
+    dvor_sdk::events::emit(
+        MEETING_CLOSED,
+        &doc.community,
+        &serde_json::json!({ "meeting": doc.id, "quorum": quorum, "adopted": adopted, "questions": meeting.questions.len() }),
+    )?;
+    let voters = electorate_people(meeting.kind, &doc.community);
+    if !voters.is_empty() {
+        notifications::notify(
+            &voters,
+            &Message::new(
+                Localized::new("Итоги собрания", "Meeting results"),
+                Localized::new(
+                    format!(
+                        "Собрание №{}: {}; принято решений: {adopted}",
+                        meeting.number,
+                        if quorum {
+                            "кворум есть"
+                        } else {
+                            "кворума нет"
+                        }
+                    ),
+                    format!(
+                        "Meeting No. {}: {}; decisions adopted: {adopted}",
+                        meeting.number,
+                        if quorum { "quorum" } else { "no quorum" }
+                    ),
+                ),
+            )
+            .link(format!("meeting/{}", doc.id)),
+        )?;
+    }
+    Ok(saved)
+}
+
+/// Close the meetings whose voting is over (the `close` job).
+pub fn close_due() -> Result<u32> {
+    let due = MEETINGS
+        .query()
+        .filter("voting_to", Compare::Le, ctx::now())
+        .filter("status", Compare::Ne, "closed")
+        .limit(20)
+        .fetch()?;
+    let mut closed = 0;
+    for doc in due.docs {
+        close(&doc.id, None)?;
+        closed += 1;
+    }
+    Ok(closed)
+}
+
+/// The stored tally, and a fresh count from the ballots, and whether they agree.
+pub fn verify(id: &str) -> Result<serde_json::Value> {
+    let doc = get(id)?;
+    let stored = doc.data.result.clone();
+    let electorate = doc
+        .data
+        .electorate
+        .unwrap_or_else(|| electorate(doc.data.kind, &doc.community));
+    let recounted = count(&doc, &electorate)?;
+    Ok(serde_json::json!({
+        "status": doc.data.status,
+        "stored": stored,
+        "recounted": recounted,
+        "matches": stored.as_ref().map(|s| s == &recounted),
+    }))
+}
+
+/// The protocol of a closed meeting.
+pub fn protocol(id: &str) -> Result<crate::protocol::Protocol> {
+    let doc = get(id)?;
+    let m = &doc.data;
+    let Some(result) = &m.result else {
+        return Err(Error::conflict(tr(
+            "Протокол — после закрытия собрания",
+            "the protocol comes after the meeting closes",
+        )));
+    };
+    let place = directory::community(&doc.community);
+    let offset = ctx::utc_offset_minutes()?;
+    let rules = Settings::load()?.rules()?.in_force(&day_of(m.voting_to)?);
+    let when = |ms: i64| {
+        Date::from_timestamp(ms, offset)
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    let total_area_text = match m.kind {
+        MeetingKind::Mkd => format!("{} м²", result.total.as_m2_string()),
+        MeetingKind::Snt => tally::votes_text(m.kind, result.total),
+    };
+    Ok(crate::protocol::build(&crate::protocol::ProtocolInput {
+        number: m.number.clone(),
+        date: when(m.closed_at.unwrap_or(m.voting_to)),
+        house_address: place
+            .as_ref()
+            .and_then(|p| p.address.clone().or(Some(p.name.clone())))
+            .unwrap_or_default(),
+        initiator: m.initiator.clone(),
+        form: m.form,
+        place: m.place.clone(),
+        voting_from: when(m.voting_from),
+        voting_to: when(m.voting_to),
+        agenda: m
+            .questions
+            .iter()
+            .map(|q| crate::protocol::AgendaItem {
+                title: q.title.clone(),
+                kind_name: rules
+                    .kind(&q.kind)
+                    .map(|k| k.name_ru.clone())
+                    .unwrap_or_else(|| q.kind.clone()),
+                proposal: q.proposal.clone(),
+            })
+            .collect(),
+        tally: result.clone(),
+        total_area_text,
+        storage_place: m.storage_place.clone(),
+        chair: m.chair.clone(),
+        secretary: m.secretary.clone(),
+        counting_commission: m.counting_commission.clone(),
+        kind: m.kind,
+    }))
+}
+
+/// The ballots as CSV: who, how, when, weight and the answers.
+pub fn ballots_csv(id: &str) -> Result<Vec<u8>> {
+    let doc = get(id)?;
+    let offset = ctx::utc_offset_minutes()?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| Error::internal(e.to_string());
+    let mut header = vec![
+        "voter".to_owned(),
+        "name".into(),
+        "member".into(),
+        "how".into(),
+        "entered_by".into(),
+        "at".into(),
+        "weight".into(),
+        "changes".into(),
+    ];
+    header.extend((1..=doc.data.questions.len()).map(|i| format!("q{i}")));
+    out.write_record(&header).map_err(failed)?;
+    for b in ballots(id)? {
+        let b = b.data;
+        let mut row = vec![
+            b.voter,
+            b.name,
+            b.member.to_string(),
+            match b.how {
+                How::Online => "online".into(),
+                How::Paper => "paper".into(),
+            },
+            b.entered_by.unwrap_or_default(),
+            Date::from_timestamp(b.at, offset)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            b.weight
+                .map(|w| match doc.data.kind {
+                    MeetingKind::Mkd => w.as_m2_string(),
+                    MeetingKind::Snt => tally::votes_text(MeetingKind::Snt, w),
+                })
+                .unwrap_or_default(),
+            b.changes.to_string(),
+        ];
+        row.extend(b.answers.iter().map(|a| match a {
+            Some(Choice::For) => "for".to_owned(),
+            Some(Choice::Against) => "against".to_owned(),
+            Some(Choice::Abstain) => "abstain".to_owned(),
+            None => String::new(),
+        }));
+        out.write_record(&row).map_err(failed)?;
+    }
+    out.into_inner().map_err(|e| Error::internal(e.to_string()))
+}

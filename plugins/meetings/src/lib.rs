@@ -1,0 +1,446 @@
+//! `meetings`: polls and surveys, residents' initiatives with a support threshold
+//! ("Мудрость народа"), and legally valid general meetings — of the owners of a block of flats
+//! (ЖК РФ ст.44–48, 47.1) and of the members of an SNT (217-ФЗ ст.17) — with their quorum,
+//! per-question results and protocol (Минстрой 44/пр).
+//!
+//! The law's numbers (thresholds by question kind, the SNT quorum rule) are data with effective
+//! dates in `tally`; the API is under `/api/c/{community}/p/meetings/`, see `docs/meetings.md`.
+
+pub mod assembly;
+pub mod initiatives;
+pub mod polls;
+pub mod protocol;
+pub mod tally;
+
+use std::collections::BTreeMap;
+
+use dvor_sdk::directory;
+use dvor_sdk::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::tally::{Choice, Weight};
+
+/// Polls.
+pub const POLLS: Collection<polls::Poll> = Collection::new("polls");
+/// Initiatives.
+pub const INITIATIVES: Collection<initiatives::Initiative> = Collection::new("initiatives");
+/// General meetings.
+pub const MEETINGS: Collection<assembly::Meeting> = Collection::new("meetings");
+/// Ballots of polls and meetings, id `{target}:{voter}`: one per voter.
+pub const BALLOTS: Collection<Ballot> = Collection::new("ballots");
+/// Initiative supports, id `{initiative}:{person}`.
+pub const SUPPORTS: Collection<serde_json::Value> = Collection::new("supports");
+
+/// How a ballot came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum How {
+    /// Cast in the app by the voter.
+    Online,
+    /// Entered from a paper ballot by the organizer.
+    Paper,
+}
+
+/// One voter's ballot in a poll or a meeting, with who, when and how.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Ballot {
+    /// `poll:{id}` or `meeting:{id}`.
+    pub target: String,
+    /// Who votes: a person, or a unit for per-unit polls.
+    pub voter: String,
+    /// The person who cast it (or whose paper ballot it is).
+    pub person: String,
+    /// Their name.
+    pub name: String,
+    /// A poll's chosen options.
+    #[serde(default)]
+    pub choices: Vec<u32>,
+    /// A text poll's answer.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A meeting's answers, one per question.
+    #[serde(default)]
+    pub answers: Vec<Option<Choice>>,
+    /// A meeting voter's weight.
+    #[serde(default)]
+    pub weight: Option<Weight>,
+    /// An SNT member (else a non-member owner); true for МКД.
+    pub member: bool,
+    /// Online or paper.
+    pub how: How,
+    /// Who entered a paper ballot.
+    #[serde(default)]
+    pub entered_by: Option<String>,
+    /// When (the last change).
+    pub at: i64,
+    /// How many times it was changed before the meeting closed.
+    #[serde(default)]
+    pub changes: u32,
+}
+
+/// Initiative thresholds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Everywhere.
+    pub default: u32,
+    /// Per community.
+    #[serde(default)]
+    pub communities: BTreeMap<String, u32>,
+}
+
+/// The plugin's settings.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    /// Initiative thresholds.
+    pub initiative_threshold: Thresholds,
+    /// Overrides of the law's rules (empty: the built-in ones).
+    pub rules: serde_json::Value,
+}
+
+impl Settings {
+    /// The settings.
+    pub fn load() -> Result<Settings> {
+        dvor_sdk::settings()
+    }
+
+    /// The rules with their effective dates.
+    pub fn rules(&self) -> Result<tally::Rules> {
+        match &self.rules {
+            serde_json::Value::Object(map) if map.is_empty() => Ok(tally::default_rules()),
+            value => tally::Rules::from_json(&value.to_string())
+                .map_err(|e| Error::invalid("settings.rules", e)),
+        }
+    }
+}
+
+/// The communities from `community` up to the call's community.
+pub fn ancestry(community: &str) -> Vec<String> {
+    let mut chain = vec![community.to_owned()];
+    let mut next = directory::community(community).and_then(|c| c.parent);
+    while let Some(id) = next {
+        next = directory::community(&id).and_then(|c| c.parent);
+        chain.push(id);
+        if chain.len() > 32 {
+            break;
+        }
+    }
+    chain
+}
+
+/// The caller, if they hold any role in the call's community or above it (a resident, an
+/// owner, a member, staff): polls and initiatives are for the people of the place.
+pub fn require_member_of_place() -> Result<ctx::Caller> {
+    let caller = ctx::require_caller()?;
+    let here = ctx::community();
+    let chain = ancestry(&here);
+    let belongs = caller.roles.iter().any(|r| match &r.community {
+        None => true,
+        Some(c) => chain.contains(c) || directory::community(c).is_none(),
+    }) || !directory::units_of(&caller.person_id).is_empty();
+    if belongs {
+        Ok(caller)
+    } else {
+        Err(Error::forbidden(tr(
+            "Участвуют жители этого места",
+            "the people of this place take part",
+        )))
+    }
+}
+
+#[derive(Default)]
+struct Meetings;
+
+fn created<T: Serialize>(doc: &Doc<T>) -> Result<ApiResponse> {
+    ApiResponse::created(
+        &serde_json::json!({ "id": doc.id, "community": doc.community, "data": doc.data }),
+    )
+}
+
+fn shown<T: Serialize>(doc: &Doc<T>) -> Result<ApiResponse> {
+    ApiResponse::ok(
+        &serde_json::json!({ "id": doc.id, "community": doc.community, "data": doc.data }),
+    )
+}
+
+impl Plugin for Meetings {
+    fn handle_request(&self, req: ApiRequest) -> Result<ApiResponse> {
+        let (method, path) = req.route();
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        match (method, parts.as_slice()) {
+            ("POST", ["polls"]) => created(&polls::create(req.json()?)?),
+            ("GET", ["polls"]) => {
+                let all = POLLS
+                    .query()
+                    .order_by("closes", Direction::Desc)
+                    .limit(100)
+                    .fetch()?;
+                ApiResponse::ok(&serde_json::json!({
+                    "polls": all.docs.iter().map(|d| serde_json::json!({ "id": d.id, "data": d.data })).collect::<Vec<_>>()
+                }))
+            }
+            ("POST", ["polls", id, "vote"]) => created(&polls::vote(id, req.json()?)?),
+            ("POST", ["polls", id, "close"]) => shown(&polls::close(id)?),
+            ("GET", ["polls", id, "results"]) => ApiResponse::ok(&polls::results(id)?),
+            ("POST", ["initiatives"]) => created(&initiatives::create(req.json()?)?),
+            ("GET", ["initiatives"]) => {
+                let all = INITIATIVES
+                    .query()
+                    .order_by("created", Direction::Desc)
+                    .limit(100)
+                    .fetch()?;
+                ApiResponse::ok(&serde_json::json!({
+                    "initiatives": all.docs.iter().map(|d| serde_json::json!({ "id": d.id, "data": d.data })).collect::<Vec<_>>()
+                }))
+            }
+            ("GET", ["initiatives", id]) => shown(&INITIATIVES.get(id)?.ok_or_else(|| {
+                Error::not_found(tr("Нет такой инициативы", "no such initiative"))
+            })?),
+            ("POST", ["initiatives", id, "support"]) => {
+                let (doc, new) = initiatives::support(id)?;
+                ApiResponse::json(
+                    if new { 201 } else { 200 },
+                    &serde_json::json!({ "id": doc.id, "data": doc.data, "new": new }),
+                )
+            }
+            ("POST", ["initiatives", id, "review"]) => {
+                shown(&initiatives::review(id, req.json()?)?)
+            }
+            ("POST", ["initiatives", id, "comments"]) => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Text {
+                    text: String,
+                }
+                let text: Text = req.json()?;
+                shown(&initiatives::comment(id, &text.text)?)
+            }
+            ("POST", ["meetings"]) => created(&assembly::create(req.json()?)?),
+            ("GET", ["meetings", id]) => {
+                shown(&MEETINGS.get(id)?.ok_or_else(|| {
+                    Error::not_found(tr("Нет такого собрания", "no such meeting"))
+                })?)
+            }
+            ("POST", ["meetings", id, "ballot"]) => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Cast {
+                    answers: Vec<Option<Choice>>,
+                    #[serde(default)]
+                    person: Option<String>,
+                }
+                let cast: Cast = req.json()?;
+                let ballot = assembly::cast(id, &cast.answers, cast.person.as_deref())?;
+                ApiResponse::json(
+                    if ballot.version == 1 { 201 } else { 200 },
+                    &serde_json::json!({ "id": ballot.id, "data": ballot.data }),
+                )
+            }
+            ("POST", ["meetings", id, "close"]) => {
+                #[derive(Deserialize, Default)]
+                #[serde(deny_unknown_fields)]
+                struct Close {
+                    #[serde(default)]
+                    present_members: Option<u64>,
+                }
+                if !assembly::is_organizer() {
+                    return Err(Error::forbidden(tr(
+                        "Собрание закрывает организатор",
+                        "the organizer closes a meeting",
+                    )));
+                }
+                let input: Close = if req.body.is_empty() {
+                    Close::default()
+                } else {
+                    req.json()?
+                };
+                shown(&assembly::close(id, input.present_members)?)
+            }
+            ("GET", ["meetings", id, "tally"]) => ApiResponse::ok(&assembly::verify(id)?),
+            ("GET", ["meetings", id, "protocol"]) => {
+                let protocol = assembly::protocol(id)?;
+                ApiResponse::ok(
+                    &serde_json::json!({ "title": protocol.title, "sections": protocol.sections, "text": protocol.to_text() }),
+                )
+            }
+            ("GET", ["meetings", id, "ballots.csv"]) => {
+                if !assembly::is_organizer() {
+                    return Err(Error::forbidden(tr(
+                        "Бюллетени видит организатор",
+                        "the organizer sees the ballots",
+                    )));
+                }
+                Ok(
+                    ApiResponse::bytes(200, "text/csv; charset=utf-8", assembly::ballots_csv(id)?)
+                        .header(
+                            "content-disposition",
+                            "attachment; filename=\"ballots.csv\"",
+                        ),
+                )
+            }
+            _ => Err(Error::not_found(tr("Нет такого адреса", "no such route"))),
+        }
+    }
+
+    fn render_page(&self, route: &str, _query: &Params) -> Result<Page> {
+        let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
+        match parts.as_slice() {
+            ["meeting", id] => meeting_page(id),
+            [] => home_page(),
+            _ => Err(Error::not_found(tr("Нет такой страницы", "no such page"))),
+        }
+    }
+
+    fn run_job(&self, name: &str, _cursor: Option<String>) -> Result<Option<String>> {
+        match name {
+            "close" => {
+                assembly::close_due()?;
+                Ok(None)
+            }
+            _ => Err(Error::not_found(format!("no job `{name}`"))),
+        }
+    }
+}
+
+dvor_sdk::plugin!(Meetings, manifest = "dvor-plugin.toml");
+
+fn home_page() -> Result<Page> {
+    let polls = POLLS
+        .query()
+        .order_by("closes", Direction::Desc)
+        .limit(20)
+        .fetch()?;
+    let initiatives = INITIATIVES
+        .query()
+        .order_by("created", Direction::Desc)
+        .limit(20)
+        .fetch()?;
+    let meetings = MEETINGS
+        .query()
+        .order_by("voting_to", Direction::Desc)
+        .limit(20)
+        .fetch()?;
+    let mut page = Page::new(tr("Собрания и голосования", "Meetings and votes"));
+    page = page.section(
+        Section::titled(tr("Общие собрания", "General meetings")).table(
+            Table::new([
+                Column::text("№"),
+                Column::text(tr("Статус", "Status")),
+                Column::text(tr("Голосование до", "Voting until")),
+            ])
+            .rows(meetings.docs.iter().map(|d| {
+                Row::new([
+                    Cell::from(Link::to(format!("meeting/{}", d.id), d.data.number.clone())),
+                    Cell::from(match d.data.status {
+                        assembly::Status::Announced => tr("Объявлено", "Announced"),
+                        assembly::Status::Open => tr("Идёт голосование", "Voting"),
+                        assembly::Status::Closed => tr("Закрыто", "Closed"),
+                    }),
+                    Cell::datetime(d.data.voting_to),
+                ])
+            }))
+            .empty_text(tr("Собраний нет", "No meetings")),
+        ),
+    );
+    page = page.section(
+        Section::titled(tr("Опросы", "Polls")).table(
+            Table::new([
+                Column::text(tr("Вопрос", "Question")),
+                Column::numeric(tr("Голосов", "Votes")),
+            ])
+            .rows(
+                polls
+                    .docs
+                    .iter()
+                    .map(|d| {
+                        Ok(Row::new([
+                            Cell::from(d.data.title.clone()),
+                            Cell::from(polls::votes(&d.id)? as i64),
+                        ]))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            )
+            .empty_text(tr("Опросов нет", "No polls")),
+        ),
+    );
+    for doc in &initiatives.docs {
+        page = page.section(
+            Section::titled(doc.data.title.clone())
+                .paragraph(doc.data.description.clone())
+                .block(dvor_sdk::ui::Block::Progress(dvor_sdk::ui::Progress {
+                    label: doc.data.status.label().to_owned(),
+                    current: i64::from(doc.data.supporters),
+                    target: i64::from(doc.data.threshold),
+                    unit: tr("голосов поддержки", "supporters").to_owned(),
+                })),
+        );
+    }
+    Ok(page)
+}
+
+fn meeting_page(id: &str) -> Result<Page> {
+    let doc = MEETINGS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(tr("Нет такого собрания", "no such meeting")))?;
+    let m = &doc.data;
+    let mut page = Page::new(format!("{} №{}", tr("Собрание", "Meeting"), m.number))
+        .breadcrumb(Link::to("", tr("Собрания", "Meetings")));
+    let mut agenda = Section::titled(tr("Повестка дня", "Agenda"));
+    for (i, q) in m.questions.iter().enumerate() {
+        agenda = agenda.paragraph(format!("{}. {}", i + 1, q.title));
+    }
+    page = page.section(agenda);
+    if let Some(result) = &m.result {
+        let mut section = Section::titled(tr("Итоги", "Results")).notice(
+            if result.quorum {
+                Tone::Success
+            } else {
+                Tone::Danger
+            },
+            if result.quorum {
+                tr("Кворум есть", "Quorum reached")
+            } else {
+                tr("Кворума нет", "No quorum")
+            },
+        );
+        for q in &result.questions {
+            section = section.block(dvor_sdk::ui::Block::Chart(dvor_sdk::ui::Chart {
+                kind: dvor_sdk::ui::ChartKind::Pie,
+                title: format!(
+                    "{}. {} — {}",
+                    q.index + 1,
+                    m.questions
+                        .get(q.index)
+                        .map(|x| x.title.as_str())
+                        .unwrap_or(""),
+                    if q.adopted {
+                        tr("принято", "adopted")
+                    } else {
+                        tr("не принято", "not adopted")
+                    }
+                ),
+                labels: vec![
+                    tr("За", "For").into(),
+                    tr("Против", "Against").into(),
+                    tr("Воздержались", "Abstained").into(),
+                ],
+                series: vec![dvor_sdk::ui::Series {
+                    name: tr("Голоса", "Votes").into(),
+                    values: vec![q.for_.to_f64(), q.against.to_f64(), q.abstain.to_f64()],
+                }],
+            }));
+        }
+        page = page.section(section);
+        if let Ok(protocol) = assembly::protocol(id) {
+            let mut section = Section::titled(protocol.title.clone());
+            for (heading, paragraphs) in &protocol.sections {
+                section = section.heading(heading.clone());
+                for p in paragraphs {
+                    section = section.paragraph(p.clone());
+                }
+            }
+            page = page.section(section);
+        }
+    }
+    Ok(page)
+}

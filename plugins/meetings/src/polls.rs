@@ -1,0 +1,369 @@
+//! Polls and surveys: single or multiple choice or free text, for a community subtree, open for
+//! a period; one vote per person or per unit, as the poll says; results live or after closing,
+//! anonymous or named, as the author chooses.
+
+use std::collections::BTreeMap;
+
+use dvor_sdk::directory;
+use dvor_sdk::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{BALLOTS, Ballot, How, POLLS, require_member_of_place};
+
+/// Emitted for every vote.
+pub const POLL_VOTED: &str = "poll.voted";
+const HOUR_MS: i64 = 3_600_000;
+
+/// What a poll asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PollKind {
+    /// One option.
+    Single,
+    /// Any number of options.
+    Multiple,
+    /// A free-text answer.
+    Text,
+}
+
+/// Who votes once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Per {
+    /// Every person.
+    #[default]
+    Person,
+    /// Every unit (flat, plot): its first voter speaks for it.
+    Unit,
+}
+
+/// When the results are shown to voters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Show {
+    /// As votes come in.
+    #[default]
+    Live,
+    /// After the poll closes.
+    AfterClose,
+}
+
+/// A poll.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Poll {
+    /// The question.
+    pub title: String,
+    /// Details.
+    pub description: String,
+    /// Single, multiple or text.
+    pub kind: PollKind,
+    /// The options (none for text).
+    pub options: Vec<String>,
+    /// Per person or per unit.
+    pub per: Per,
+    /// Whether voters stay unnamed in the results.
+    pub anonymous: bool,
+    /// When results are shown.
+    pub show: Show,
+    /// Opened (ms).
+    pub opens: i64,
+    /// Closes (ms).
+    pub closes: i64,
+    /// The author.
+    pub author: String,
+    /// The author's name.
+    pub author_name: String,
+}
+
+/// A new poll.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPoll {
+    /// The question.
+    pub title: String,
+    /// Details.
+    #[serde(default)]
+    pub description: String,
+    /// Single, multiple or text.
+    pub kind: PollKind,
+    /// The options.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Per person or per unit.
+    #[serde(default)]
+    pub per: Per,
+    /// Anonymous results.
+    #[serde(default)]
+    pub anonymous: bool,
+    /// When results are shown.
+    #[serde(default)]
+    pub show: Show,
+    /// Open for this many hours (1 to 2160).
+    pub hours: i64,
+}
+
+/// Create a poll in the call's community (anyone holding a role there).
+pub fn create(input: NewPoll) -> Result<Doc<Poll>> {
+    let caller = require_member_of_place()?;
+    let title = input.title.trim();
+    if title.chars().count() < 3 || title.chars().count() > 300 {
+        return Err(Error::invalid(
+            "title",
+            tr(
+                "Вопрос от 3 до 300 знаков",
+                "the question is 3 to 300 characters",
+            ),
+        ));
+    }
+    let options: Vec<String> = input.options.iter().map(|o| o.trim().to_owned()).collect();
+    match input.kind {
+        PollKind::Text if !options.is_empty() => {
+            return Err(Error::invalid(
+                "options",
+                tr(
+                    "У текстового опроса нет вариантов",
+                    "a text poll has no options",
+                ),
+            ));
+        }
+        PollKind::Single | PollKind::Multiple
+            if options.len() < 2 || options.len() > 20 || options.iter().any(String::is_empty) =>
+        {
+            return Err(Error::invalid(
+                "options",
+                tr(
+                    "Нужно от 2 до 20 непустых вариантов",
+                    "2 to 20 non-empty options are needed",
+                ),
+            ));
+        }
+        _ => {}
+    }
+    if !(1..=2160).contains(&input.hours) {
+        return Err(Error::invalid(
+            "hours",
+            tr("Срок — от 1 часа до 90 дней", "open for 1 hour to 90 days"),
+        ));
+    }
+    let now = ctx::now();
+    let poll = Poll {
+        title: title.to_owned(),
+        description: input.description.trim().to_owned(),
+        kind: input.kind,
+        options,
+        per: input.per,
+        anonymous: input.anonymous,
+        show: input.show,
+        opens: now,
+        closes: now + input.hours * HOUR_MS,
+        author: caller.person_id,
+        author_name: caller.display_name,
+    };
+    POLLS.insert(&ctx::community(), None, &poll)
+}
+
+/// A vote.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewVote {
+    /// The chosen options (indexes from 0).
+    #[serde(default)]
+    pub choices: Vec<u32>,
+    /// The answer to a text poll.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// For per-unit polls: which of the caller's units votes (default: the only one).
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+fn poll(id: &str) -> Result<Doc<Poll>> {
+    POLLS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(tr("Нет такого опроса", "no such poll")))
+}
+
+/// Vote once (per person or per unit).
+pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
+    let caller = require_member_of_place()?;
+    let doc = poll(id)?;
+    let p = &doc.data;
+    let now = ctx::now();
+    if now >= p.closes {
+        return Err(Error::conflict(tr("Опрос закрыт", "the poll is closed")));
+    }
+    let voter = match p.per {
+        Per::Person => caller.person_id.clone(),
+        Per::Unit => {
+            let units: Vec<_> = directory::units_of(&caller.person_id)
+                .into_iter()
+                .filter(|u| directory::community(&u.community).is_some())
+                .collect();
+            let unit = match &input.unit {
+                Some(unit) => units.iter().find(|u| &u.id == unit),
+                None if units.len() == 1 => units.first(),
+                None => None,
+            };
+            unit.ok_or_else(|| {
+                Error::invalid(
+                    "unit",
+                    tr(
+                        "Укажите свою квартиру или участок",
+                        "name your flat or plot",
+                    ),
+                )
+            })?
+            .id
+            .clone()
+        }
+    };
+    let (choices, text) = match p.kind {
+        PollKind::Text => {
+            let text = input.text.as_deref().map(str::trim).unwrap_or("");
+            if text.is_empty() || text.chars().count() > 2000 {
+                return Err(Error::invalid(
+                    "text",
+                    tr(
+                        "Ответ от 1 до 2000 знаков",
+                        "an answer of 1 to 2000 characters",
+                    ),
+                ));
+            }
+            (Vec::new(), Some(text.to_owned()))
+        }
+        kind => {
+            let mut choices = input.choices.clone();
+            choices.sort_unstable();
+            choices.dedup();
+            let count_ok = match kind {
+                PollKind::Single => choices.len() == 1,
+                _ => !choices.is_empty(),
+            };
+            if !count_ok || choices.iter().any(|c| *c as usize >= p.options.len()) {
+                return Err(Error::invalid(
+                    "choices",
+                    if kind == PollKind::Single {
+                        tr("Выберите один вариант", "choose one option")
+                    } else {
+                        tr(
+                            "Выберите варианты из списка",
+                            "choose options from the list",
+                        )
+                    },
+                ));
+            }
+            (choices, None)
+        }
+    };
+    let ballot_id = format!("poll:{}:{voter}", doc.id);
+    if BALLOTS.get(&ballot_id)?.is_some() {
+        return Err(Error::conflict(match p.per {
+            Per::Person => tr("Вы уже проголосовали", "you have voted already"),
+            Per::Unit => tr(
+                "За эту квартиру уже проголосовали",
+                "this unit has voted already",
+            ),
+        }));
+    }
+    let ballot = Ballot {
+        target: format!("poll:{}", doc.id),
+        voter: voter.clone(),
+        person: caller.person_id.clone(),
+        name: caller.display_name.clone(),
+        choices,
+        text,
+        answers: Vec::new(),
+        weight: None,
+        member: true,
+        how: How::Online,
+        entered_by: None,
+        at: now,
+        changes: 0,
+    };
+    // The poll itself is not written: votes are counted from the ballots, so that voters do
+    // not queue on one document.
+    let saved = BALLOTS.put(&doc.community, &ballot_id, &ballot, Some(0))?;
+    dvor_sdk::events::emit(
+        POLL_VOTED,
+        &doc.community,
+        &serde_json::json!({ "poll": doc.id, "person_id": caller.person_id }),
+    )?;
+    Ok(saved)
+}
+
+/// Close a poll early (its author).
+pub fn close(id: &str) -> Result<Doc<Poll>> {
+    let caller = ctx::require_caller()?;
+    let doc = poll(id)?;
+    if doc.data.author != caller.person_id && !ctx::has_role("admin") {
+        return Err(Error::forbidden(tr(
+            "Закрыть опрос может его автор",
+            "only the author closes a poll",
+        )));
+    }
+    let mut p = doc.data.clone();
+    p.closes = p.closes.min(ctx::now());
+    POLLS.put(&doc.community, &doc.id, &p, Some(doc.version))
+}
+
+/// How many have voted.
+pub fn votes(id: &str) -> Result<u64> {
+    BALLOTS
+        .query()
+        .filter("target", Compare::Eq, format!("poll:{id}"))
+        .count()
+}
+
+/// The results, if the caller may see them now.
+pub fn results(id: &str) -> Result<serde_json::Value> {
+    let doc = poll(id)?;
+    let p = &doc.data;
+    let caller = ctx::caller();
+    let closed = ctx::now() >= p.closes;
+    let is_author = caller.as_ref().is_some_and(|c| c.person_id == p.author);
+    if p.show == Show::AfterClose && !closed && !is_author {
+        return Err(Error::forbidden(tr(
+            "Итоги будут видны после закрытия опроса",
+            "the results are shown after the poll closes",
+        )));
+    }
+    let ballots = BALLOTS
+        .query()
+        .filter("target", Compare::Eq, format!("poll:{}", doc.id))
+        .fetch_all()?;
+    let mut counts = vec![0u64; p.options.len()];
+    let mut voters: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut texts = Vec::new();
+    for ballot in &ballots {
+        for choice in &ballot.data.choices {
+            if let Some(count) = counts.get_mut(*choice as usize) {
+                *count += 1;
+                voters
+                    .entry(*choice as usize)
+                    .or_default()
+                    .push(ballot.data.name.clone());
+            }
+        }
+        if let Some(text) = &ballot.data.text {
+            texts.push(if p.anonymous {
+                serde_json::json!({ "text": text })
+            } else {
+                serde_json::json!({ "text": text, "name": ballot.data.name })
+            });
+        }
+    }
+    Ok(serde_json::json!({
+        "id": doc.id,
+        "title": p.title,
+        "closed": closed,
+        "votes": ballots.len(),
+        "options": p.options.iter().enumerate().map(|(i, option)| {
+            let mut row = serde_json::json!({ "option": option, "count": counts[i] });
+            if !p.anonymous {
+                row["voters"] = voters.remove(&i).unwrap_or_default().into();
+            }
+            row
+        }).collect::<Vec<_>>(),
+        "answers": texts,
+    }))
+}
