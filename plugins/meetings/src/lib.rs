@@ -331,10 +331,13 @@ fn home_page() -> Result<Page> {
             .rows(meetings.docs.iter().map(|d| {
                 Row::new([
                     Cell::from(Link::to(format!("meeting/{}", d.id), d.data.number.clone())),
-                    Cell::from(match d.data.status {
-                        assembly::Status::Announced => tr("Объявлено", "Announced"),
-                        assembly::Status::Open => tr("Идёт голосование", "Voting"),
-                        assembly::Status::Closed => tr("Закрыто", "Closed"),
+                    // The stored status is set at registration; voting opens by the clock.
+                    Cell::from(if d.data.status == assembly::Status::Closed {
+                        tr("Закрыто", "Closed")
+                    } else if ctx::now() >= d.data.voting_from {
+                        tr("Идёт голосование", "Voting")
+                    } else {
+                        tr("Объявлено", "Announced")
                     }),
                     Cell::datetime(d.data.voting_to),
                 ])
