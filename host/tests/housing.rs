@@ -99,30 +99,6 @@ async fn run_billing(served: &Served) {
 
 const H1: &str = "/api/c/house-1/p/housing";
 
-/// The kinds of the events the plugin emitted, oldest first.
-async fn housing_events(served: &Served) -> Vec<String> {
-    use sea_orm::sea_query::{Alias, Expr, Order, Query};
-    use sea_orm::{ConnectionTrait, FromQueryResult};
-    #[derive(FromQueryResult)]
-    struct Row {
-        kind: String,
-    }
-    let db = served.runtime.shared().db.connection();
-    let select = Query::select()
-        .column(Alias::new("kind"))
-        .from(Alias::new("events"))
-        .and_where(Expr::col(Alias::new("source")).eq("housing"))
-        .order_by(Alias::new("occurred"), Order::Asc)
-        .to_owned();
-    Row::find_by_statement(db.get_database_backend().build(&select))
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.kind)
-        .collect()
-}
-
 /// The management company's set-up of house-1: provider, tariffs, two accounts, a meter.
 async fn set_up_house(served: &Served, operator: &Client) {
     let e = served.engine;
@@ -763,7 +739,7 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             "{e}: {titles:?}"
         );
 
-        let kinds = housing_events(&served).await;
+        let kinds = served.event_kinds("housing").await;
         assert!(
             kinds.iter().any(|k| k == "request.created")
                 && kinds.iter().any(|k| k == "request.done"),

@@ -89,28 +89,6 @@ async fn person(served: &Served, phone: &str, given: &str) -> (Client, String) {
     (client, id)
 }
 
-async fn kinds_of_events(served: &Served) -> Vec<String> {
-    use sea_orm::sea_query::{Alias, Expr, Query};
-    use sea_orm::{ConnectionTrait, FromQueryResult};
-    #[derive(FromQueryResult)]
-    struct Row {
-        kind: String,
-    }
-    let db = served.runtime.shared().db.connection();
-    let select = Query::select()
-        .column(Alias::new("kind"))
-        .from(Alias::new("events"))
-        .and_where(Expr::col(Alias::new("source")).eq("meetings"))
-        .to_owned();
-    Row::find_by_statement(db.get_database_backend().build(&select))
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.kind)
-        .collect()
-}
-
 #[tokio::test]
 async fn polls_count_one_vote_per_person_or_unit_and_show_results_when_the_author_says() {
     for served in common::server::serve_all(&config()).await {
@@ -255,7 +233,8 @@ async fn polls_count_one_vote_per_person_or_unit_and_show_results_when_the_autho
             .await;
         assert_eq!(late.status, 409, "{e}: closed");
         assert_eq!(
-            kinds_of_events(&served)
+            served
+                .event_kinds("meetings")
                 .await
                 .iter()
                 .filter(|k| *k == "poll.voted")
@@ -400,7 +379,7 @@ async fn an_initiative_reaching_its_threshold_goes_to_the_officials_who_decide()
             ],
             "{e}"
         );
-        let events = kinds_of_events(&served).await;
+        let events = served.event_kinds("meetings").await;
         assert_eq!(
             events.iter().filter(|k| *k == "initiative.created").count(),
             1,
@@ -755,7 +734,7 @@ async fn general_meetings_of_owners_and_of_an_snt_count_by_law_and_write_the_pro
             .collect();
         // Qualified: 1 of 2 members for (< 2/3); payments: 2 of 3 voters for (= 2/3).
         assert_eq!(adopted, [false, true], "{e}: {snt_result}");
-        let events = kinds_of_events(&served).await;
+        let events = served.event_kinds("meetings").await;
         assert_eq!(
             events.iter().filter(|k| *k == "meeting.closed").count(),
             2,

@@ -126,29 +126,6 @@ fn statuses(answer: &Answer) -> Vec<String> {
         .collect()
 }
 
-async fn events_of(served: &Served) -> Vec<String> {
-    use sea_orm::sea_query::{Alias, Expr, Order, Query};
-    use sea_orm::{ConnectionTrait, FromQueryResult};
-    #[derive(FromQueryResult)]
-    struct Row {
-        kind: String,
-    }
-    let db = served.runtime.shared().db.connection();
-    let select = Query::select()
-        .column(Alias::new("kind"))
-        .from(Alias::new("events"))
-        .and_where(Expr::col(Alias::new("source")).eq("people-control"))
-        .order_by(Alias::new("occurred"), Order::Asc)
-        .to_owned();
-    Row::find_by_statement(db.get_database_backend().build(&select))
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.kind)
-        .collect()
-}
-
 #[tokio::test]
 async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_confirmation() {
     for served in common::server::serve_all(&plugin_config("", "")).await {
@@ -506,7 +483,7 @@ async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_c
             "{engine}"
         );
 
-        let events = events_of(&served).await;
+        let events = served.event_kinds("people-control").await;
         for kind in [
             "appeal.created",
             "appeal.status_changed",

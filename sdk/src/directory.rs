@@ -44,3 +44,18 @@ pub fn person(id: &str) -> Option<PersonInfo> {
 pub fn people_with_role(community: &str, role: &str) -> Vec<String> {
     wit::people_with_role(community, role)
 }
+
+/// `community` and its ancestors up to the call's community, nearest first (the directory does
+/// not show what lies above the call's scope).
+pub fn ancestry(community: &str) -> Vec<String> {
+    let mut chain = vec![community.to_owned()];
+    let mut next = self::community(community).and_then(|c| c.parent);
+    while let Some(id) = next {
+        next = self::community(&id).and_then(|c| c.parent);
+        chain.push(id);
+        if chain.len() > 32 {
+            break;
+        }
+    }
+    chain
+}

@@ -200,6 +200,30 @@ impl Answer {
 }
 
 impl Served {
+    /// The kinds of the events plugin `source` emitted, oldest first.
+    pub async fn event_kinds(&self, source: &str) -> Vec<String> {
+        use sea_orm::sea_query::{Alias, Expr, Order, Query};
+        use sea_orm::{ConnectionTrait, FromQueryResult};
+        #[derive(FromQueryResult)]
+        struct Row {
+            kind: String,
+        }
+        let db = self.runtime.shared().db.connection();
+        let select = Query::select()
+            .column(Alias::new("kind"))
+            .from(Alias::new("events"))
+            .and_where(Expr::col(Alias::new("source")).eq(source))
+            .order_by(Alias::new("occurred"), Order::Asc)
+            .to_owned();
+        Row::find_by_statement(db.get_database_backend().build(&select))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.kind)
+            .collect()
+    }
+
     /// A signed-out client.
     pub fn client(&self) -> Client {
         Client {

@@ -426,7 +426,7 @@ pub fn save_provider(provider: Provider) -> Result<Doc<Provider>> {
 
 /// The provider for `community`: its own details or the nearest above.
 pub fn provider_for(community: &str) -> Result<Option<Provider>> {
-    for id in crate::billing::ancestry(community) {
+    for id in directory::ancestry(community) {
         if let Some(doc) = PROVIDERS.get(&id)? {
             return Ok(Some(doc.data));
         }

@@ -298,7 +298,7 @@ pub fn tariffs_for<'a>(
 ) -> Vec<&'a Tariff> {
     let chain = ancestors
         .entry(house.to_owned())
-        .or_insert_with(|| ancestry(house));
+        .or_insert_with(|| directory::ancestry(house));
     let mut chosen: Vec<(usize, &Tariff)> = Vec::new();
     for doc in tariffs {
         let Some(depth) = chain.iter().position(|c| *c == doc.community) else {
@@ -312,20 +312,6 @@ pub fn tariffs_for<'a>(
     }
     chosen.sort_by(|a, b| a.1.code.cmp(&b.1.code));
     chosen.into_iter().map(|(_, t)| t).collect()
-}
-
-/// `community` and its ancestors, nearest first (as far as the call's scope sees).
-pub fn ancestry(community: &str) -> Vec<String> {
-    let mut chain = vec![community.to_owned()];
-    let mut next = directory::community(community).and_then(|c| c.parent);
-    while let Some(id) = next {
-        next = directory::community(&id).and_then(|c| c.parent);
-        chain.push(id);
-        if chain.len() > 16 {
-            break;
-        }
-    }
-    chain
 }
 
 /// The id of the run over `scope` for `period`.

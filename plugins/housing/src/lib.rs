@@ -620,7 +620,7 @@ pub fn current_announcements() -> Result<Vec<Announcement>> {
     let today = ctx::today()?;
     let community = ctx::community();
     let mut found = Vec::new();
-    for place in billing::ancestry(&community) {
+    for place in dvor_sdk::directory::ancestry(&community) {
         let docs = ANNOUNCEMENTS
             .query()
             .filter("community", Compare::Eq, place.as_str())

@@ -7,7 +7,9 @@ use dvor_sdk::notifications::{self, Localized, Message};
 use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{INITIATIVES, SUPPORTS, ancestry, require_member_of_place};
+use dvor_sdk::directory::ancestry;
+
+use crate::{INITIATIVES, SUPPORTS, require_member_of_place};
 
 /// Emitted when an initiative is proposed.
 pub const INITIATIVE_CREATED: &str = "initiative.created";

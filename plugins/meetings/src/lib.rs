@@ -114,26 +114,12 @@ impl Settings {
     }
 }
 
-/// The communities from `community` up to the call's community.
-pub fn ancestry(community: &str) -> Vec<String> {
-    let mut chain = vec![community.to_owned()];
-    let mut next = directory::community(community).and_then(|c| c.parent);
-    while let Some(id) = next {
-        next = directory::community(&id).and_then(|c| c.parent);
-        chain.push(id);
-        if chain.len() > 32 {
-            break;
-        }
-    }
-    chain
-}
-
 /// The caller, if they hold any role in the call's community or above it (a resident, an
 /// owner, a member, staff): polls and initiatives are for the people of the place.
 pub fn require_member_of_place() -> Result<ctx::Caller> {
     let caller = ctx::require_caller()?;
     let here = ctx::community();
-    let chain = ancestry(&here);
+    let chain = directory::ancestry(&here);
     let belongs = caller.roles.iter().any(|r| match &r.community {
         None => true,
         Some(c) => chain.contains(c) || directory::community(c).is_none(),

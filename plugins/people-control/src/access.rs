@@ -14,26 +14,12 @@ use dvor_sdk::prelude::*;
 
 use crate::model::{Appeal, Moderation};
 
-/// The communities from `community` up to the call's community (within the call's scope).
-pub fn ancestry(community: &str) -> Vec<String> {
-    let mut chain = vec![community.to_owned()];
-    let mut next = directory::community(community).and_then(|c| c.parent);
-    while let Some(id) = next {
-        next = directory::community(&id).and_then(|c| c.parent);
-        chain.push(id);
-        if chain.len() > 32 {
-            break;
-        }
-    }
-    chain
-}
-
 /// Whether the caller holds one of `roles` (not as staff of an organization) in `community`
 /// or above it. The host passes the roles held at, above and inside the call's community; one
 /// held above it is outside the call's scope, so the directory does not know it, and it covers
 /// the whole scope.
 fn holds_at(caller: &ctx::Caller, roles: &[&str], community: &str) -> bool {
-    let chain = ancestry(community);
+    let chain = directory::ancestry(community);
     caller.roles.iter().any(|role| {
         roles.contains(&role.name.as_str())
             && role.organization.is_none()

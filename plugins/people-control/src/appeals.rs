@@ -12,7 +12,7 @@ use dvor_sdk::notifications::{self, Localized, Message, Urgency};
 use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::access::{self, Standing, ancestry, is_moderator_at, not_found, staff_of, standing};
+use crate::access::{self, Standing, is_moderator_at, not_found, staff_of, standing};
 use crate::model::{
     APPEALS, Appeal, CATEGORIES, Category, Entry, ForwardState, Kind, Moderation, OUTBOX, Point,
     STATE, SUPPORTS, Settings, Status, StatusUpdate, Support, UPDATES, Webhook,
@@ -192,7 +192,7 @@ pub fn save_category(code: &str, category: Category) -> Result<Category> {
 /// The organization answering `category` in `community`: the deepest route on the way up,
 /// else the category's default.
 pub fn route(category: &Category, community: &str) -> Option<String> {
-    let chain = ancestry(community);
+    let chain = directory::ancestry(community);
     chain
         .iter()
         .find_map(|place| {
