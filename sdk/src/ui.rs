@@ -563,6 +563,21 @@ impl ActionOutcome {
     pub fn show(page: Page) -> Self {
         ActionOutcome::Show(page)
     }
+
+    /// An action's result with an error that names a field turned into that field's form
+    /// error (shown next to it); other errors and successes pass through.
+    pub fn errors_next_to_fields(
+        result: crate::error::Result<ActionOutcome>,
+    ) -> crate::error::Result<ActionOutcome> {
+        match result {
+            Err(crate::error::Error {
+                field: Some(field),
+                message,
+                ..
+            }) => Ok(ActionOutcome::invalid([(field, message)])),
+            other => other,
+        }
+    }
 }
 
 #[cfg(test)]

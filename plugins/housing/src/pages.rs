@@ -859,20 +859,10 @@ fn stats_page() -> Result<Page> {
 }
 
 /// Turn an error on a field into the form's answer; other errors stay errors.
-fn on_field(result: Result<ActionOutcome>) -> Result<ActionOutcome> {
-    match result {
-        Err(e) if e.field.is_some() => {
-            let field = e.field.clone().unwrap_or_default();
-            Ok(ActionOutcome::invalid([(field, e.message)]))
-        }
-        other => other,
-    }
-}
-
 /// The form or button `action` on the page at `route`.
 pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
     let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
-    on_field(match (parts.as_slice(), action) {
+    ActionOutcome::errors_next_to_fields(match (parts.as_slice(), action) {
         (["account", number], "submit-reading") => {
             let kind = match form.get("kind").unwrap_or("normal") {
                 "replacement" => ReadingKind::Replacement,

@@ -544,16 +544,6 @@ fn stats_page() -> Result<Page> {
         ))
 }
 
-fn on_field(result: Result<ActionOutcome>) -> Result<ActionOutcome> {
-    match result {
-        Err(e) if e.field.is_some() => {
-            let field = e.field.clone().unwrap_or_default();
-            Ok(ActionOutcome::invalid([(field, e.message)]))
-        }
-        other => other,
-    }
-}
-
 fn done(id: &str, notice: &str) -> Result<ActionOutcome> {
     Ok(ActionOutcome::redirect(
         Link::to(format!("appeal/{id}"), ""),
@@ -565,7 +555,7 @@ fn done(id: &str, notice: &str) -> Result<ActionOutcome> {
 pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
     let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
     let text = |name: &str| form.get(name).unwrap_or("").to_owned();
-    on_field(match (parts.as_slice(), action) {
+    ActionOutcome::errors_next_to_fields(match (parts.as_slice(), action) {
         (["new"], "file") => {
             let (lat, lon) = match form.get("location").filter(|l| !l.trim().is_empty()) {
                 None => (None, None),
