@@ -6,7 +6,7 @@
 //! notifications themselves go through `dvor::inbox::deliver` inside a transaction: the path a
 //! plugin's `notify` takes (no bundled plugin sends notifications).
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! leaflet, a join request approved by the management company's operator, the owners' register
 //! that verifies owners before and after they sign up, and switching between a flat and a dacha.
 
-mod common;
+use crate::common;
 
 use common::server::{ADMIN_PHONE, Answer, Client, Served};
 use serde_json::{Value, json};

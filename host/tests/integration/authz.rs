@@ -3,7 +3,7 @@
 //! Each row is an endpoint and the roles allowed to use it; every other role must be refused
 //! (403, or 401 when signed out) before anything is read or written.
 
-mod common;
+use crate::common;
 
 use common::server::{Client, Served};
 use serde_json::{Value, json};

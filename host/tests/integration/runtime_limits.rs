@@ -1,7 +1,7 @@
 //! A misbehaving plugin fails only its own call, with an error naming it and the limit, and
 //! the host keeps serving; and one call is one transaction.
 
-mod common;
+use crate::common;
 
 use common::{api, http_status, instances, text};
 use dvor::runtime::{CallError, LimitKind};

@@ -1,6 +1,6 @@
 //! The real server on 127.0.0.1:0: health, readiness, metrics, the plugin API and pages.
 
-mod common;
+use crate::common;
 
 async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
     let (_, db) = common::databases().await.remove(0);

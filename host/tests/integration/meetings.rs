@@ -6,7 +6,7 @@
 //! from the ballots and written up as a protocol. The law's worked examples are unit tests of
 //! `plugins/meetings/src/tally.rs`.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! that follows no redirects by itself plays the browser: it carries each site's cookies by
 //! hand across the provider's hops and back to our callback.
 
-mod common;
+use crate::common;
 
 use common::node::NodeFixture;
 use common::server::{Served, identity_config, sms_gateway};

@@ -42,19 +42,36 @@ impl SmsInbox {
 pub async fn sms_gateway() -> (String, SmsInbox) {
     let inbox = SmsInbox::default();
     let kept = inbox.clone();
-    let app = axum::Router::new().route(
-        "/send",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let kept = kept.clone();
-            async move {
-                kept.0.lock().unwrap().push((
-                    body["to"].as_str().unwrap_or_default().to_owned(),
-                    body["text"].as_str().unwrap_or_default().to_owned(),
-                ));
-                axum::Json(json!({ "status": "queued" }))
-            }
-        }),
-    );
+    let read = inbox.clone();
+    let app = axum::Router::new()
+        .route(
+            "/send",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                let kept = kept.clone();
+                async move {
+                    kept.0.lock().unwrap().push((
+                        body["to"].as_str().unwrap_or_default().to_owned(),
+                        body["text"].as_str().unwrap_or_default().to_owned(),
+                    ));
+                    axum::Json(json!({ "status": "queued" }))
+                }
+            }),
+        )
+        // The phone's screen, for a browser test: the last code a phone received.
+        .route(
+            "/last-code/{phone}",
+            axum::routing::get(
+                move |axum::extract::Path(phone): axum::extract::Path<String>| {
+                    let read = read.clone();
+                    async move {
+                        match read.last_code(&phone) {
+                            Some(code) => (axum::http::StatusCode::OK, code),
+                            None => (axum::http::StatusCode::NOT_FOUND, String::new()),
+                        }
+                    }
+                },
+            ),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/send", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -4,7 +4,7 @@
 //! is idempotent, payments arrive by hand, by bank registry and by a signed webhook, service
 //! requests go through their statuses, and nobody sees accounts that are not theirs.
 
-mod common;
+use crate::common;
 
 use chrono::Datelike;
 use common::server::{Answer, Client, Served};

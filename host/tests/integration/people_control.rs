@@ -5,7 +5,7 @@
 //! client libraries from PyPI read and file over GeoReport v2; and two dvor instances, one the
 //! other's external people's-control system, forward appeals and sync their statuses back.
 
-mod common;
+use crate::common;
 
 use common::python::open311_async as open311;
 use common::server::{ADMIN_PHONE, Answer, Client, Served};

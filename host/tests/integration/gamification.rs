@@ -4,7 +4,7 @@
 //! event delivered twice counted once, badges, statuses, leaderboards with the opt-out, and the
 //! "Мэр двора" title passing on when its holder goes quiet.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

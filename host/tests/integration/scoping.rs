@@ -1,6 +1,6 @@
 //! Storage is scoped to the plugin and to the call's community subtree, on every database.
 
-mod common;
+use crate::common;
 
 use common::{api, http_status, instances, text};
 use dvor::runtime::CallError;

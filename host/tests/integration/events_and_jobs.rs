@@ -1,7 +1,7 @@
 //! Events are stored with the call that emits them and delivered at least once; failures are
 //! retried and end in the dead-letter list; jobs run in chunks, resume, and never run twice.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Signing in by phone, its limits, sessions and API tokens, and a person's own data — over
 //! the real server on both engines.
 
-mod common;
+use crate::common;
 
 use common::server::{Client, Served, sms_gateway};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! Two-key capabilities: a call to anything not both requested and granted is refused,
 //! logged and counted.
 
-mod common;
+use crate::common;
 
 use common::{api, instances, text};
 

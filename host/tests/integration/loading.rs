@@ -1,6 +1,6 @@
 //! Loading plugins: the compile cache, contract versions, manifests and settings.
 
-mod common;
+use crate::common;
 
 use dvor::runtime::CacheOutcome;
 

@@ -1,0 +1,23 @@
+//! The host's integration tests, in one binary: each module starts real servers (the dvor
+//! instance on `127.0.0.1:0`, PostgreSQL, an OpenID Connect provider, SMTP, Open311 clients)
+//! and drives them as their users would. One binary links the host once instead of once per
+//! file, which keeps a clean build's disk and link time small.
+
+mod common;
+
+mod authz;
+mod capabilities;
+mod cli;
+mod events_and_jobs;
+mod gamification;
+mod housing;
+mod http;
+mod identity;
+mod joining;
+mod loading;
+mod meetings;
+mod notifications;
+mod oidc;
+mod people_control;
+mod runtime_limits;
+mod scoping;
