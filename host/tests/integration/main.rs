@@ -16,6 +16,7 @@ mod identity;
 mod joining;
 mod loading;
 mod meetings;
+mod meetings_pages;
 mod notifications;
 mod oidc;
 mod people_control;

@@ -189,6 +189,20 @@ fn get(id: &str) -> Result<Doc<Initiative>> {
         .ok_or_else(|| Error::not_found(tr("Нет такой инициативы", "no such initiative")))
 }
 
+fn support_id(initiative: &str, person: &str) -> String {
+    format!("{initiative}:{person}")
+}
+
+/// Whether `person` has supported initiative `id`.
+pub fn has_supported(id: &str, person: &str) -> Result<bool> {
+    Ok(SUPPORTS.get(&support_id(id, person))?.is_some())
+}
+
+/// Whether the caller reviews initiatives: an official or an admin here.
+pub fn is_reviewer() -> bool {
+    ctx::has_role("official") || ctx::has_role("admin")
+}
+
 /// Support an initiative once; at the threshold it goes to the officials.
 pub fn support(id: &str) -> Result<(Doc<Initiative>, bool)> {
     let caller = require_member_of_place()?;
@@ -199,13 +213,12 @@ pub fn support(id: &str) -> Result<(Doc<Initiative>, bool)> {
             "support is no longer collected",
         )));
     }
-    let support_id = format!("{}:{}", doc.id, caller.person_id);
-    if SUPPORTS.get(&support_id)?.is_some() {
+    if has_supported(&doc.id, &caller.person_id)? {
         return Ok((doc, false));
     }
     SUPPORTS.put(
         &doc.community,
-        &support_id,
+        &support_id(&doc.id, &caller.person_id),
         &serde_json::json!({ "initiative": doc.id, "person": caller.person_id, "at": ctx::now() }),
         Some(0),
     )?;
@@ -270,7 +283,7 @@ pub struct Review {
 /// one implemented.
 pub fn review(id: &str, input: Review) -> Result<Doc<Initiative>> {
     let caller = ctx::require_caller()?;
-    if !(ctx::has_role("official") || ctx::has_role("admin")) {
+    if !is_reviewer() {
         return Err(Error::forbidden(tr(
             "Инициативы рассматривают должностные лица",
             "officials review initiatives",

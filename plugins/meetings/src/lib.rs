@@ -4,10 +4,12 @@
 //! per-question results and protocol (Минстрой 44/пр).
 //!
 //! The law's numbers (thresholds by question kind, the SNT quorum rule) are data with effective
-//! dates in `tally`; the API is under `/api/c/{community}/p/meetings/`, see `docs/meetings.md`.
+//! dates in `tally`; the API is under `/api/c/{community}/p/meetings/`, see `docs/meetings.md`;
+//! the web pages and their forms are in `pages`.
 
 pub mod assembly;
 pub mod initiatives;
+pub mod pages;
 pub mod polls;
 pub mod protocol;
 pub mod tally;
@@ -269,12 +271,11 @@ impl Plugin for Meetings {
     }
 
     fn render_page(&self, route: &str, _query: &Params) -> Result<Page> {
-        let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
-        match parts.as_slice() {
-            ["meeting", id] => meeting_page(id),
-            [] => home_page(),
-            _ => Err(Error::not_found(tr("Нет такой страницы", "no such page"))),
-        }
+        pages::render(route)
+    }
+
+    fn handle_action(&self, route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
+        pages::act(route, action, form)
     }
 
     fn run_job(&self, name: &str, _cursor: Option<String>) -> Result<Option<String>> {
@@ -289,147 +290,3 @@ impl Plugin for Meetings {
 }
 
 dvor_sdk::plugin!(Meetings, manifest = "dvor-plugin.toml");
-
-fn home_page() -> Result<Page> {
-    let polls = POLLS
-        .query()
-        .order_by("closes", Direction::Desc)
-        .limit(20)
-        .fetch()?;
-    let initiatives = INITIATIVES
-        .query()
-        .order_by("created", Direction::Desc)
-        .limit(20)
-        .fetch()?;
-    let meetings = MEETINGS
-        .query()
-        .order_by("voting_to", Direction::Desc)
-        .limit(20)
-        .fetch()?;
-    let mut page = Page::new(tr("Собрания и голосования", "Meetings and votes"));
-    page = page.section(
-        Section::titled(tr("Общие собрания", "General meetings")).table(
-            Table::new([
-                Column::text("№"),
-                Column::text(tr("Статус", "Status")),
-                Column::text(tr("Голосование до", "Voting until")),
-            ])
-            .rows(meetings.docs.iter().map(|d| {
-                Row::new([
-                    Cell::from(Link::to(format!("meeting/{}", d.id), d.data.number.clone())),
-                    // The stored status is set at registration; voting opens by the clock.
-                    Cell::from(if d.data.status == assembly::Status::Closed {
-                        tr("Закрыто", "Closed")
-                    } else if ctx::now() >= d.data.voting_from {
-                        tr("Идёт голосование", "Voting")
-                    } else {
-                        tr("Объявлено", "Announced")
-                    }),
-                    Cell::datetime(d.data.voting_to),
-                ])
-            }))
-            .empty_text(tr("Собраний нет", "No meetings")),
-        ),
-    );
-    page = page.section(
-        Section::titled(tr("Опросы", "Polls")).table(
-            Table::new([
-                Column::text(tr("Вопрос", "Question")),
-                Column::numeric(tr("Голосов", "Votes")),
-            ])
-            .rows(
-                polls
-                    .docs
-                    .iter()
-                    .map(|d| {
-                        Ok(Row::new([
-                            Cell::from(d.data.title.clone()),
-                            Cell::from(polls::votes(&d.id)? as i64),
-                        ]))
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-            )
-            .empty_text(tr("Опросов нет", "No polls")),
-        ),
-    );
-    for doc in &initiatives.docs {
-        page = page.section(
-            Section::titled(doc.data.title.clone())
-                .paragraph(doc.data.description.clone())
-                .block(dvor_sdk::ui::Block::Progress(dvor_sdk::ui::Progress {
-                    label: doc.data.status.label().to_owned(),
-                    current: i64::from(doc.data.supporters),
-                    target: i64::from(doc.data.threshold),
-                    unit: tr("голосов поддержки", "supporters").to_owned(),
-                })),
-        );
-    }
-    Ok(page)
-}
-
-fn meeting_page(id: &str) -> Result<Page> {
-    let doc = MEETINGS
-        .get(id)?
-        .ok_or_else(|| Error::not_found(tr("Нет такого собрания", "no such meeting")))?;
-    let m = &doc.data;
-    let mut page = Page::new(format!("{} №{}", tr("Собрание", "Meeting"), m.number))
-        .breadcrumb(Link::to("", tr("Собрания", "Meetings")));
-    let mut agenda = Section::titled(tr("Повестка дня", "Agenda"));
-    for (i, q) in m.questions.iter().enumerate() {
-        agenda = agenda.paragraph(format!("{}. {}", i + 1, q.title));
-    }
-    page = page.section(agenda);
-    if let Some(result) = &m.result {
-        let mut section = Section::titled(tr("Итоги", "Results")).notice(
-            if result.quorum {
-                Tone::Success
-            } else {
-                Tone::Danger
-            },
-            if result.quorum {
-                tr("Кворум есть", "Quorum reached")
-            } else {
-                tr("Кворума нет", "No quorum")
-            },
-        );
-        for q in &result.questions {
-            section = section.block(dvor_sdk::ui::Block::Chart(dvor_sdk::ui::Chart {
-                kind: dvor_sdk::ui::ChartKind::Pie,
-                title: format!(
-                    "{}. {} — {}",
-                    q.index + 1,
-                    m.questions
-                        .get(q.index)
-                        .map(|x| x.title.as_str())
-                        .unwrap_or(""),
-                    if q.adopted {
-                        tr("принято", "adopted")
-                    } else {
-                        tr("не принято", "not adopted")
-                    }
-                ),
-                labels: vec![
-                    tr("За", "For").into(),
-                    tr("Против", "Against").into(),
-                    tr("Воздержались", "Abstained").into(),
-                ],
-                series: vec![dvor_sdk::ui::Series {
-                    name: tr("Голоса", "Votes").into(),
-                    values: vec![q.for_.to_f64(), q.against.to_f64(), q.abstain.to_f64()],
-                }],
-            }));
-        }
-        page = page.section(section);
-        if let Ok(protocol) = assembly::protocol(id) {
-            let mut section = Section::titled(protocol.title.clone());
-            for (heading, paragraphs) in &protocol.sections {
-                section = section.heading(heading.clone());
-                for p in paragraphs {
-                    section = section.paragraph(p.clone());
-                }
-            }
-            page = page.section(section);
-        }
-    }
-    Ok(page)
-}

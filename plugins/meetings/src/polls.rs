@@ -183,6 +183,29 @@ fn poll(id: &str) -> Result<Doc<Poll>> {
         .ok_or_else(|| Error::not_found(tr("Нет такого опроса", "no such poll")))
 }
 
+/// The id of `voter`'s ballot in poll `poll`: one per person or unit.
+pub fn ballot_id(poll: &str, voter: &str) -> String {
+    format!("poll:{poll}:{voter}")
+}
+
+/// The units `person` may vote for in per-unit polls: theirs, within the call's scope.
+pub fn units_here(person: &str) -> Vec<directory::Unit> {
+    directory::units_of(person)
+        .into_iter()
+        .filter(|u| directory::community(&u.community).is_some())
+        .collect()
+}
+
+/// Whether `voter` (a person, or a unit in per-unit polls) has voted in poll `poll`.
+pub fn has_voted(poll: &str, voter: &str) -> Result<bool> {
+    Ok(BALLOTS.get(&ballot_id(poll, voter))?.is_some())
+}
+
+/// Whether `caller` may close `poll` early: its author, or an admin.
+pub fn may_close(poll: &Poll, caller: &ctx::Caller) -> bool {
+    poll.author == caller.person_id || ctx::has_role("admin")
+}
+
 /// Vote once (per person or per unit).
 pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
     let caller = require_member_of_place()?;
@@ -195,10 +218,7 @@ pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
     let voter = match p.per {
         Per::Person => caller.person_id.clone(),
         Per::Unit => {
-            let units: Vec<_> = directory::units_of(&caller.person_id)
-                .into_iter()
-                .filter(|u| directory::community(&u.community).is_some())
-                .collect();
+            let units = units_here(&caller.person_id);
             let unit = match &input.unit {
                 Some(unit) => units.iter().find(|u| &u.id == unit),
                 None if units.len() == 1 => units.first(),
@@ -255,8 +275,8 @@ pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
             (choices, None)
         }
     };
-    let ballot_id = format!("poll:{}:{voter}", doc.id);
-    if BALLOTS.get(&ballot_id)?.is_some() {
+    let key = ballot_id(&doc.id, &voter);
+    if BALLOTS.get(&key)?.is_some() {
         return Err(Error::conflict(match p.per {
             Per::Person => tr("Вы уже проголосовали", "you have voted already"),
             Per::Unit => tr(
@@ -282,7 +302,7 @@ pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
     };
     // The poll itself is not written: votes are counted from the ballots, so that voters do
     // not queue on one document.
-    let saved = BALLOTS.put(&doc.community, &ballot_id, &ballot, Some(0))?;
+    let saved = BALLOTS.put(&doc.community, &key, &ballot, Some(0))?;
     dvor_sdk::events::emit(
         POLL_VOTED,
         &doc.community,
@@ -295,7 +315,7 @@ pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
 pub fn close(id: &str) -> Result<Doc<Poll>> {
     let caller = ctx::require_caller()?;
     let doc = poll(id)?;
-    if doc.data.author != caller.person_id && !ctx::has_role("admin") {
+    if !may_close(&doc.data, &caller) {
         return Err(Error::forbidden(tr(
             "Закрыть опрос может его автор",
             "only the author closes a poll",

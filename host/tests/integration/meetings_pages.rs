@@ -1,0 +1,440 @@
+//! The `meetings` plugin's web pages over the real server, on both engines, as residents use
+//! them in a browser: a resident starts a poll through the home page's form (an empty option
+//! list comes back with the error next to the options), neighbours vote on the poll's page and
+//! see the count and the results change, a second vote is refused with a message, results
+//! shown after closing stay hidden until the author closes the poll; an initiative proposed
+//! through the form gathers support and comments on its page, and an official decides on it.
+
+use crate::common;
+
+use common::server::{Answer, Client, Served};
+
+const P: &str = "/c/house-1/p/meetings";
+
+fn config() -> String {
+    r#"
+[[units]]
+community = "house-1"
+number = "1"
+kind = "apartment"
+area = "60"
+
+[[units]]
+community = "house-1"
+number = "2"
+kind = "apartment"
+area = "85.7"
+
+[plugins.meetings]
+enabled_for = ["town"]
+[plugins.meetings.grants]
+collections = ["polls", "initiatives", "meetings", "ballots", "supports"]
+emits = ["poll.voted", "initiative.created", "initiative.supported", "meeting.closed"]
+schedules = ["close"]
+notifications = true
+[plugins.meetings.settings]
+initiative_threshold = { default = 10, communities = { "house-1" = 2 } }
+"#
+    .to_owned()
+}
+
+/// A resident who owns `unit`.
+async fn resident(served: &Served, phone: &str, given: &str, unit: &str) -> Client {
+    let client = served.sign_in(phone, given, "Соседова").await;
+    served.own(client.person.as_deref().unwrap(), unit).await;
+    client
+}
+
+/// `pairs` as a browser encodes a form.
+fn encoded(pairs: &[(&str, &str)]) -> String {
+    let mut url = reqwest::Url::parse("http://form.invalid/").unwrap();
+    url.query_pairs_mut().extend_pairs(pairs);
+    url.query().unwrap_or_default().to_owned()
+}
+
+/// The address of page `route` (`""` is the home page).
+fn page(route: &str) -> String {
+    if route.is_empty() {
+        P.to_owned()
+    } else {
+        format!("{P}/{route}")
+    }
+}
+
+/// Submit the form of `action` on page `route`, as a browser does.
+async fn submit(client: &Client, route: &str, action: &str, pairs: &[(&str, &str)]) -> Answer {
+    client
+        .post_raw(
+            &format!("{}?action={action}", page(route)),
+            "application/x-www-form-urlencoded",
+            &encoded(pairs),
+            &[],
+        )
+        .await
+}
+
+/// Where a 303 answer sends the browser.
+fn location(answer: &Answer) -> String {
+    assert_eq!(answer.status, 303, "a redirect: {}", answer.text);
+    answer.headers["location"].to_str().unwrap().to_owned()
+}
+
+/// The page a redirect leads to, as the browser shows it.
+async fn follow(client: &Client, answer: &Answer) -> String {
+    let page = client.get(&location(answer)).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    page.text
+}
+
+/// The HTML of form field `name` on the page: its label, input, help and error.
+fn field<'a>(html: &'a str, name: &str) -> &'a str {
+    let input = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no field `{name}` in {html}"));
+    let start = html[..input].rfind("<div class=\"field").unwrap();
+    let end = html[input..]
+        .find("<div class=\"field")
+        .or_else(|| html[input..].find("</form>"))
+        .map_or(html.len(), |e| input + e);
+    &html[start..end]
+}
+
+/// The value of the "label" row of the page's label–value pairs.
+fn value_of<'a>(html: &'a str, label: &str) -> &'a str {
+    let at = html
+        .find(&format!("<dt>{label}</dt><dd>"))
+        .unwrap_or_else(|| panic!("no `{label}` in {html}"));
+    let rest = &html[at + label.len() + "<dt></dt><dd>".len()..];
+    &rest[..rest.find("</dd>").unwrap()]
+}
+
+#[tokio::test]
+async fn a_resident_starts_a_poll_through_the_form_and_neighbours_vote_on_its_page() {
+    for served in common::server::serve_all(&config()).await {
+        let e = served.engine;
+        let anna = resident(&served, "+79991112233", "Анна", "house-1/1").await;
+        let boris = resident(&served, "+79994445566", "Борис", "house-1/2").await;
+
+        let visitor = served.client().get(P).await;
+        assert_eq!(visitor.status, 200, "{e}: {}", visitor.text);
+        assert!(
+            visitor
+                .text
+                .contains("Войдите, чтобы создать опрос или предложить инициативу"),
+            "{e}: {}",
+            visitor.text
+        );
+        assert!(
+            !visitor.text.contains("action=create_poll"),
+            "{e}: no forms for visitors"
+        );
+        let home = anna.get(P).await.text;
+        assert!(
+            home.contains("Новый опрос")
+                && home.contains("Новая инициатива")
+                && home.contains("action=create_poll")
+                && home.contains("action=propose_initiative"),
+            "{e}: {home}"
+        );
+
+        let question = "Ставим ёлку во дворе?";
+        let empty = submit(
+            &anna,
+            "",
+            "create_poll",
+            &[
+                ("title", question),
+                ("kind", "single"),
+                ("options", "\r\n"),
+                ("hours", "24"),
+                ("per", "person"),
+                ("show", "live"),
+            ],
+        )
+        .await;
+        assert_eq!(empty.status, 422, "{e}: {}", empty.text);
+        let options = field(&empty.text, "options");
+        assert!(
+            options.contains("Нужно от 2 до 20 непустых вариантов")
+                && options.contains("aria-invalid=\"true\""),
+            "{e}: the error is next to the options: {options}"
+        );
+        assert!(
+            field(&empty.text, "title").contains(&format!("value=\"{question}\"")),
+            "{e}: the question typed is kept"
+        );
+
+        let made = submit(
+            &anna,
+            "",
+            "create_poll",
+            &[
+                ("title", question),
+                ("kind", "single"),
+                ("options", "Да\r\nНет\r\n"),
+                ("hours", "24"),
+                ("per", "person"),
+                ("show", "live"),
+            ],
+        )
+        .await;
+        let to = location(&made);
+        let poll = to
+            .strip_prefix(&format!("{P}/poll/"))
+            .and_then(|rest| rest.split('?').next())
+            .unwrap_or_else(|| panic!("{e}: to the poll's page: {to}"))
+            .to_owned();
+        let page = follow(&anna, &made).await;
+        assert!(
+            page.contains(&format!("<h1>{question}</h1>")) && page.contains("Опрос создан"),
+            "{e}: {page}"
+        );
+        assert_eq!(value_of(&page, "Проголосовали"), "0", "{e}");
+        assert!(
+            page.contains("Закрыть опрос"),
+            "{e}: the author may close it"
+        );
+        assert!(
+            anna.get(P)
+                .await
+                .text
+                .contains(&format!("{P}/poll/{poll}\"")),
+            "{e}: the home page links to the poll"
+        );
+
+        let before = boris.get(&format!("{P}/poll/{poll}")).await.text;
+        assert!(
+            before.contains("action=vote") && !before.contains("Закрыть опрос"),
+            "{e}: {before}"
+        );
+        let nothing = submit(&boris, &format!("poll/{poll}"), "vote", &[]).await;
+        assert_eq!(nothing.status, 422, "{e}: {}", nothing.text);
+        assert!(
+            field(&nothing.text, "choices").contains("Выберите один вариант"),
+            "{e}: {}",
+            nothing.text
+        );
+        let voted = submit(&boris, &format!("poll/{poll}"), "vote", &[("choices", "1")]).await;
+        let after = follow(&boris, &voted).await;
+        assert!(after.contains("Голос принят"), "{e}: {after}");
+        assert_eq!(value_of(&after, "Проголосовали"), "1", "{e}");
+        assert!(
+            after.contains("Ваш голос учтён") && !after.contains("action=vote"),
+            "{e}: no second form: {after}"
+        );
+        let seen = anna.get(&format!("{P}/poll/{poll}")).await.text;
+        assert_eq!(value_of(&seen, "Проголосовали"), "1", "{e}");
+        assert!(
+            seen.contains("Голоса по вариантам") && seen.contains("Борис Соседова"),
+            "{e}: the author sees the chart and the named voter: {seen}"
+        );
+
+        let again = submit(&boris, &format!("poll/{poll}"), "vote", &[("choices", "0")]).await;
+        assert_eq!(again.status, 422, "{e}: {}", again.text);
+        assert!(
+            again.text.contains("role=\"alert\"")
+                && again.text.contains("<li>Вы уже проголосовали</li>"),
+            "{e}: the refusal is shown: {}",
+            again.text
+        );
+
+        let anna_votes = submit(&anna, &format!("poll/{poll}"), "vote", &[("choices", "0")]).await;
+        let both = follow(&anna, &anna_votes).await;
+        assert_eq!(value_of(&both, "Проголосовали"), "2", "{e}");
+        assert!(
+            both.contains("Анна Соседова") && both.contains("Борис Соседова"),
+            "{e}: {both}"
+        );
+
+        // Anonymous, per flat, results after closing: hidden until the author closes it.
+        let secret = submit(
+            &anna,
+            "",
+            "create_poll",
+            &[
+                ("title", "Менять домофон?"),
+                ("kind", "multiple"),
+                ("options", "Да\nНет\nС камерой"),
+                ("hours", "48"),
+                ("per", "unit"),
+                ("show", "after_close"),
+                ("anonymous", "true"),
+            ],
+        )
+        .await;
+        let secret_to = location(&secret);
+        let secret_route = secret_to
+            .strip_prefix(&format!("{P}/"))
+            .and_then(|rest| rest.split('?').next())
+            .unwrap()
+            .to_owned();
+        let voted = submit(
+            &boris,
+            &secret_route,
+            "vote",
+            &[("choices", "0"), ("choices", "2")],
+        )
+        .await;
+        let hidden = follow(&boris, &voted).await;
+        assert!(
+            hidden.contains("Итоги будут видны после закрытия опроса")
+                && hidden.contains("Итоги будут показаны")
+                && !hidden.contains("Голоса по вариантам"),
+            "{e}: {hidden}"
+        );
+        assert!(
+            hidden.contains("За ваши квартиры и участки уже проголосовали"),
+            "{e}: {hidden}"
+        );
+        let not_author = submit(&boris, &secret_route, "close_poll", &[]).await;
+        assert_eq!(not_author.status, 403, "{e}: {}", not_author.text);
+        let closed = submit(&anna, &secret_route, "close_poll", &[]).await;
+        assert!(follow(&anna, &closed).await.contains("Опрос закрыт"), "{e}");
+        let shown = anna.get(&format!("{P}/{secret_route}")).await.text;
+        assert!(
+            shown.contains("Голоса по вариантам")
+                && shown.contains("С камерой")
+                && !shown.contains("Борис Соседова")
+                && !shown.contains("action=vote"),
+            "{e}: anonymous results after closing: {shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_initiative_proposed_through_the_form_gathers_support_and_a_decision_on_its_page() {
+    for served in common::server::serve_all(&config()).await {
+        let e = served.engine;
+        let anna = resident(&served, "+79991112233", "Анна", "house-1/1").await;
+        let boris = resident(&served, "+79994445566", "Борис", "house-1/2").await;
+        let vera = resident(&served, "+79995556677", "Вера", "house-1/12").await;
+        let official = served.sign_in("+79990000040", "Олег", "Чиновников").await;
+        served
+            .grant(
+                official.person.as_deref().unwrap(),
+                "official",
+                None,
+                Some("admin-town"),
+            )
+            .await;
+
+        let title = "Поставить лавочки у подъездов";
+        let short = submit(
+            &anna,
+            "",
+            "propose_initiative",
+            &[("title", title), ("description", "коротко")],
+        )
+        .await;
+        assert_eq!(short.status, 422, "{e}: {}", short.text);
+        assert!(
+            field(&short.text, "description").contains("Опишите предложение"),
+            "{e}: {}",
+            short.text
+        );
+        let made = submit(
+            &anna,
+            "",
+            "propose_initiative",
+            &[
+                ("title", title),
+                (
+                    "description",
+                    "Пожилым соседям негде присесть у входа, предлагаем поставить по лавочке у каждого подъезда.",
+                ),
+            ],
+        )
+        .await;
+        let to = location(&made);
+        let route = to
+            .strip_prefix(&format!("{P}/"))
+            .and_then(|rest| rest.split('?').next())
+            .unwrap()
+            .to_owned();
+        assert!(route.starts_with("initiative/"), "{e}: {to}");
+        let page = follow(&anna, &made).await;
+        assert!(
+            page.contains(&format!("<h1>{title}</h1>"))
+                && page.contains("Инициатива опубликована")
+                && page.contains("Сбор поддержки")
+                && page.contains("0 / 2 голосов поддержки"),
+            "{e}: {page}"
+        );
+        assert!(
+            anna.get(P).await.text.contains(&format!("{P}/{route}\"")),
+            "{e}: the home page links to it"
+        );
+
+        let supported = submit(&boris, &route, "support", &[]).await;
+        let page = follow(&boris, &supported).await;
+        assert!(
+            page.contains("Поддержка учтена")
+                && page.contains("1 / 2 голосов поддержки")
+                && page.contains("Вы поддержали эту инициативу")
+                && !page.contains("action=support"),
+            "{e}: {page}"
+        );
+        let twice = submit(&boris, &route, "support", &[]).await;
+        assert!(
+            follow(&boris, &twice)
+                .await
+                .contains("Вы уже поддержали эту инициативу"),
+            "{e}"
+        );
+        let commented = submit(&boris, &route, "comment", &[("text", "Давно пора!")]).await;
+        let page = follow(&boris, &commented).await;
+        assert!(
+            page.contains("Комментарий добавлен") && page.contains("Давно пора!"),
+            "{e}: {page}"
+        );
+        assert!(
+            !official
+                .get(&format!("{P}/{route}"))
+                .await
+                .text
+                .contains("Отклонить"),
+            "{e}: nothing to decide while support is collected"
+        );
+
+        let reached = submit(&vera, &route, "support", &[]).await;
+        let page = follow(&vera, &reached).await;
+        assert!(
+            page.contains("2 / 2 голосов поддержки") && page.contains("На рассмотрении"),
+            "{e}: {page}"
+        );
+        assert!(
+            !page.contains("action=reject"),
+            "{e}: residents do not decide"
+        );
+        let desk = official.get(&format!("{P}/{route}")).await.text;
+        assert!(
+            desk.contains("action=accept") && desk.contains("action=reject"),
+            "{e}: {desk}"
+        );
+        let reasonless = submit(&official, &route, "reject", &[("note", "")]).await;
+        assert_eq!(reasonless.status, 422, "{e}: {}", reasonless.text);
+        assert!(
+            field(&reasonless.text, "note").contains("Объясните причину отказа"),
+            "{e}: {}",
+            reasonless.text
+        );
+        let accepted = submit(&official, &route, "accept", &[]).await;
+        let page = follow(&anna, &accepted).await;
+        assert!(
+            page.contains("Решение записано: Принята") && page.contains("Олег Чиновников"),
+            "{e}: {page}"
+        );
+        let done = submit(
+            &official,
+            &route,
+            "implemented",
+            &[("note", "Лавочки установлены")],
+        )
+        .await;
+        let page = follow(&official, &done).await;
+        assert!(
+            page.contains("Реализована") && page.contains("Лавочки установлены"),
+            "{e}: {page}"
+        );
+    }
+}
