@@ -316,9 +316,7 @@ pub async fn render_plugin_page(
             "plugin answered a page request with something else",
         ));
     };
-    Ok(crate::pages::plugin_page(
-        state, target, &page, notice, refill,
-    ))
+    Ok(crate::pages::plugin_page(state, target, &page, notice, refill).await)
 }
 
 /// The same page again with the form's values and its errors, answered 422.
@@ -343,6 +341,7 @@ pub async fn run_plugin_action(
     target: PageTarget<'_>,
     action: String,
     form: Vec<(String, String)>,
+    uploads: Vec<crate::runtime::Upload>,
 ) -> Result<Response, AppError> {
     // Money typed in roubles becomes kopecks, locations become `lat,lon`: what the contract
     // promises the plugin.
@@ -362,6 +361,7 @@ pub async fn run_plugin_action(
                 route: target.route.to_owned(),
                 action,
                 form: normalized,
+                uploads,
             },
         )
         .await;
@@ -399,13 +399,9 @@ pub async fn run_plugin_action(
                 errors.into_iter().map(|e| (e.field, e.message)).collect();
             form_again(state, target, &form, &errors).await
         }
-        Outcome::Action(ActionOutcome::Show(page)) => Ok(crate::pages::plugin_page(
-            state,
-            target,
-            &page,
-            None,
-            Refill::default(),
-        )),
+        Outcome::Action(ActionOutcome::Show(page)) => {
+            Ok(crate::pages::plugin_page(state, target, &page, None, Refill::default()).await)
+        }
         _ => Err(AppError::internal(
             "plugin answered an action with something else",
         )),

@@ -21,13 +21,31 @@ pub struct NewNotification {
 }
 
 impl NewNotification {
-    /// From the contract's message.
-    pub fn from_wit(source: &str, message: Message) -> Self {
+    /// From the contract's message sent by plugin `source` in a call at `community`. A link is
+    /// a path of the web UI (`/c/…`); a route without the leading slash (`appeal/4`, as page
+    /// links are written) is taken as a page of the sending plugin in the call's community.
+    pub fn from_wit(source: &str, community: &str, message: Message) -> Self {
+        let link = message.link.and_then(|link| {
+            if link.starts_with('/') && !link.starts_with("//") {
+                Some(link)
+            } else {
+                let (route, query) = link.split_once('?').unwrap_or((&link, ""));
+                let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                let base = format!(
+                    "/c/{}/p/{}",
+                    crate::web::percent_encode(community),
+                    crate::web::percent_encode(source)
+                );
+                crate::web::link_href(&base, route, &query)
+            }
+        });
         Self {
             source: source.to_owned(),
             title: (message.title.ru, message.title.en),
             body: (message.body.ru, message.body.en),
-            link: message.link.filter(|l| l.starts_with('/')),
+            link,
             urgency: match message.urgency {
                 Urgency::Low => "low",
                 Urgency::Normal => "normal",
@@ -163,7 +181,79 @@ pub async fn list<C: ConnectionTrait>(
     person: &str,
     limit: u64,
 ) -> Result<Vec<InboxItem>, DbErr> {
-    let query = Query::select()
+    let query = own_notifications(person)
+        .order_by(Alias::new("created"), sea_orm::sea_query::Order::Desc)
+        .limit(limit)
+        .to_owned();
+    InboxItem::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await
+}
+
+/// How many of a person's notifications are unread.
+pub async fn unread_count<C: ConnectionTrait>(db: &C, person: &str) -> Result<u64, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let select = Query::select()
+        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
+        .from(Alias::new("notifications"))
+        .and_where(Expr::col(Alias::new("person_id")).eq(person))
+        .and_where(Expr::col(Alias::new("read_at")).is_null())
+        .to_owned();
+    Ok(
+        Count::find_by_statement(db.get_database_backend().build(&select))
+            .one(db)
+            .await?
+            .map_or(0, |c| c.n.max(0) as u64),
+    )
+}
+
+/// Mark one of a person's notifications read (a read one stays as it was); another person's
+/// notification is untouched. Answers the notification, or none when it is not the person's.
+pub async fn mark_read<C: ConnectionTrait>(
+    db: &C,
+    person: &str,
+    id: &str,
+    now: i64,
+) -> Result<Option<InboxItem>, DbErr> {
+    let update = Query::update()
+        .table(Alias::new("notifications"))
+        .value(Alias::new("read_at"), now)
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .and_where(Expr::col(Alias::new("person_id")).eq(person))
+        .and_where(Expr::col(Alias::new("read_at")).is_null())
+        .to_owned();
+    db.execute(db.get_database_backend().build(&update)).await?;
+    let mut select = own_notifications(person);
+    select.and_where(Expr::col(Alias::new("id")).eq(id));
+    InboxItem::find_by_statement(db.get_database_backend().build(&select))
+        .one(db)
+        .await
+}
+
+/// Mark every unread notification of a person read; answers how many were.
+pub async fn mark_all_read<C: ConnectionTrait>(
+    db: &C,
+    person: &str,
+    now: i64,
+) -> Result<u64, DbErr> {
+    let update = Query::update()
+        .table(Alias::new("notifications"))
+        .value(Alias::new("read_at"), now)
+        .and_where(Expr::col(Alias::new("person_id")).eq(person))
+        .and_where(Expr::col(Alias::new("read_at")).is_null())
+        .to_owned();
+    Ok(db
+        .execute(db.get_database_backend().build(&update))
+        .await?
+        .rows_affected())
+}
+
+/// The select of a person's notifications with every column of [`InboxItem`].
+pub fn own_notifications(person: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
         .columns(
             [
                 "id", "source", "title_ru", "title_en", "body_ru", "body_en", "link", "urgency",
@@ -173,10 +263,50 @@ pub async fn list<C: ConnectionTrait>(
         )
         .from(Alias::new("notifications"))
         .and_where(Expr::col(Alias::new("person_id")).eq(person))
-        .order_by(Alias::new("created"), sea_orm::sea_query::Order::Desc)
-        .limit(limit)
-        .to_owned();
-    InboxItem::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewNotification;
+    use crate::runtime::latest::dvor::plugin::notifications::{Message, Urgency};
+    use crate::runtime::latest::dvor::plugin::types::Localized;
+
+    fn linking(link: &str) -> Option<String> {
+        let text = || Localized {
+            ru: "т".into(),
+            en: "t".into(),
+        };
+        let message = Message {
+            title: text(),
+            body: text(),
+            link: Some(link.into()),
+            urgency: Urgency::Normal,
+        };
+        NewNotification::from_wit("people-control", "demo-town", message).link
+    }
+
+    #[test]
+    fn a_route_leads_to_the_sending_plugins_page_in_the_calls_community() {
+        assert_eq!(
+            linking("appeal/4").as_deref(),
+            Some("/c/demo-town/p/people-control/appeal/4")
+        );
+        assert_eq!(
+            linking("appeal/4?tab=timeline").as_deref(),
+            Some("/c/demo-town/p/people-control/appeal/4?tab=timeline")
+        );
+        assert_eq!(
+            linking("").as_deref(),
+            Some("/c/demo-town/p/people-control")
+        );
+        assert_eq!(
+            linking("/c/demo-house-1/p/housing").as_deref(),
+            Some("/c/demo-house-1/p/housing")
+        );
+        // Nothing leads off the site or out of the plugin's pages.
+        assert_eq!(linking("//evil.example/x"), None);
+        assert_eq!(linking("https://evil.example/x"), None);
+        assert_eq!(linking("../../admin"), None);
+    }
 }

@@ -304,10 +304,24 @@ async fn list_members(
     }
     let limit = page.limit()?;
     let after = page.cursor_str()?.map(str::to_owned);
+    let items = members(&state, &id, after.as_deref(), limit + 1).await?;
+    Ok(axum::Json(Page::from_overfetch(items, limit, |p| {
+        p.id.clone()
+    })))
+}
+
+/// Up to `limit` people with a grant or an ownership in the subtree of `id`, after the id
+/// `after`, with their roles there (the API's member list and the admin page's).
+pub(crate) async fn members(
+    state: &AppState,
+    id: &str,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<PersonView>, AppError> {
     let shared = state.runtime.shared();
     let tree = shared.communities();
     let db = shared.db.connection();
-    let ids = member_ids(db, &tree, &id, after.as_deref(), limit + 1).await?;
+    let ids = member_ids(db, &tree, id, after, limit).await?;
     let mut items = Vec::new();
     for person_id in ids {
         let Some(person) = people::by_id(db, &person_id).await? else {
@@ -323,15 +337,13 @@ async fn list_members(
                 .filter(|r| {
                     r.community
                         .as_deref()
-                        .is_some_and(|c| tree.is_within(c, &id) || tree.is_within(&id, c))
+                        .is_some_and(|c| tree.is_within(c, id) || tree.is_within(id, c))
                 })
                 .map(super::me::RoleView::from)
                 .collect(),
         });
     }
-    Ok(axum::Json(Page::from_overfetch(items, limit, |p| {
-        p.id.clone()
-    })))
+    Ok(items)
 }
 
 /// Ids of people with a grant or an ownership in the subtree of `community`, ordered.

@@ -149,13 +149,28 @@ async fn create_invitation(
     Path(community): Path<String>,
     JsonBody(input): JsonBody<InvitationInput>,
 ) -> Result<(StatusCode, axum::Json<InvitationView>), AppError> {
-    community_of(&me.tree, &community)?;
     me.require_scope("members:write")?;
-    if !me.authority().manages_members_of(&community) {
+    let invitation = invite(&state, &me, &community, input.expires_in_days).await?;
+    let now = now_ms();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(InvitationView::of(&state, invitation, now)),
+    ))
+}
+
+/// Make an invitation to `community` as `me` (the API's and the admin page's).
+pub(crate) async fn invite(
+    state: &AppState,
+    me: &Principal,
+    community: &str,
+    expires_in_days: Option<u32>,
+) -> Result<joining::Invitation, AppError> {
+    community_of(&me.tree, community)?;
+    if !me.authority().manages_members_of(community) {
         return Err(not_a_manager());
     }
     let now = now_ms();
-    let expires = match input.expires_in_days {
+    let expires = match expires_in_days {
         None => None,
         Some(days) if (1..=MAX_INVITATION_DAYS).contains(&days) => {
             Some(now + i64::from(days) * 86_400_000)
@@ -172,12 +187,9 @@ async fn create_invitation(
     let shared = state.runtime.shared();
     let tx = shared.db.begin().await?;
     let invitation =
-        joining::create_invitation(&tx, &me.person.id, &community, expires, now).await?;
+        joining::create_invitation(&tx, &me.person.id, community, expires, now).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(InvitationView::of(&state, invitation, now)),
-    ))
+    Ok(invitation)
 }
 
 /// The invitations to a place, newest first (its managers).
@@ -327,6 +339,8 @@ const LEAFLET_CSS: &str = r#"/* dvor: the printable invitation leaflet. */
 .sheet .note{font-size:1rem;color:var(--muted);margin-top:1rem}
 .sheet .expires{font-weight:600}
 .screen-only{margin-top:2rem;padding-top:1rem;border-top:1px solid var(--line);font-size:.95rem}
+.screen-only.join{margin:.75rem 0;padding:0;border:0}
+.screen-only.join a{display:inline-block;padding:.7rem 1.4rem;border-radius:.5rem;background:#1d4e89;color:#fff;font-size:1.15rem;font-weight:600;text-decoration:none}
 .sheet.gone h1{font-size:1.75rem}
 @page{size:A4 portrait;margin:14mm}
 @media print{
@@ -370,6 +384,7 @@ struct LeafletText {
     register: &'static str,
     valid_until: &'static str,
     print: &'static str,
+    join: &'static str,
     other_language: (&'static str, &'static str),
     gone_title: &'static str,
     gone: &'static str,
@@ -392,6 +407,7 @@ static LEAFLET_RU: LeafletText = LeafletText {
     register: "Собственники из реестра подтверждаются сразу после входа.",
     valid_until: "Ссылка действует до",
     print: "Распечатайте эту страницу на листе A4 и повесьте у входа или на доске объявлений.",
+    join: "Вступить онлайн",
     other_language: ("?lang=en", "English version"),
     gone_title: "Приглашение больше не действует",
     gone: "Его отозвали или срок действия истёк. Попросите новое у председателя или в управляющей компании.",
@@ -414,6 +430,7 @@ static LEAFLET_EN: LeafletText = LeafletText {
     register: "Owners listed in the register are verified as soon as they sign in.",
     valid_until: "The link works until",
     print: "Print this page on an A4 sheet and put it up at the entrance or on the notice board.",
+    join: "Join online",
     other_language: ("?lang=ru", "Версия на русском"),
     gone_title: "This invitation no longer works",
     gone: "It was revoked or has expired. Ask the chairman or the management company for a new one.",
@@ -510,7 +527,11 @@ async fn leaflet(
         body.push_str(&web::escape(address));
         body.push_str("</p>\n");
     }
-    body.push_str("<p class=\"lead\">");
+    body.push_str("<p class=\"screen-only join\"><a href=\"/join/");
+    body.push_str(&web::escape(&invitation.id));
+    body.push_str("/apply\">");
+    body.push_str(&web::escape(text.join));
+    body.push_str("</a></p>\n<p class=\"lead\">");
     body.push_str(&web::escape(lead));
     body.push_str("</p>\n<div class=\"qr\">");
     body.push_str(&svg);
@@ -655,10 +676,21 @@ async fn accept_invitation(
     JsonBody(input): JsonBody<AcceptInput>,
 ) -> Result<(StatusCode, axum::Json<JoinRequestView>), AppError> {
     me.require_scope("profile")?;
+    let view = accept(&state, &me, &id, &input).await?;
+    Ok((StatusCode::CREATED, axum::Json(view)))
+}
+
+/// Ask to join the place of invitation `id` (the API's and the join page's).
+pub(crate) async fn accept(
+    state: &AppState,
+    me: &Principal,
+    id: &str,
+    input: &AcceptInput,
+) -> Result<JoinRequestView, AppError> {
     let shared = state.runtime.shared();
     let now = now_ms();
     let tx = shared.db.begin().await?;
-    let invitation = joining::invitation(&tx, &id)
+    let invitation = joining::invitation(&tx, id)
         .await?
         .ok_or_else(no_such_invitation)?;
     if !invitation.is_valid(now) {
@@ -682,7 +714,7 @@ async fn accept_invitation(
     let view = view_of(&tx, &me.tree, request).await?;
     tx.commit().await?;
     shared.events_committed.notify_waiters();
-    Ok((StatusCode::CREATED, axum::Json(view)))
+    Ok(view)
 }
 
 /// Which requests to list.
@@ -828,6 +860,16 @@ async fn approve_request(
     JsonBody(input): JsonBody<ApprovalInput>,
 ) -> Result<axum::Json<JoinRequestView>, AppError> {
     me.require_scope("members:write")?;
+    Ok(axum::Json(approve(&state, &me, &id, &input).await?))
+}
+
+/// Approve join request `id` as `me` (the API's and the admin page's).
+pub(crate) async fn approve(
+    state: &AppState,
+    me: &Principal,
+    id: &str,
+    input: &ApprovalInput,
+) -> Result<JoinRequestView, AppError> {
     let share = match input.share.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => Some(membership::parse_share(text).ok_or_else(|| {
@@ -840,7 +882,7 @@ async fn approve_request(
     let shared = state.runtime.shared();
     let now = now_ms();
     let tx = shared.db.begin().await?;
-    let request = request_to_decide(&tx, &me, &id).await?;
+    let request = request_to_decide(&tx, me, id).await?;
     let decided = joining::approve(
         shared,
         &tx,
@@ -856,7 +898,7 @@ async fn approve_request(
     let view = view_of(&tx, &me.tree, decided).await?;
     tx.commit().await?;
     shared.events_committed.notify_waiters();
-    Ok(axum::Json(view))
+    Ok(view)
 }
 
 /// Why a request is rejected.
@@ -879,22 +921,26 @@ async fn reject_request(
     JsonBody(input): JsonBody<RejectionInput>,
 ) -> Result<axum::Json<JoinRequestView>, AppError> {
     me.require_scope("members:write")?;
+    Ok(axum::Json(
+        reject(&state, &me, &id, input.reason.as_deref()).await?,
+    ))
+}
+
+/// Reject join request `id` with a reason as `me` (the API's and the admin page's).
+pub(crate) async fn reject(
+    state: &AppState,
+    me: &Principal,
+    id: &str,
+    reason: Option<&str>,
+) -> Result<JoinRequestView, AppError> {
     let shared = state.runtime.shared();
     let now = now_ms();
     let tx = shared.db.begin().await?;
-    let request = request_to_decide(&tx, &me, &id).await?;
-    let decided = joining::reject(
-        shared,
-        &tx,
-        &me.person.id,
-        &request,
-        input.reason.as_deref(),
-        now,
-    )
-    .await?;
+    let request = request_to_decide(&tx, me, id).await?;
+    let decided = joining::reject(shared, &tx, &me.person.id, &request, reason, now).await?;
     let view = view_of(&tx, &me.tree, decided).await?;
     tx.commit().await?;
-    Ok(axum::Json(view))
+    Ok(view)
 }
 
 // ---------------------------------------------------------------------------------------------

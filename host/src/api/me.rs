@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{JsonBody, SignedIn};
+use super::extract::{JsonBody, Principal, SignedIn};
 use crate::error::{AppError, ErrorBody};
 use crate::http::AppState;
 use crate::identity::people::{self, Person, ProfileChange};
@@ -74,7 +74,7 @@ pub struct Me {
     pub credential: Kind,
 }
 
-fn addresses_of(me: &super::extract::Principal) -> Vec<Address> {
+pub(crate) fn addresses_of(me: &super::extract::Principal) -> Vec<Address> {
     let mut out: Vec<Address> = Vec::new();
     for role in &me.roles {
         if !matches!(
@@ -145,6 +145,15 @@ async fn update_me(
     JsonBody(update): JsonBody<ProfileUpdate>,
 ) -> Result<axum::Json<Person>, AppError> {
     me.require_session()?;
+    Ok(axum::Json(update_profile(&state, &me, update).await?))
+}
+
+/// Apply a profile change of a signed-in person (the API's and the profile page's).
+pub(crate) async fn update_profile(
+    state: &AppState,
+    me: &Principal,
+    update: ProfileUpdate,
+) -> Result<Person, AppError> {
     let mut change = ProfileChange::default();
     if update.given_name.is_some() || update.family_name.is_some() {
         let given = update
@@ -197,7 +206,7 @@ async fn update_me(
     let person = people::by_id(db, &me.person.id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    Ok(axum::Json(person))
+    Ok(person)
 }
 
 /// Which address to look at.
@@ -218,11 +227,21 @@ async fn switch_address(
     JsonBody(choice): JsonBody<AddressChoice>,
 ) -> Result<axum::Json<Person>, AppError> {
     me.require_scope("profile")?;
-    let community = choice
-        .community
+    Ok(axum::Json(
+        choose_address(&state, &me, choice.community).await?,
+    ))
+}
+
+/// Make one of a person's addresses the current one (the API's and the profile page's).
+pub(crate) async fn choose_address(
+    state: &AppState,
+    me: &Principal,
+    community: Option<String>,
+) -> Result<Person, AppError> {
+    let community = community
         .filter(|c| !c.is_empty())
         .ok_or_else(|| AppError::invalid("community", "Выберите адрес / Choose an address"))?;
-    if !addresses_of(&me).iter().any(|a| a.community == community) {
+    if !addresses_of(me).iter().any(|a| a.community == community) {
         return Err(AppError::invalid(
             "community",
             "Это не ваш адрес: вступите в сообщество по приглашению / Not one of your addresses: join the community by invitation",
@@ -241,7 +260,7 @@ async fn switch_address(
     let person = people::by_id(db, &me.person.id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    Ok(axum::Json(person))
+    Ok(person)
 }
 
 /// A session in the list, marked if it is the one asking.
@@ -470,7 +489,25 @@ async fn delete_me(
     JsonBody(confirmation): JsonBody<DeleteConfirmation>,
 ) -> Result<Response, AppError> {
     me.require_session()?;
-    if confirmation.confirm != Some(true) {
+    delete_account(&state, &me, confirmation.confirm).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            "dvor_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        )],
+    )
+        .into_response())
+}
+
+/// Delete a person's account and personal data, once they confirmed (the API's and the
+/// profile page's); the caller clears the session cookie.
+pub(crate) async fn delete_account(
+    state: &AppState,
+    me: &Principal,
+    confirm: Option<bool>,
+) -> Result<(), AppError> {
+    if confirm != Some(true) {
         return Err(AppError::invalid(
             "confirm",
             "Подтвердите удаление: его нельзя отменить / Confirm the deletion: it cannot be undone",
@@ -479,7 +516,7 @@ async fn delete_me(
     let shared = state.runtime.shared();
     let now = now_ms();
     let tx = shared.db.begin().await?;
-    let communities: Vec<String> = addresses_of(&me).into_iter().map(|a| a.community).collect();
+    let communities: Vec<String> = addresses_of(me).into_iter().map(|a| a.community).collect();
     personal_data::delete(&tx, &me.person, now).await?;
     for community in &communities {
         crate::identity::host_event(
@@ -495,12 +532,5 @@ async fn delete_me(
     }
     tx.commit().await?;
     shared.events_committed.notify_waiters();
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            "dvor_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        )],
-    )
-        .into_response())
+    Ok(())
 }

@@ -11,10 +11,10 @@ pub mod page;
 
 mod admin;
 mod audit;
-mod auth;
-mod communities;
-mod joining;
-mod me;
+pub(crate) mod auth;
+pub(crate) mod communities;
+pub(crate) mod joining;
+pub(crate) mod me;
 mod notifications;
 mod oidc;
 mod roles;

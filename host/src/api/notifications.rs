@@ -4,7 +4,7 @@
 //! did not exist. API tokens need the `profile` scope.
 
 use axum::extract::{Path, Query, State};
-use sea_orm::sea_query::{Alias, Expr, Order, Query as Sql, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, Order};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -111,20 +111,6 @@ pub struct Marked {
     pub marked: u64,
 }
 
-/// The columns of [`InboxItem`].
-const COLUMNS: [&str; 10] = [
-    "id", "source", "title_ru", "title_en", "body_ru", "body_en", "link", "urgency", "created",
-    "read_at",
-];
-
-fn mine(person: &str) -> SelectStatement {
-    Sql::select()
-        .columns(COLUMNS.map(t))
-        .from(t("notifications"))
-        .and_where(Expr::col(t("person_id")).eq(person))
-        .to_owned()
-}
-
 /// My notifications, newest first.
 #[utoipa::path(get, path = "/api/me/notifications", tag = "notifications", params(InboxQuery),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -141,7 +127,7 @@ async fn list_notifications(
     };
     let limit = page.limit()?;
     let before = page.cursor_str()?;
-    let mut select = mine(&me.person.id);
+    let mut select = crate::inbox::own_notifications(&me.person.id);
     if query.unread == Some(true) {
         select.and_where(Expr::col(t("read_at")).is_null());
     }
@@ -168,11 +154,6 @@ async fn list_notifications(
     }))
 }
 
-#[derive(FromQueryResult)]
-struct Count {
-    n: i64,
-}
-
 /// How many of my notifications are unread.
 #[utoipa::path(get, path = "/api/me/notifications/unread-count", tag = "notifications",
     security(("bearer" = []), ("session_cookie" = [])),
@@ -182,17 +163,8 @@ async fn unread_count(
     SignedIn(me): SignedIn,
 ) -> Result<axum::Json<UnreadCount>, AppError> {
     me.require_scope("profile")?;
-    let select = Sql::select()
-        .expr_as(Expr::col(t("id")).count(), t("n"))
-        .from(t("notifications"))
-        .and_where(Expr::col(t("person_id")).eq(me.person.id.as_str()))
-        .and_where(Expr::col(t("read_at")).is_null())
-        .to_owned();
     let db = state.runtime.shared().db.connection();
-    let count = Count::find_by_statement(db.get_database_backend().build(&select))
-        .one(db)
-        .await?
-        .map_or(0, |c| c.n.max(0) as u64);
+    let count = crate::inbox::unread_count(db, &me.person.id).await?;
     Ok(axum::Json(UnreadCount { unread: count }))
 }
 
@@ -208,18 +180,7 @@ async fn mark_read(
 ) -> Result<axum::Json<NotificationView>, AppError> {
     me.require_scope("profile")?;
     let db = state.runtime.shared().db.connection();
-    let update = Sql::update()
-        .table(t("notifications"))
-        .value(t("read_at"), now_ms())
-        .and_where(Expr::col(t("id")).eq(id.as_str()))
-        .and_where(Expr::col(t("person_id")).eq(me.person.id.as_str()))
-        .and_where(Expr::col(t("read_at")).is_null())
-        .to_owned();
-    db.execute(db.get_database_backend().build(&update)).await?;
-    let mut select = mine(&me.person.id);
-    select.and_where(Expr::col(t("id")).eq(id.as_str()));
-    let item = InboxItem::find_by_statement(db.get_database_backend().build(&select))
-        .one(db)
+    let item = crate::inbox::mark_read(db, &me.person.id, &id, now_ms())
         .await?
         .ok_or_else(|| {
             AppError::not_found("Нет такого уведомления / No such notification").with_field("id")
@@ -237,14 +198,6 @@ async fn mark_all_read(
 ) -> Result<axum::Json<Marked>, AppError> {
     me.require_scope("profile")?;
     let db = state.runtime.shared().db.connection();
-    let update = Sql::update()
-        .table(t("notifications"))
-        .value(t("read_at"), now_ms())
-        .and_where(Expr::col(t("person_id")).eq(me.person.id.as_str()))
-        .and_where(Expr::col(t("read_at")).is_null())
-        .to_owned();
-    let done = db.execute(db.get_database_backend().build(&update)).await?;
-    Ok(axum::Json(Marked {
-        marked: done.rows_affected(),
-    }))
+    let marked = crate::inbox::mark_all_read(db, &me.person.id, now_ms()).await?;
+    Ok(axum::Json(Marked { marked }))
 }

@@ -1,12 +1,23 @@
-//! The web pages: the instance's home, a community's page with its plugins, and plugin pages
-//! drawn from the UI trees plugins describe.
+//! The web pages: the instance's home, a community's page with its plugins, plugin pages drawn
+//! from the UI trees plugins describe, and the host's own pages (signing in, the profile, the
+//! inbox, joining, administration), which are UI trees drawn by the same renderer.
+//!
+//! Every page is server-drawn and works without script; the only script is the service worker
+//! that keeps the last pages for offline reading (`/sw.js`, registered by `/assets/dvor.js`).
+
+mod account;
+mod admin;
+mod join;
+mod pwa;
+mod tree;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 
+use crate::api::extract::{Principal, principal_of, token_in};
 use crate::error::AppError;
 use crate::http::{
     AppState, PageTarget, Refill, html, locale_of, render_plugin_page, run_plugin_action,
@@ -19,7 +30,29 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/assets/dvor.css", get(stylesheet))
-        .route("/manifest.webmanifest", get(web_manifest))
+        .merge(pwa::routes())
+        .route(
+            "/signin",
+            get(account::signin_page).post(account::signin_action),
+        )
+        .route(
+            "/me",
+            get(account::profile_page).post(account::profile_action),
+        )
+        .route(
+            "/inbox",
+            get(account::inbox_page).post(account::inbox_action),
+        )
+        .route("/lang/{locale}", get(account::choose_language))
+        .route(
+            "/join/{id}/apply",
+            get(join::apply_page).post(join::apply_action),
+        )
+        .route("/admin", get(admin::overview_page))
+        .route(
+            "/admin/c/{community}",
+            get(admin::community_page).post(admin::community_action),
+        )
         .route("/c/{community}", get(community_page))
         .route(
             "/c/{community}/p/{plugin}",
@@ -64,35 +97,291 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-async fn web_manifest(State(state): State<AppState>) -> Response {
-    let manifest = serde_json::json!({
-        "name": format!("dvor — {}", state.instance_name),
-        "short_name": state.instance_name.as_ref(),
-        "lang": "ru",
-        "start_url": "/",
-        "display": "standalone",
-        "background_color": "#ffffff",
-        "theme_color": "#1d4e89",
-    });
-    (
-        [(header::CONTENT_TYPE, "application/manifest+json")],
-        manifest.to_string(),
-    )
-        .into_response()
+/// Who is looking at a page, and in which language.
+pub(crate) struct Visitor {
+    /// The signed-in person; none when signed out (a dead session counts as signed out).
+    pub principal: Option<Principal>,
+    /// `ru` or `en`.
+    pub locale: String,
 }
 
-fn shell(state: &AppState, locale: &str, title: &str, body: &str) -> Response {
-    let nav = vec![("dvor".to_owned(), "/".to_owned())];
+impl Visitor {
+    /// The visitor of a request.
+    pub(crate) async fn of(
+        state: &AppState,
+        headers: &HeaderMap,
+        query: &[(String, String)],
+    ) -> Self {
+        let principal = principal_of(state, token_in(headers)).await.ok().flatten();
+        Visitor {
+            principal,
+            locale: locale_of(query, headers),
+        }
+    }
+
+    /// `ru` or `en` text by the visitor's language.
+    pub(crate) fn tr<'a>(&self, ru: &'a str, en: &'a str) -> &'a str {
+        tr(&self.locale, ru, en)
+    }
+
+    /// The signed-in person, or a redirect to the sign-in page that comes back to `back`.
+    pub(crate) fn signed_in(&self, back: &str) -> Result<&Principal, Redirect> {
+        self.principal
+            .as_ref()
+            .ok_or_else(|| Redirect::to(&sign_in_href(back)))
+    }
+}
+
+/// The sign-in page that returns to `back` (a local path).
+pub(crate) fn sign_in_href(back: &str) -> String {
+    format!("/signin?next={}", percent_encode(back))
+}
+
+/// The half of a host message (`"Русский / English"`) in the visitor's language.
+pub(crate) fn say(message: &str, locale: &str) -> String {
+    match message.split_once(" / ") {
+        Some((ru, en)) => if locale == "en" { en } else { ru }.trim().to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The top navigation: home, the person's current place, the inbox with its unread count, the
+/// profile (or signing in), administration for those who manage something, and the other
+/// language. `back` is the path of the page, for the language switch to return to.
+pub(crate) async fn navigation(
+    state: &AppState,
+    person_id: Option<&str>,
+    manages: bool,
+    locale: &str,
+    back: &str,
+) -> Vec<(String, String)> {
+    let mut nav = vec![(tr(locale, "Главная", "Home").to_owned(), "/".to_owned())];
+    let db = state.runtime.shared().db.connection();
+    let person = match person_id {
+        Some(id) => crate::identity::people::by_id(db, id).await.ok().flatten(),
+        None => None,
+    };
+    match person {
+        Some(person) => {
+            let tree = state.runtime.shared().communities();
+            if let Some(place) = person
+                .current_community
+                .as_deref()
+                .and_then(|c| tree.get(c))
+            {
+                nav.push((
+                    place.name.clone(),
+                    format!("/c/{}", percent_encode(&place.id)),
+                ));
+            }
+            let unread = crate::inbox::unread_count(db, &person.id)
+                .await
+                .unwrap_or(0);
+            let inbox = tr(locale, "Уведомления", "Notifications");
+            nav.push((
+                if unread > 0 {
+                    format!("{inbox} ({unread})")
+                } else {
+                    inbox.to_owned()
+                },
+                "/inbox".to_owned(),
+            ));
+            nav.push((
+                tr(locale, "Профиль", "Profile").to_owned(),
+                "/me".to_owned(),
+            ));
+            if manages {
+                nav.push((
+                    tr(locale, "Управление", "Administration").to_owned(),
+                    "/admin".to_owned(),
+                ));
+            }
+        }
+        None => nav.push((
+            tr(locale, "Войти", "Sign in").to_owned(),
+            sign_in_href(back),
+        )),
+    }
+    let (label, other) = if locale == "en" {
+        ("Русский", "ru")
+    } else {
+        ("English", "en")
+    };
+    nav.push((
+        label.to_owned(),
+        format!("/lang/{other}?back={}", percent_encode(back)),
+    ));
+    nav
+}
+
+/// Whether a person manages anything: the administration link is theirs.
+pub(crate) fn manages_something(principal: &Principal) -> bool {
+    principal.roles.iter().any(|r| is_manager_role(&r.name))
+}
+
+/// The roles whose holders see the administration pages.
+fn is_manager_role(name: &str) -> bool {
+    matches!(
+        name,
+        "admin" | "chairman" | "board" | "operator" | "official"
+    )
+}
+
+impl Visitor {
+    /// The navigation for this visitor on the page at `back`.
+    pub(crate) async fn navigation(&self, state: &AppState, back: &str) -> Vec<(String, String)> {
+        let person = self.principal.as_ref().map(|p| p.person.id.as_str());
+        let manages = self.principal.as_ref().is_some_and(manages_something);
+        navigation(state, person, manages, &self.locale, back).await
+    }
+}
+
+/// A host page in the shell, from already-safe HTML.
+async fn shell(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    title: &str,
+    body: &str,
+    notice: Option<&str>,
+) -> Response {
+    let nav = visitor.navigation(state, path).await;
     html(web::render_shell(
         title,
         body,
         &ShellContext {
-            locale,
+            locale: &visitor.locale,
             instance_name: &state.instance_name,
             nav: &nav,
+            current_path: Some(path),
+            notice,
             ..Default::default()
         },
     ))
+}
+
+/// A host page drawn from a UI tree at `/{route}`: its forms post to `/{route}?action=…`.
+pub(crate) async fn draw(
+    state: &AppState,
+    visitor: &Visitor,
+    route: &str,
+    page: &Page,
+    notice: Option<&str>,
+    refill: Refill<'_>,
+) -> Response {
+    let nav = visitor.navigation(state, &format!("/{route}")).await;
+    html(web::render_page(
+        page,
+        &PageContext {
+            locale: &visitor.locale,
+            instance_name: &state.instance_name,
+            community_name: "",
+            base: "",
+            route,
+            notice,
+            form_values: refill.values,
+            field_errors: refill.errors,
+            utc_offset_minutes: state.utc_offset_minutes,
+            nav: &nav,
+        },
+    ))
+}
+
+/// The page again with the person's values and `error` next to its field (or next to
+/// `fallback_field` when the error names none the form has), answered 422; errors that are not
+/// the person's to fix (a server fault) pass through.
+pub(crate) async fn form_with_error(
+    state: &AppState,
+    visitor: &Visitor,
+    route: &str,
+    page: &Page,
+    form: &[(String, String)],
+    error: AppError,
+    fallback_field: &str,
+) -> Result<Response, AppError> {
+    if error.status().is_server_error() {
+        return Err(error);
+    }
+    let message = say(error.message(), &visitor.locale);
+    let field = error
+        .field()
+        .filter(|f| page_has_field(page, f))
+        .or(Some(fallback_field).filter(|f| page_has_field(page, f)));
+    let mut shown = page.clone();
+    let errors = match field {
+        Some(field) => vec![(field.to_owned(), message)],
+        // No field of the page is at fault (a request decided meanwhile): say it above.
+        None => {
+            use crate::runtime::latest::dvor::plugin::ui::{Block, Tone};
+            shown
+                .sections
+                .insert(0, tree::plain(vec![Block::Notice((Tone::Danger, message))]));
+            Vec::new()
+        }
+    };
+    let refill = Refill {
+        values: form,
+        errors: &errors,
+    };
+    let mut response = draw(state, visitor, route, &shown, None, refill).await;
+    *response.status_mut() = if error.status() == StatusCode::TOO_MANY_REQUESTS {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(response)
+}
+
+fn page_has_field(page: &Page, name: &str) -> bool {
+    use crate::runtime::latest::dvor::plugin::ui::Block;
+    page.sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .any(|b| match b {
+            Block::Form(form) => form.fields.iter().any(|f| f.name == name),
+            _ => false,
+        })
+}
+
+/// A redirect to the local path `to` with a notice shown there.
+pub(crate) fn redirect_with_notice(to: &str, notice: &str) -> Response {
+    let separator = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{separator}notice={}", percent_encode(notice))).into_response()
+}
+
+/// The first value of `name` in a form or query.
+pub(crate) fn value_of<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `next` when it is a local path (`/…`, not `//…`), else `fallback`: a sign-in link must not
+/// send anyone to another site.
+pub(crate) fn local_path_or<'a>(next: Option<&'a str>, fallback: &'a str) -> &'a str {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or(fallback)
+}
+
+/// A response that signs the browser out: the session cookie is cleared, and so are the pages
+/// the service worker kept (`Clear-Site-Data`), so the next person at a shared phone sees none.
+pub(crate) fn signed_out(response: Response) -> Response {
+    let mut response = with_cookie(
+        response,
+        HeaderValue::from_static("dvor_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    response.headers_mut().insert(
+        HeaderName::from_static("clear-site-data"),
+        HeaderValue::from_static("\"cache\", \"storage\""),
+    );
+    response
+}
+
+/// Set a cookie on a response.
+pub(crate) fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
 }
 
 async fn home(
@@ -100,7 +389,8 @@ async fn home(
     Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
-    let locale = locale_of(&query, &headers);
+    let visitor = Visitor::of(&state, &headers, &query).await;
+    let locale = visitor.locale.clone();
     let tree = state.runtime.shared().communities();
     let mut body = format!(
         "<h1>{}</h1><p>{}</p><ul class=\"communities\">",
@@ -123,7 +413,16 @@ async fn home(
         }
     }
     body.push_str("</ul>");
-    shell(&state, &locale, &state.instance_name, &body)
+    let notice = notice_of(&query);
+    shell(
+        &state,
+        &visitor,
+        "/",
+        &state.instance_name,
+        &body,
+        notice.as_deref(),
+    )
+    .await
 }
 
 async fn community_page(
@@ -132,7 +431,8 @@ async fn community_page(
     Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let locale = locale_of(&query, &headers);
+    let visitor = Visitor::of(&state, &headers, &query).await;
+    let locale = visitor.locale.clone();
     let tree = state.runtime.shared().communities();
     let place = tree
         .get(&community)
@@ -173,11 +473,21 @@ async fn community_page(
         }
         body.push_str("</ul>");
     }
-    Ok(shell(&state, &locale, &place.name, &body))
+    let path = format!("/c/{}", percent_encode(&community));
+    let notice = notice_of(&query);
+    Ok(shell(
+        &state,
+        &visitor,
+        &path,
+        &place.name,
+        &body,
+        notice.as_deref(),
+    )
+    .await)
 }
 
 /// Draw a plugin's page inside the host's shell.
-pub fn plugin_page(
+pub async fn plugin_page(
     state: &AppState,
     target: PageTarget<'_>,
     page: &Page,
@@ -190,13 +500,18 @@ pub fn plugin_page(
         .map(|c| c.name.clone())
         .unwrap_or_default();
     let base = plugin_href(target.community, target.plugin, "", &[]);
-    let nav = vec![
-        ("dvor".to_owned(), "/".to_owned()),
-        (
-            community_name.clone(),
-            format!("/c/{}", percent_encode(target.community)),
-        ),
-    ];
+    let manages = target
+        .caller
+        .is_some_and(|caller| caller.roles.iter().any(|r| is_manager_role(&r.name)));
+    let path = plugin_href(target.community, target.plugin, target.route, &[]);
+    let nav = navigation(
+        state,
+        target.caller.map(|c| c.person_id.as_str()),
+        manages,
+        target.locale,
+        &path,
+    )
+    .await;
     html(web::render_page(
         page,
         &PageContext {
@@ -269,7 +584,7 @@ async fn plugin_root_post(
     Path((community, plugin)): Path<(String, String)>,
     Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    form: PostedForm,
 ) -> Result<Response, AppError> {
     action_post(
         state,
@@ -288,7 +603,7 @@ async fn plugin_post(
     Path((community, plugin, route)): Path<(String, String, String)>,
     Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    form: PostedForm,
 ) -> Result<Response, AppError> {
     action_post(state, community, plugin, route, query, headers, form).await
 }
@@ -300,7 +615,7 @@ async fn action_post(
     route: String,
     query: Vec<(String, String)>,
     headers: HeaderMap,
-    form: Vec<(String, String)>,
+    form: PostedForm,
 ) -> Result<Response, AppError> {
     let locale = locale_of(&query, &headers);
     let action = query
@@ -316,5 +631,78 @@ async fn action_post(
         locale: &locale,
         caller: caller.as_ref(),
     };
-    run_plugin_action(&state, target, action, form).await
+    run_plugin_action(&state, target, action, form.values, form.files).await
+}
+
+/// A page form as the browser posts it: `application/x-www-form-urlencoded`, or
+/// `multipart/form-data` when it has a file field. Empty file inputs (nothing chosen) are
+/// left out.
+pub struct PostedForm {
+    /// The text fields, in order.
+    pub values: Vec<(String, String)>,
+    /// The chosen files.
+    pub files: Vec<crate::runtime::Upload>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for PostedForm {
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let unreadable = |detail: String| {
+            AppError::invalid(
+                "form",
+                format!("Форма не разобрана: {detail} / The form could not be read: {detail}"),
+            )
+        };
+        if !multipart {
+            let Form(values) = Form::<Vec<(String, String)>>::from_request(request, state)
+                .await
+                .map_err(|e| unreadable(e.body_text()))?;
+            return Ok(PostedForm {
+                values,
+                files: Vec::new(),
+            });
+        }
+        let mut parts = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|e| unreadable(e.body_text()))?;
+        let mut posted = PostedForm {
+            values: Vec::new(),
+            files: Vec::new(),
+        };
+        while let Some(part) = parts
+            .next_field()
+            .await
+            .map_err(|e| unreadable(e.body_text()))?
+        {
+            let name = part.name().unwrap_or_default().to_owned();
+            match part.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let content_type = part
+                        .content_type()
+                        .unwrap_or("application/octet-stream")
+                        .to_owned();
+                    let bytes = part.bytes().await.map_err(|e| unreadable(e.body_text()))?;
+                    if !file_name.is_empty() && !bytes.is_empty() {
+                        posted.files.push(crate::runtime::Upload {
+                            field: name,
+                            name: file_name,
+                            content_type,
+                            bytes: bytes.to_vec(),
+                        });
+                    }
+                }
+                None => {
+                    let text = part.text().await.map_err(|e| unreadable(e.body_text()))?;
+                    posted.values.push((name, text));
+                }
+            }
+        }
+        Ok(posted)
+    }
 }

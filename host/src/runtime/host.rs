@@ -460,7 +460,11 @@ impl notifications::Host for CallState {
                 Some("recipients"),
             )));
         }
-        let note = crate::inbox::NewNotification::from_wit(self.plugin.id(), message);
+        let note = crate::inbox::NewNotification::from_wit(
+            self.plugin.id(),
+            &self.context.community,
+            message,
+        );
         let now = self.now;
         let result = {
             let tx = self.tx().await?;
@@ -485,7 +489,11 @@ impl notifications::Host for CallState {
             Ok(path) => path,
             Err(e) => return Ok(Err(e)),
         };
-        let note = crate::inbox::NewNotification::from_wit(self.plugin.id(), message);
+        let note = crate::inbox::NewNotification::from_wit(
+            self.plugin.id(),
+            &self.context.community,
+            message,
+        );
         let now = self.now;
         let result = {
             let tx = self.tx().await?;

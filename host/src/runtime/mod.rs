@@ -185,6 +185,9 @@ pub enum Invocation {
         action: String,
         /// Submitted values.
         form: Vec<(String, String)>,
+        /// Files posted with the form: stored for the plugin in the call's transaction, each
+        /// field's value becoming the stored file's id, as the contract promises.
+        uploads: Vec<Upload>,
     },
     /// Handle an event.
     Event(latest::dvor::plugin::events::Event),
@@ -195,6 +198,19 @@ pub enum Invocation {
         /// Where to continue from.
         cursor: Option<String>,
     },
+}
+
+/// A file posted with a page form.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The form field.
+    pub field: String,
+    /// The file's name as the browser gave it.
+    pub name: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Its content.
+    pub bytes: Vec<u8>,
 }
 
 /// What a plugin answered.
@@ -623,11 +639,33 @@ async fn run_invocation(
         Invocation::Action {
             route,
             action,
-            form,
-        } => guest
-            .call_handle_action(&mut *store, &route, &action, &form)
-            .await?
-            .map(Outcome::Action),
+            mut form,
+            uploads,
+        } => {
+            let community = store.data().context.community.clone();
+            for upload in uploads {
+                let stored = latest::dvor::plugin::files::Host::store(
+                    store.data_mut(),
+                    community.clone(),
+                    upload.name,
+                    upload.content_type,
+                    upload.bytes,
+                )
+                .await?;
+                match stored {
+                    Ok(info) => form.push((upload.field, info.id)),
+                    // The file's fault is the field's: the form shows it there.
+                    Err(mut error) => {
+                        error.field = Some(upload.field);
+                        return Ok(Err(error));
+                    }
+                }
+            }
+            guest
+                .call_handle_action(&mut *store, &route, &action, &form)
+                .await?
+                .map(Outcome::Action)
+        }
         Invocation::Event(event) => guest
             .call_on_event(&mut *store, &event)
             .await?

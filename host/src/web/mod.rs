@@ -32,6 +32,9 @@ pub const CSS: &str = include_str!("assets/dvor.css");
 /// Where the shell links the stylesheet.
 pub const CSS_PATH: &str = "/assets/dvor.css";
 
+/// Where the shell loads its one script (it registers the offline service worker).
+pub const SCRIPT_PATH: &str = "/assets/dvor.js";
+
 /// What [`render_page`] needs besides the tree.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PageContext<'a> {
@@ -145,7 +148,11 @@ pub fn render_shell(title: &str, body_html: &str, ctx: &ShellContext) -> String 
     escape_into(&mut o, &parts.join(" · "));
     o.push_str("</title>\n<link rel=\"stylesheet\" href=\"");
     o.push_str(CSS_PATH);
-    o.push_str("\">\n<link rel=\"manifest\" href=\"/manifest.webmanifest\">\n</head>\n<body>\n");
+    o.push_str("\">\n<link rel=\"manifest\" href=\"/manifest.webmanifest\">\n");
+    o.push_str("<link rel=\"icon\" href=\"/assets/icon-192.png\">\n");
+    o.push_str("<link rel=\"apple-touch-icon\" href=\"/assets/icon-192.png\">\n<script src=\"");
+    o.push_str(SCRIPT_PATH);
+    o.push_str("\" defer></script>\n</head>\n<body>\n");
     o.push_str("<a class=\"skip\" href=\"#main\">");
     o.push_str(t.skip);
     o.push_str("</a>\n<header class=\"top\"><div class=\"wrap\">");

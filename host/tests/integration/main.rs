@@ -22,3 +22,4 @@ mod oidc;
 mod people_control;
 mod runtime_limits;
 mod scoping;
+mod ui;

@@ -1,0 +1,138 @@
+//! The web UI in a real browser: the bundled demo config served as a newcomer runs it, and
+//! Debian's Chromium driven by Playwright (`tests/fixtures/ui/journey.mjs`) through what people
+//! do: an admin signs in and makes an invitation; a resident opens it on a phone, signs up,
+//! asks to join the house and is approved; submits a meter reading; files an appeal; staff
+//! publish and work it; the resident follows it to "resolved" and confirms. Every page the
+//! browser visits is checked with the axe accessibility checker, weighed against the 200 KB
+//! budget, and drawn at 360 px; the main pages are screenshotted at phone and desktop width.
+//!
+//! `DVOR_SCREENSHOTS=/abs/path` keeps the screenshots there (the docs' are made with
+//! `DVOR_SCREENSHOTS=$PWD/docs/screenshots`); otherwise they go to a scratch directory.
+
+use std::path::PathBuf;
+
+use crate::common;
+
+use common::server::{Served, serve_config, sms_gateway};
+
+/// The staff member of the story: an operator of the management company and an official of
+/// the town's administration.
+const STAFF_PHONE: &str = "+79005550101";
+/// The instance admin of the bundled config.
+const ADMIN_PHONE: &str = "+79000000000";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The bundled `config/dvor.toml`, with what an operator changes for this machine through the
+/// environment: the database, the address it is reached at, where plugins are, and an SMS
+/// gateway that delivers codes (to the test's phone screen).
+async fn demo_instance() -> (Served, String) {
+    let (sms_url, sms) = sms_gateway().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let scratch = common::scratch_dir();
+    let env: Vec<(String, String)> = [
+        ("DVOR_INSTANCE__PUBLIC_URL", base.as_str()),
+        ("DVOR_STORAGE__DATA_DIR", &scratch.display().to_string()),
+        (
+            "DVOR_RUNTIME__PLUGIN_DIR",
+            &common::plugin_dir().display().to_string(),
+        ),
+        (
+            "DVOR_RUNTIME__CACHE_DIR",
+            &scratch.join("cache").display().to_string(),
+        ),
+        // The jobs are run by the test when it needs them, not by the clock.
+        ("DVOR_SCHEDULER__ENABLED", "false"),
+        ("DVOR_IDENTITY__SMS__GATEWAY", "http"),
+        ("DVOR_IDENTITY__SMS__URL", &sms_url),
+        ("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0"),
+        // Readings are taken every day of the month, so the test passes on any date.
+        (
+            "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
+            "{ from_day = 1, to_day = 31 }",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let text = std::fs::read_to_string(repo_root().join("config/dvor.toml")).unwrap();
+    let config = dvor::config::Config::from_str_with_env(&text, "config/dvor.toml", env)
+        .expect("the bundled config parses with the test's overrides");
+    let (engine, db) = common::databases().await.remove(0);
+    let codes = format!("{}/last-code", sms_url.trim_end_matches("/send"));
+    (serve_config(engine, db, config, listener, sms).await, codes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_and_staff_in_a_real_browser() {
+    let chromium = std::env::var("DVOR_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "the browser tests need Chromium at {chromium}: `apt-get install chromium` (Debian), or set DVOR_CHROMIUM"
+    );
+    let (served, sms_codes) = demo_instance().await;
+    // The demo's first job runs: the house's accounts and meters, the town's appeal categories.
+    common::run_job_now(&served.runtime, "housing", "billing", "demo-house-1").await;
+    common::run_job_now(&served.runtime, "people-control", "sync", "demo-town").await;
+    // The staff member exists and holds their roles, as the admin API would have made them.
+    let staff = served.sign_in(STAFF_PHONE, "Ирина", "Операторова").await;
+    let staff_id = staff.person.clone().unwrap();
+    served
+        .grant(&staff_id, "operator", None, Some("demo-uk"))
+        .await;
+    served
+        .grant(&staff_id, "official", None, Some("demo-administration"))
+        .await;
+
+    let screenshots = std::env::var("DVOR_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| common::scratch_dir().join("screenshots"));
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let fixtures = repo_root().join("tests/fixtures");
+    let mut journey = std::process::Command::new("node");
+    journey
+        .arg(fixtures.join("ui/journey.mjs"))
+        .env("DVOR_URL", &served.base)
+        .env("DVOR_SMS_CODES", &sms_codes)
+        .env("DVOR_CHROMIUM", &chromium)
+        .env("DVOR_SCREENSHOTS", &screenshots)
+        .env("DVOR_ADMIN_PHONE", ADMIN_PHONE)
+        .env("DVOR_STAFF_PHONE", STAFF_PHONE);
+    // The server answers the browser on the runtime's threads meanwhile.
+    let output = tokio::task::spawn_blocking(move || journey.output())
+        .await
+        .unwrap()
+        .expect("node starts (install Node.js 20 or later)");
+    let printed = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "the browser journey failed:\n{printed}"
+    );
+    eprintln!("{printed}");
+
+    // What the browser did landed where other parts of dvor see it.
+    let housing = served.event_kinds("housing").await;
+    assert!(
+        housing.iter().any(|k| k == "reading.submitted"),
+        "{housing:?}"
+    );
+    let appeals = served.event_kinds("people-control").await;
+    for kind in ["appeal.created", "appeal.status_changed", "appeal.resolved"] {
+        assert!(appeals.iter().any(|k| k == kind), "{kind}: {appeals:?}");
+    }
+    for page in [
+        "signin", "join", "me", "inbox", "admin", "housing", "appeal",
+    ] {
+        for width in ["phone", "desktop"] {
+            let shot = screenshots.join(format!("{page}-{width}.png"));
+            assert!(shot.exists(), "no screenshot {}", shot.display());
+        }
+    }
+}
