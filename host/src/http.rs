@@ -287,6 +287,8 @@ pub struct Refill<'a> {
     pub values: &'a [(String, String)],
     /// `(field, message)` errors.
     pub errors: &'a [(String, String)],
+    /// The action whose form is shown again (none: every form on the page).
+    pub action: Option<&'a str>,
 }
 
 /// Render a plugin page: the shared logic of GET pages and re-rendering after `invalid`.
@@ -325,10 +327,12 @@ async fn form_again(
     target: PageTarget<'_>,
     form: &[(String, String)],
     errors: &[(String, String)],
+    action: &str,
 ) -> Result<Response, AppError> {
     let refill = Refill {
         values: form,
         errors,
+        action: Some(action),
     };
     let mut response = render_plugin_page(state, target, Vec::new(), None, refill).await?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -343,11 +347,12 @@ pub async fn run_plugin_action(
     form: Vec<(String, String)>,
     uploads: Vec<crate::runtime::Upload>,
 ) -> Result<Response, AppError> {
+    let posted = action.clone();
     // Money typed in roubles becomes kopecks, locations become `lat,lon`: what the contract
     // promises the plugin.
     let normalized = match crate::web::normalize_form(&form, target.locale) {
         Ok(normalized) => normalized,
-        Err(errors) => return form_again(state, target, &form, &errors).await,
+        Err(errors) => return form_again(state, target, &form, &errors, &posted).await,
     };
     let mut context = CallContext::anonymous(target.community, CallTrigger::Ui);
     context.locale = target.locale.to_owned();
@@ -375,7 +380,7 @@ pub async fn run_plugin_action(
             ) =>
         {
             let errors = vec![(error.field.unwrap_or_default(), error.message)];
-            return form_again(state, target, &form, &errors).await;
+            return form_again(state, target, &form, &errors, &posted).await;
         }
         Err(other) => return Err(other.into()),
     };
@@ -397,7 +402,7 @@ pub async fn run_plugin_action(
         Outcome::Action(ActionOutcome::Invalid(errors)) => {
             let errors: Vec<(String, String)> =
                 errors.into_iter().map(|e| (e.field, e.message)).collect();
-            form_again(state, target, &form, &errors).await
+            form_again(state, target, &form, &errors, &posted).await
         }
         Outcome::Action(ActionOutcome::Show(page)) => {
             Ok(crate::pages::plugin_page(state, target, &page, None, Refill::default()).await)

@@ -211,7 +211,7 @@ fn profile(state: &AppState, v: &Visitor) -> Option<Page> {
     let addresses = crate::api::me::addresses_of(me);
     let tree_now = state.runtime.shared().communities();
     let mut sections = vec![tree::section(
-        v.tr("Профиль", "Profile"),
+        v.tr("Личные данные", "Personal details"),
         vec![
             tree::fields(vec![
                 (

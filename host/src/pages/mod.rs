@@ -281,6 +281,7 @@ pub(crate) async fn draw(
             notice,
             form_values: refill.values,
             field_errors: refill.errors,
+            refilled_action: refill.action,
             utc_offset_minutes: state.utc_offset_minutes,
             nav: &nav,
         },
@@ -322,6 +323,7 @@ pub(crate) async fn form_with_error(
     let refill = Refill {
         values: form,
         errors: &errors,
+        action: None,
     };
     let mut response = draw(state, visitor, route, &shown, None, refill).await;
     *response.status_mut() = if error.status() == StatusCode::TOO_MANY_REQUESTS {
@@ -523,6 +525,7 @@ pub async fn plugin_page(
             notice,
             form_values: refill.values,
             field_errors: refill.errors,
+            refilled_action: refill.action,
             utc_offset_minutes: state.utc_offset_minutes,
             nav: &nav,
         },

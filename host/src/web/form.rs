@@ -57,30 +57,38 @@ fn decimal_pattern(scale: u8) -> String {
 }
 
 impl Renderer<'_, '_> {
-    /// The first submitted value of `name`, if the page is shown again after `invalid`.
-    fn submitted(&self, name: &str) -> Option<&str> {
-        self.ctx
-            .form_values
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn view<'f>(&mut self, field: &'f Field, form_id: &str, index: usize) -> View<'f> {
+    /// `refill`: whether this is the form that was posted (its values and errors are shown).
+    fn view<'f>(
+        &mut self,
+        field: &'f Field,
+        form_id: &str,
+        index: usize,
+        refill: bool,
+    ) -> View<'f> {
         let id = format!("{form_id}-{index}");
+        let no_pairs: &[(String, String)] = &[];
+        let (form_values, field_errors) = if refill {
+            (self.ctx.form_values, self.ctx.field_errors)
+        } else {
+            (no_pairs, no_pairs)
+        };
+        let submitted = |name: &str| {
+            form_values
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let value = match &field.kind {
             FieldKind::Location => {
-                let lat = self.submitted(&format!("{}.lat", field.name));
-                let lon = self.submitted(&format!("{}.lon", field.name));
+                let lat = submitted(&format!("{}.lat", field.name));
+                let lon = submitted(&format!("{}.lon", field.name));
                 match (lat, lon) {
-                    (None, None) => self.submitted(&field.name).map(str::to_owned),
+                    (None, None) => submitted(&field.name).map(str::to_owned),
                     (lat, lon) => Some(format!("{},{}", lat.unwrap_or(""), lon.unwrap_or(""))),
                 }
             }
             FieldKind::MultiSelect(_) => {
-                let all: Vec<&str> = self
-                    .ctx
-                    .form_values
+                let all: Vec<&str> = form_values
                     .iter()
                     .filter(|(k, _)| *k == field.name)
                     .map(|(_, v)| v.as_str())
@@ -91,10 +99,10 @@ impl Renderer<'_, '_> {
                     Some(all.join("\n"))
                 }
             }
-            _ => self.submitted(&field.name).map(str::to_owned),
+            _ => submitted(&field.name).map(str::to_owned),
         };
         // After a submission, an unticked box is absent: it must not fall back to the default.
-        let resubmitted = !self.ctx.form_values.is_empty();
+        let resubmitted = !form_values.is_empty();
         let ticks = matches!(field.kind, FieldKind::Checkbox | FieldKind::MultiSelect(_));
         let value = if resubmitted && ticks && value.is_none() {
             Some(String::new())
@@ -125,7 +133,7 @@ impl Renderer<'_, '_> {
         }
         let lat = format!("{}.lat", field.name);
         let lon = format!("{}.lon", field.name);
-        for (f, msg) in self.ctx.field_errors {
+        for (f, msg) in field_errors {
             let ours = *f == field.name
                 || (matches!(field.kind, FieldKind::Location) && (*f == lat || *f == lon));
             if ours && !errors.contains(msg) {
@@ -142,11 +150,15 @@ impl Renderer<'_, '_> {
 
     pub(super) fn form(&mut self, f: &Form) {
         let form_id = self.id("f");
+        let refill = self
+            .ctx
+            .refilled_action
+            .is_none_or(|posted| posted == f.action);
         let views: Vec<View> = f
             .fields
             .iter()
             .enumerate()
-            .map(|(i, field)| self.view(field, &form_id, i))
+            .map(|(i, field)| self.view(field, &form_id, i, refill))
             .collect();
         let multipart = f
             .fields

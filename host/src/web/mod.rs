@@ -55,6 +55,10 @@ pub struct PageContext<'a> {
     pub form_values: &'a [(String, String)],
     /// `(field, message)` errors shown next to the fields.
     pub field_errors: &'a [(String, String)],
+    /// The action whose form was posted: the values and errors refill that form only, so a
+    /// page with two forms sharing a field name (`title`) does not show one's in the other.
+    /// None: every form.
+    pub refilled_action: Option<&'a str>,
     /// The offset of local time from UTC, for dates (Moscow: 180).
     pub utc_offset_minutes: i32,
     /// `(label, href)` of the top navigation.

@@ -16,6 +16,7 @@ fn ctx() -> PageContext<'static> {
         notice: None,
         form_values: &[],
         field_errors: &[],
+        refilled_action: None,
         utc_offset_minutes: 180,
         nav: &[],
     }
@@ -681,4 +682,33 @@ fn row_link_skips_link_cells_and_headings_keep_levels() {
         }],
     };
     assert!(render_page_body(&untitled, &ctx()).contains("<h2>H</h2>"));
+}
+
+#[test]
+fn only_the_posted_form_is_refilled() {
+    let form = |action: &str| Form {
+        action: action.into(),
+        fields: vec![field("title", FieldKind::Text(80))],
+        submit: "Отправить".into(),
+        confirm: None,
+    };
+    let errors = [("title".to_owned(), "Слишком коротко".to_owned())];
+    let values = [("title".to_owned(), "Ёлка".to_owned())];
+    let c = PageContext {
+        field_errors: &errors,
+        form_values: &values,
+        refilled_action: Some("propose"),
+        ..ctx()
+    };
+    let html = render_page_body(
+        &page(vec![
+            Block::Form(form("create_poll")),
+            Block::Form(form("propose")),
+        ]),
+        &c,
+    );
+    assert_eq!(html.matches("Слишком коротко").count(), 2, "{html}");
+    assert_eq!(html.matches("value=\"Ёлка\"").count(), 1, "{html}");
+    let poll_form = &html[..html.find("action=propose").unwrap_or(html.len())];
+    assert!(!poll_form.contains("Ёлка"), "{poll_form}");
 }

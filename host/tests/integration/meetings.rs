@@ -49,6 +49,14 @@ number = "3"
 kind = "plot"
 area = "600"
 
+"#
+    .to_owned()
+        + PLUGIN_CONFIG
+}
+
+/// The meetings plugin for the whole town, with house-1's own initiative threshold of 2 (the
+/// page tests use it too).
+pub const PLUGIN_CONFIG: &str = r#"
 [plugins.meetings]
 enabled_for = ["town"]
 [plugins.meetings.grants]
@@ -58,9 +66,7 @@ schedules = ["close"]
 notifications = true
 [plugins.meetings.settings]
 initiative_threshold = { default = 10, communities = { "house-1" = 2 } }
-"#
-    .to_owned()
-}
+"#;
 
 /// Make `person` an owner of `unit` with a share, verified or not (set-up).
 async fn owns(served: &Served, person: &str, unit_id: &str, share: (u32, u32), verified: bool) {

@@ -25,17 +25,9 @@ number = "2"
 kind = "apartment"
 area = "85.7"
 
-[plugins.meetings]
-enabled_for = ["town"]
-[plugins.meetings.grants]
-collections = ["polls", "initiatives", "meetings", "ballots", "supports"]
-emits = ["poll.voted", "initiative.created", "initiative.supported", "meeting.closed"]
-schedules = ["close"]
-notifications = true
-[plugins.meetings.settings]
-initiative_threshold = { default = 10, communities = { "house-1" = 2 } }
 "#
     .to_owned()
+        + super::meetings::PLUGIN_CONFIG
 }
 
 /// A resident who owns `unit`.

@@ -1,6 +1,7 @@
 //! The web UI in a real browser: the bundled demo config served as a newcomer runs it, and
 //! Debian's Chromium driven by Playwright (`tests/fixtures/ui/journey.mjs`) through what people
-//! do: an admin signs in and makes an invitation; a resident opens it on a phone, signs up,
+//! do: a person signs in through an OpenID Connect provider; an admin signs in and makes an
+//! invitation; a resident opens it on a phone, signs up,
 //! asks to join the house and is approved; submits a meter reading; files an appeal; staff
 //! publish and work it; the resident follows it to "resolved" and confirms. Every page the
 //! browser visits is checked with the axe accessibility checker, weighed against the 200 KB
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 
 use crate::common;
 
+use common::node::NodeFixture;
 use common::server::{Served, serve_config, sms_gateway};
 
 /// The staff member of the story: an operator of the management company and an official of
@@ -28,10 +30,19 @@ fn repo_root() -> PathBuf {
 /// The bundled `config/dvor.toml`, with what an operator changes for this machine through the
 /// environment: the database, the address it is reached at, where plugins are, and an SMS
 /// gateway that delivers codes (to the test's phone screen).
-async fn demo_instance() -> (Served, String) {
+async fn demo_instance() -> (Served, String, NodeFixture) {
     let (sms_url, sms) = sms_gateway().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    // A real OpenID Connect provider, as a region connects its ЕСИА-style one.
+    let (idp, issuer) = NodeFixture::start(
+        "idp.mjs",
+        &["0", &format!("{base}/api/auth/oidc/esia/callback")],
+        &[("IDP_CLIENT_SECRET", "ui-test-secret")],
+        &["oidc-provider"],
+        |_| false,
+    )
+    .await;
     let scratch = common::scratch_dir();
     let env: Vec<(String, String)> = [
         ("DVOR_INSTANCE__PUBLIC_URL", base.as_str()),
@@ -49,6 +60,7 @@ async fn demo_instance() -> (Served, String) {
         ("DVOR_IDENTITY__SMS__GATEWAY", "http"),
         ("DVOR_IDENTITY__SMS__URL", &sms_url),
         ("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0"),
+        ("DVOR_IDENTITY__OIDC__ESIA__CLIENT_SECRET", "ui-test-secret"),
         // Readings are taken every day of the month, so the test passes on any date.
         (
             "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
@@ -58,12 +70,27 @@ async fn demo_instance() -> (Served, String) {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let text = std::fs::read_to_string(repo_root().join("config/dvor.toml")).unwrap();
+    let mut text = std::fs::read_to_string(repo_root().join("config/dvor.toml")).unwrap();
+    // The provider is the one part of the config the operator writes into the file.
+    text.push_str(&format!(
+        r#"
+[identity.oidc.esia]
+issuer = "{issuer}"
+client_id = "dvor"
+name_ru = "Госуслуги"
+name_en = "Gosuslugi"
+scopes = ["openid", "profile", "phone", "email"]
+"#
+    ));
     let config = dvor::config::Config::from_str_with_env(&text, "config/dvor.toml", env)
         .expect("the bundled config parses with the test's overrides");
     let (engine, db) = common::databases().await.remove(0);
     let codes = format!("{}/last-code", sms_url.trim_end_matches("/send"));
-    (serve_config(engine, db, config, listener, sms).await, codes)
+    (
+        serve_config(engine, db, config, listener, sms).await,
+        codes,
+        idp,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +100,7 @@ async fn a_resident_and_staff_in_a_real_browser() {
         std::path::Path::new(&chromium).exists(),
         "the browser tests need Chromium at {chromium}: `apt-get install chromium` (Debian), or set DVOR_CHROMIUM"
     );
-    let (served, sms_codes) = demo_instance().await;
+    let (served, sms_codes, _idp) = demo_instance().await;
     // The demo's first job runs: the house's accounts and meters, the town's appeal categories.
     common::run_job_now(&served.runtime, "housing", "billing", "demo-house-1").await;
     common::run_job_now(&served.runtime, "people-control", "sync", "demo-town").await;
@@ -123,6 +150,8 @@ async fn a_resident_and_staff_in_a_real_browser() {
         housing.iter().any(|k| k == "reading.submitted"),
         "{housing:?}"
     );
+    let meetings = served.event_kinds("meetings").await;
+    assert!(meetings.iter().any(|k| k == "poll.voted"), "{meetings:?}");
     let appeals = served.event_kinds("people-control").await;
     for kind in ["appeal.created", "appeal.status_changed", "appeal.resolved"] {
         assert!(appeals.iter().any(|k| k == kind), "{kind}: {appeals:?}");
