@@ -28,6 +28,24 @@ fn not_yours(v: &Visitor) -> AppError {
     ))
 }
 
+/// Who publishes announcements for a place: those who manage its members and its officials.
+fn may_announce(me: &crate::api::extract::Principal, community: &str) -> bool {
+    let authority = me.authority();
+    authority.manages_members_of(community) || authority.holds("official", community)
+}
+
+/// The last moment of `date` (`YYYY-MM-DD`) in the instance's time, ms since the epoch.
+fn end_of_day(date: &str, utc_offset_minutes: i32) -> Result<i64, AppError> {
+    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("until", "Дата в виде ГГГГ-ММ-ДД / A date as YYYY-MM-DD"))?;
+    let next = day
+        .succ_opt()
+        .unwrap_or(day)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    Ok(next.and_utc().timestamp_millis() - i64::from(utc_offset_minutes) * 60_000 - 1)
+}
+
 fn badge(label: &str, tone: Tone) -> Cell {
     Cell::Badge(crate::runtime::latest::dvor::plugin::ui::Badge {
         label: label.to_owned(),
@@ -301,6 +319,67 @@ async fn place_page(state: &AppState, v: &Visitor, community: &str) -> Result<Pa
         ));
     }
 
+    if may_announce(me, community) {
+        let published = crate::announcements::published_at(db, community, 20).await?;
+        let now = crate::identity::now_ms();
+        let rows = published
+            .iter()
+            .map(|a| {
+                let current = a.until.is_none_or(|until| until > now);
+                tree::row(
+                    vec![
+                        tree::cell(&a.title),
+                        Cell::Datetime(a.created),
+                        a.until.map_or(Cell::Empty, Cell::Date),
+                        if current {
+                            badge(v.tr("показывается", "shown"), Tone::Success)
+                        } else {
+                            badge(v.tr("истекло", "expired"), Tone::Neutral)
+                        },
+                    ],
+                    vec![tree::button(
+                        "take_down",
+                        v.tr("Снять", "Take down"),
+                        &[("id", &a.id)],
+                    )],
+                )
+            })
+            .collect();
+        sections.push(tree::section(
+            v.tr("Объявления", "Announcements"),
+            vec![
+                tree::form(
+                    "announce",
+                    v.tr("Опубликовать", "Publish"),
+                    vec![
+                        tree::text("title", v.tr("Заголовок", "Title"), 200).required(),
+                        tree::field("text", v.tr("Текст", "Text"), FieldKind::Multiline(4000))
+                            .required(),
+                        tree::field(
+                            "until",
+                            v.tr("Показывать до", "Show until"),
+                            FieldKind::Date,
+                        )
+                        .help(v.tr(
+                            "Включительно. Пусто — пока не снимете.",
+                            "Inclusive. Empty: until you take it down.",
+                        )),
+                    ],
+                ),
+                tree::table(
+                    &[
+                        (v.tr("Заголовок", "Title"), false),
+                        (v.tr("Опубликовано", "Published"), false),
+                        (v.tr("До", "Until"), false),
+                        (v.tr("Статус", "Status"), false),
+                    ],
+                    rows,
+                    v.tr("Объявлений нет", "No announcements"),
+                ),
+            ],
+        ));
+    }
+
     let mut unit_rows = Vec::new();
     for unit in crate::directory::units(db, community).await? {
         unit_rows.push(tree::row(
@@ -419,6 +498,51 @@ pub async fn community_action(
             .map(|_| {
                 redirect_with_notice(&here, v.tr("Заявка отклонена", "The request is rejected"))
             }),
+        Some("announce") if may_announce(me, &community) => {
+            let until = match value_of(&form, "until").map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(date) => end_of_day(date, state.utc_offset_minutes).map(Some),
+            };
+            let shared = state.runtime.shared();
+            match until {
+                Ok(until) => {
+                    let tx = shared.db.begin().await?;
+                    let published = crate::announcements::publish(
+                        &tx,
+                        &shared.communities(),
+                        crate::announcements::NewAnnouncement {
+                            community: &community,
+                            title: value_of(&form, "title").unwrap_or(""),
+                            text: value_of(&form, "text").unwrap_or(""),
+                            author: &me.person.id,
+                            until,
+                        },
+                        crate::identity::now_ms(),
+                    )
+                    .await;
+                    match published {
+                        Ok(_) => {
+                            tx.commit().await?;
+                            Ok(redirect_with_notice(
+                                &here,
+                                v.tr("Объявление опубликовано", "The announcement is published"),
+                            ))
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+                Err(error) => Err(error),
+            }
+        }
+        Some("take_down") if may_announce(me, &community) => {
+            crate::announcements::take_down(state.runtime.shared().db.connection(), &community, id)
+                .await?;
+            Ok(redirect_with_notice(
+                &here,
+                v.tr("Объявление снято", "The announcement is taken down"),
+            ))
+        }
+        Some("announce" | "take_down") => Err(not_yours(&v)),
         Some("invite") => {
             let days = match value_of(&form, "expires_in_days").map(str::trim) {
                 None | Some("") => Ok(None),
@@ -447,10 +571,10 @@ pub async fn community_action(
         Ok(response) => Ok(response),
         Err(error) => {
             let page = place_page(&state, &v, &community).await?;
-            let fallback = if value_of(&query, "action") == Some("invite") {
-                "expires_in_days"
-            } else {
-                "reason"
+            let fallback = match value_of(&query, "action") {
+                Some("invite") => "expires_in_days",
+                Some("announce") => "title",
+                _ => "reason",
             };
             form_with_error(&state, &v, &route, &page, &form, error, fallback).await
         }

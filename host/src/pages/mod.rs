@@ -443,6 +443,36 @@ async fn community_page(
     if let Some(address) = &place.address {
         body.push_str(&format!("<p>{}</p>", web::escape(address)));
     }
+    let shared = state.runtime.shared();
+    let news = crate::announcements::current_for(
+        shared.db.connection(),
+        &tree,
+        &community,
+        crate::identity::now_ms(),
+        10,
+    )
+    .await?;
+    if !news.is_empty() {
+        body.push_str(&format!(
+            "<section class=\"section\" aria-labelledby=\"news\"><h2 id=\"news\">{}</h2>",
+            tr(&locale, "Объявления", "Announcements")
+        ));
+        for item in &news {
+            let from = tree
+                .get(&item.community_id)
+                .filter(|c| c.id != community)
+                .map(|c| format!(" · {}", web::escape(&c.name)))
+                .unwrap_or_default();
+            body.push_str(&format!(
+                "<article class=\"notice tone-info\"><h3>{}</h3><p>{}</p><p class=\"help\">{}{}</p></article>",
+                web::escape(&item.title),
+                web::escape(&item.text),
+                web::escape(&web::format_date(item.created, state.utc_offset_minutes, &locale)),
+                from
+            ));
+        }
+        body.push_str("</section>");
+    }
     body.push_str("<ul class=\"tiles\">");
     for plugin in state.runtime.plugins().values() {
         if plugin

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod announcements;
 mod authz;
 mod capabilities;
 mod cli;

@@ -1,0 +1,211 @@
+//! Announcements on a place's home page: what its managers tell everyone there. A house's page
+//! shows the house's own and those of the town around it; the people of the place are told in
+//! their inbox when one is published.
+
+use sea_orm::sea_query::{Alias, Expr, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+use crate::communities::Communities;
+use crate::error::AppError;
+use crate::inbox::NewNotification;
+
+/// The longest title, in characters.
+pub const MAX_TITLE: usize = 200;
+/// The longest text, in characters.
+pub const MAX_TEXT: usize = 4000;
+
+/// A published announcement.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Announcement {
+    /// Its id (sortable by time).
+    pub id: String,
+    /// The place it is for (and every place inside it).
+    pub community_id: String,
+    /// The title.
+    pub title: String,
+    /// The text.
+    pub text: String,
+    /// Who published it.
+    pub author_id: String,
+    /// When, ms since the epoch.
+    pub created: i64,
+    /// Shown until then; none: until taken down.
+    pub until: Option<i64>,
+}
+
+/// What a manager publishes.
+#[derive(Clone, Debug)]
+pub struct NewAnnouncement<'a> {
+    /// The place.
+    pub community: &'a str,
+    /// The title (1 to 200 characters).
+    pub title: &'a str,
+    /// The text (1 to 4000 characters).
+    pub text: &'a str,
+    /// Who publishes.
+    pub author: &'a str,
+    /// Shown until then (must be in the future); none: until taken down.
+    pub until: Option<i64>,
+}
+
+fn t(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+const COLUMNS: [&str; 7] = [
+    "id",
+    "community_id",
+    "title",
+    "text",
+    "author_id",
+    "created",
+    "until",
+];
+
+fn checked<'a>(text: &'a str, field: &str, max: usize) -> Result<&'a str, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::invalid(
+            field,
+            "Заполните это поле / Fill this in",
+        ));
+    }
+    if text.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("Не больше {max} знаков / At most {max} characters"),
+        ));
+    }
+    Ok(text)
+}
+
+/// Publish an announcement and tell the people of the place (residents, owners, SNT members
+/// and gardeners) in their inbox. Errors name `title`, `text` or `until`; nothing is written
+/// then.
+pub async fn publish<C: ConnectionTrait>(
+    db: &C,
+    tree: &Communities,
+    new: NewAnnouncement<'_>,
+    now: i64,
+) -> Result<Announcement, AppError> {
+    let title = checked(new.title, "title", MAX_TITLE)?;
+    let text = checked(new.text, "text", MAX_TEXT)?;
+    if new.until.is_some_and(|until| until <= now) {
+        return Err(AppError::invalid(
+            "until",
+            "Дата окончания уже прошла / The end date has passed",
+        ));
+    }
+    let place = tree.get(new.community).ok_or_else(|| {
+        AppError::not_found("Нет такого места / No such place").with_field("community")
+    })?;
+    let announcement = Announcement {
+        id: crate::events::new_id(now),
+        community_id: place.id.clone(),
+        title: title.to_owned(),
+        text: text.to_owned(),
+        author_id: new.author.to_owned(),
+        created: now,
+        until: new.until,
+    };
+    let insert = Query::insert()
+        .into_table(t("announcements"))
+        .columns(COLUMNS.map(t))
+        .values_panic([
+            announcement.id.clone().into(),
+            announcement.community_id.clone().into(),
+            announcement.title.clone().into(),
+            announcement.text.clone().into(),
+            announcement.author_id.clone().into(),
+            announcement.created.into(),
+            announcement.until.into(),
+        ])
+        .to_owned();
+    db.execute(db.get_database_backend().build(&insert)).await?;
+    let mut people = Vec::new();
+    for role in ["resident", "owner", "snt-member", "snt-non-member"] {
+        people.extend(crate::inbox::people_with_role_below(db, &place.path, role).await?);
+    }
+    people.retain(|p| p != new.author);
+    let note = NewNotification {
+        source: "host".into(),
+        title: (
+            format!("Объявление: {title}"),
+            format!("Announcement: {title}"),
+        ),
+        body: (text.to_owned(), text.to_owned()),
+        link: Some(format!("/c/{}", crate::web::percent_encode(&place.id))),
+        urgency: "normal",
+    };
+    crate::inbox::deliver(db, &people, &note, now).await?;
+    Ok(announcement)
+}
+
+/// What the home page of `community` shows: the announcements of the place and of the places
+/// around it that are still current, newest first.
+pub async fn current_for<C: ConnectionTrait>(
+    db: &C,
+    tree: &Communities,
+    community: &str,
+    now: i64,
+    limit: u64,
+) -> Result<Vec<Announcement>, DbErr> {
+    // The chain from the root down to the place itself.
+    let places: Vec<String> = tree
+        .ancestors(community)
+        .into_iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let query = Query::select()
+        .columns(COLUMNS.map(t))
+        .from(t("announcements"))
+        .and_where(Expr::col(t("community_id")).is_in(places))
+        .and_where(
+            Expr::col(t("until"))
+                .is_null()
+                .or(Expr::col(t("until")).gt(now)),
+        )
+        .order_by(t("id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    Announcement::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await
+}
+
+/// The announcements published for `community` itself, current or not, newest first (for
+/// its managers).
+pub async fn published_at<C: ConnectionTrait>(
+    db: &C,
+    community: &str,
+    limit: u64,
+) -> Result<Vec<Announcement>, DbErr> {
+    let query = Query::select()
+        .columns(COLUMNS.map(t))
+        .from(t("announcements"))
+        .and_where(Expr::col(t("community_id")).eq(community))
+        .order_by(t("id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    Announcement::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await
+}
+
+/// Take down announcement `id` of `community`; false when there is none.
+pub async fn take_down<C: ConnectionTrait>(
+    db: &C,
+    community: &str,
+    id: &str,
+) -> Result<bool, DbErr> {
+    let delete = Query::delete()
+        .from_table(t("announcements"))
+        .and_where(Expr::col(t("id")).eq(id))
+        .and_where(Expr::col(t("community_id")).eq(community))
+        .to_owned();
+    Ok(db
+        .execute(db.get_database_backend().build(&delete))
+        .await?
+        .rows_affected()
+        > 0)
+}

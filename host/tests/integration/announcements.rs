@@ -1,0 +1,160 @@
+//! Announcements on a place's home page, on both engines: the admin publishes for the town and
+//! for a house through the admin page's form, bad input comes back next to its field, a resident
+//! may not publish, a house shows its own and the town's (another house only the town's), the
+//! people of the place are told in their inbox, and taking one down removes it.
+
+use crate::common;
+
+use common::server::{ADMIN_PHONE, Answer, Client, Served};
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+async fn announce(client: &Client, place: &str, pairs: &[(&str, &str)]) -> Answer {
+    client
+        .post_body(
+            &format!("/admin/c/{place}?action=announce"),
+            FORM,
+            &form(pairs),
+        )
+        .await
+}
+
+/// A date `days` from today in the instance's time (Moscow), as the date field sends it.
+fn day_from_today(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(3) + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[tokio::test]
+async fn managers_publish_and_the_places_inside_show_them() {
+    for served in common::server::serve_all("").await {
+        check(&served).await;
+    }
+}
+
+async fn check(served: &Served) {
+    let engine = served.engine;
+    let admin = served.sign_in(ADMIN_PHONE, "Ольга", "Админова").await;
+    let anna = served.sign_in("+79161110001", "Анна", "Жильцова").await;
+    let anna_id = anna.person.clone().unwrap();
+    served
+        .grant(&anna_id, "resident", Some("house-1"), None)
+        .await;
+
+    let town = announce(
+        &admin,
+        "town",
+        &[
+            ("title", "Отключение воды во вторник"),
+            ("text", "С 9 до 17 часов на всех улицах"),
+            ("until", ""),
+        ],
+    )
+    .await;
+    assert_eq!(town.status, 303, "{engine}: {town:?}");
+
+    // Bad input: next to its field, and nothing published.
+    let past = announce(
+        &admin,
+        "house-1",
+        &[
+            ("title", "Собрание"),
+            ("text", "В субботу"),
+            ("until", &day_from_today(-1)),
+        ],
+    )
+    .await;
+    assert_eq!(past.status, 422, "{engine}: {past:?}");
+    assert!(past.text.contains("Дата окончания уже прошла"), "{engine}");
+    let untitled = announce(&admin, "house-1", &[("title", " "), ("text", "В субботу")]).await;
+    assert_eq!(untitled.status, 422, "{engine}");
+    assert!(untitled.text.contains("Заполните это поле"), "{engine}");
+    assert!(
+        untitled.text.contains("В субботу"),
+        "{engine}: the text typed is kept"
+    );
+
+    let house = announce(
+        &admin,
+        "house-1",
+        &[
+            ("title", "Собрание собственников в субботу"),
+            ("text", "Во дворе, в 12:00. Повестка — на доске у подъезда."),
+            ("until", &day_from_today(1)),
+        ],
+    )
+    .await;
+    assert_eq!(house.status, 303, "{engine}: {house:?}");
+
+    // A resident is not a manager.
+    let refused = announce(
+        &anna,
+        "house-1",
+        &[("title", "Продам гараж"), ("text", "Недорого")],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{engine}: {refused:?}");
+
+    let page = served.client().get("/c/house-1").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("Собрание собственников в субботу"),
+        "{engine}"
+    );
+    assert!(page.text.contains("Отключение воды во вторник"), "{engine}");
+    assert!(
+        page.text.contains(" · Город"),
+        "{engine}: the town's says so"
+    );
+    assert!(!page.text.contains("Продам гараж"), "{engine}");
+    let other = served.client().get("/c/house-2").await;
+    assert!(
+        other.text.contains("Отключение воды во вторник"),
+        "{engine}"
+    );
+    assert!(!other.text.contains("Собрание собственников"), "{engine}");
+
+    let inbox = anna.get("/api/me/notifications").await;
+    let titles: Vec<&str> = inbox.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"Объявление: Собрание собственников в субботу"),
+        "{engine}: {titles:?}"
+    );
+    assert!(
+        titles.contains(&"Объявление: Отключение воды во вторник"),
+        "{engine}: {titles:?}"
+    );
+
+    // The managers see theirs and take one down.
+    let admin_page = admin.get("/admin/c/house-1").await;
+    let id = admin_page
+        .text
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a take-down button carries the announcement's id")
+        .to_owned();
+    let down = admin
+        .post_body(
+            "/admin/c/house-1?action=take_down",
+            FORM,
+            &form(&[("id", &id)]),
+        )
+        .await;
+    assert_eq!(down.status, 303, "{engine}: {down:?}");
+    let page = served.client().get("/c/house-1").await;
+    assert!(!page.text.contains("Собрание собственников"), "{engine}");
+    assert!(page.text.contains("Отключение воды во вторник"), "{engine}");
+}
