@@ -1072,3 +1072,125 @@ open311_clients = [{{ name = "dvor-a", api_key = "a-key", webhook_url = "{a_url}
     assert_eq!(forged.status, 401, "{forged:?}");
     assert_eq!(anna.get(&appeal).await.json["status"], "resolved");
 }
+
+/// Move appeal `id`'s deadline to `days` ago, directly in the plugin's storage: set-up standing
+/// in for the days passing (the plugin takes its time from the host, and a test cannot wait).
+async fn deadline_passed(served: &Served, id: &str, days: i64) {
+    use dvor::storage::{NewDocument, Scope};
+    let runtime = &served.runtime;
+    let spec = runtime.plugins()["people-control"].collections["appeals"].clone();
+    let scope = Scope {
+        plugin: "people-control",
+        community_path: "/",
+    };
+    let db = runtime.shared().db.connection();
+    let stored = dvor::storage::get(db, &scope, &spec, id)
+        .await
+        .unwrap()
+        .expect("the appeal is stored");
+    let mut data: Value = serde_json::from_str(&stored.data).unwrap();
+    let now = dvor::identity::now_ms();
+    data["deadline"] = json!(now - days * 86_400_000 - 60_000);
+    let path = runtime
+        .shared()
+        .communities()
+        .get(&stored.community_id)
+        .expect("the appeal's place exists")
+        .path
+        .clone();
+    dvor::storage::put(
+        db,
+        &scope,
+        &spec,
+        NewDocument {
+            id: Some(id.to_owned()),
+            community_id: stored.community_id,
+            community_path: path,
+            data: data.to_string(),
+        },
+        Some(stored.version),
+        now,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_appeal_past_its_deadline_is_flagged_then_escalated_once() {
+    for served in common::server::serve_all(&plugin_config("", "")).await {
+        let engine = served.engine;
+        let admin = served.sign_in(ADMIN_PHONE, "Админ", "Инстанса").await;
+        define_categories(&admin).await;
+        let anna = served.sign_in(ANNA, "Анна", "Петрова").await;
+        let moderator = moderator_of(&served, MODERATOR, "town").await;
+        let official = staff(&served, OFFICIAL, "official", "admin-town").await;
+        let filed = anna
+            .post(&format!("{PC}/appeals"), pothole(55.7512, 37.6184))
+            .await;
+        let id = filed.json["id"].as_str().unwrap().to_owned();
+        let appeal = format!("{PC}/appeals/{id}");
+        let published = moderator
+            .post(
+                &format!("{appeal}/moderation"),
+                json!({ "decision": "approve" }),
+            )
+            .await;
+        assert_eq!(published.status, 200, "{engine}: {published:?}");
+
+        // Within the deadline the sync job leaves it alone.
+        common::run_job_now(&served.runtime, "people-control", "sync", "town").await;
+        assert_eq!(anna.get(&appeal).await.json["overdue"], false, "{engine}");
+
+        // A day past the deadline: flagged, on the timeline, in the overdue filter and share.
+        deadline_passed(&served, &id, 1).await;
+        common::run_job_now(&served.runtime, "people-control", "sync", "town").await;
+        let seen = anna.get(&appeal).await;
+        assert_eq!(seen.json["overdue"], true, "{engine}: {seen:?}");
+        let kinds = |answer: &Answer| -> Vec<String> {
+            answer.json["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+                .collect()
+        };
+        assert!(kinds(&seen).contains(&"overdue".to_owned()), "{engine}");
+        assert!(!kinds(&seen).contains(&"escalation".to_owned()), "{engine}");
+        let overdue = official.get(&format!("{PC}/appeals?overdue=true")).await;
+        let listed: Vec<&str> = overdue.json["appeals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["id"].as_str())
+            .collect();
+        assert_eq!(listed, [id.as_str()], "{engine}: {overdue:?}");
+        let stats = official.get(&format!("{PC}/stats")).await;
+        assert_eq!(stats.status, 200, "{engine}: {stats:?}");
+        assert_eq!(stats.json["overdue"], 1, "{engine}: {stats:?}");
+        assert!(
+            stats.json["overdue_percent"].as_f64().unwrap() > 0.0,
+            "{engine}: the overdue share is reported: {stats:?}"
+        );
+
+        // Overdue longer than `escalate_after_days` (3): the moderators and officials above it
+        // are told, urgently, once.
+        deadline_passed(&served, &id, 4).await;
+        common::run_job_now(&served.runtime, "people-control", "sync", "town").await;
+        common::run_job_now(&served.runtime, "people-control", "sync", "town").await;
+        let seen = anna.get(&appeal).await;
+        assert_eq!(seen.json["escalated"], true, "{engine}: {seen:?}");
+        assert_eq!(
+            kinds(&seen).iter().filter(|k| *k == "escalation").count(),
+            1,
+            "{engine}: escalated once"
+        );
+        for (who, client) in [("moderator", &moderator), ("official", &official)] {
+            let told = inbox_texts(client)
+                .await
+                .into_iter()
+                .filter(|t| t.contains("Просрочено обращение"))
+                .count();
+            assert_eq!(told, 1, "{engine}: the {who} is told once");
+        }
+    }
+}
