@@ -156,21 +156,27 @@ pub async fn current_for<C: ConnectionTrait>(
         .into_iter()
         .map(|c| c.id.clone())
         .collect();
-    let query = Query::select()
-        .columns(COLUMNS.map(t))
-        .from(t("announcements"))
+    let query = newest_first(limit)
         .and_where(Expr::col(t("community_id")).is_in(places))
         .and_where(
             Expr::col(t("until"))
                 .is_null()
                 .or(Expr::col(t("until")).gt(now)),
         )
-        .order_by(t("id"), Order::Desc)
-        .limit(limit)
         .to_owned();
     Announcement::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await
+}
+
+/// Every column, newest first, at most `limit`.
+fn newest_first(limit: u64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .columns(COLUMNS.map(t))
+        .from(t("announcements"))
+        .order_by(t("id"), Order::Desc)
+        .limit(limit)
+        .to_owned()
 }
 
 /// The announcements published for `community` itself, current or not, newest first (for
@@ -180,12 +186,8 @@ pub async fn published_at<C: ConnectionTrait>(
     community: &str,
     limit: u64,
 ) -> Result<Vec<Announcement>, DbErr> {
-    let query = Query::select()
-        .columns(COLUMNS.map(t))
-        .from(t("announcements"))
+    let query = newest_first(limit)
         .and_where(Expr::col(t("community_id")).eq(community))
-        .order_by(t("id"), Order::Desc)
-        .limit(limit)
         .to_owned();
     Announcement::find_by_statement(db.get_database_backend().build(&query))
         .all(db)

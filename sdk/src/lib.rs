@@ -76,6 +76,7 @@ mod plugin;
 mod settings;
 pub mod storage;
 pub mod ui;
+pub mod webhooks;
 
 pub use api::{ApiRequest, ApiResponse, Params};
 pub use date::Date;

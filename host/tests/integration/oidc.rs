@@ -56,17 +56,7 @@ impl Setup {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let idp = Idp::start(&format!("{base}/api/auth/oidc/esia/callback")).await;
         let (sms_url, sms) = sms_gateway().await;
-        let oidc = format!(
-            r#"
-[identity.oidc.esia]
-issuer = "{issuer}"
-client_id = "dvor"
-name_ru = "Госуслуги"
-name_en = "Gosuslugi"
-scopes = ["openid", "profile", "phone", "email"]
-"#,
-            issuer = idp.issuer
-        );
+        let oidc = common::server::oidc_provider_config(&idp.issuer);
         let text = common::config_text(&identity_config(&sms_url, &oidc));
         let env = [
             ("DVOR_STORAGE__DATABASE_URL", "sqlite://unused.db"),

@@ -72,16 +72,7 @@ async fn demo_instance() -> (Served, String, NodeFixture) {
     .collect();
     let mut text = std::fs::read_to_string(repo_root().join("config/dvor.toml")).unwrap();
     // The provider is the one part of the config the operator writes into the file.
-    text.push_str(&format!(
-        r#"
-[identity.oidc.esia]
-issuer = "{issuer}"
-client_id = "dvor"
-name_ru = "Госуслуги"
-name_en = "Gosuslugi"
-scopes = ["openid", "profile", "phone", "email"]
-"#
-    ));
+    text.push_str(&common::server::oidc_provider_config(&issuer));
     let config = dvor::config::Config::from_str_with_env(&text, "config/dvor.toml", env)
         .expect("the bundled config parses with the test's overrides");
     let (engine, db) = common::databases().await.remove(0);

@@ -3,9 +3,7 @@
 //! bill. A bill paid in full fixes its final penalty. Statements for any period.
 
 use dvor_sdk::prelude::*;
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 
 use crate::model::{
     ACCOUNTS, Account, BILLS, Bill, OpenBill, PAYMENTS, Payment, PaymentSource, Period, Settings,
@@ -202,21 +200,6 @@ pub fn record(payment: NewPayment, settings: &Settings) -> Result<Recorded> {
         payment: record,
         new: true,
     })
-}
-
-/// Whether `signature` (hex, optionally `sha256=`-prefixed) is the HMAC-SHA256 of `body`
-/// under `secret`; compared in constant time.
-pub fn signature_is_valid(secret: &str, body: &[u8], signature: &str) -> bool {
-    let signature = signature.trim();
-    let hex_part = signature.strip_prefix("sha256=").unwrap_or(signature);
-    let Ok(expected) = hex::decode(hex_part) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(body);
-    mac.verify_slice(&expected).is_ok()
 }
 
 /// One line of a statement.
@@ -428,23 +411,6 @@ mod tests {
             &PenaltyRules::default(),
         );
         assert_eq!(account.penalty_settled, Kopecks(15_517));
-    }
-
-    #[test]
-    fn webhook_signatures_are_checked() {
-        let body = br#"{"account":"h:12","amount":100}"#;
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
-        mac.update(body);
-        let good = hex::encode(mac.finalize().into_bytes());
-        assert!(signature_is_valid("secret", body, &good));
-        assert!(signature_is_valid(
-            "secret",
-            body,
-            &format!("sha256={good}")
-        ));
-        assert!(!signature_is_valid("other", body, &good));
-        assert!(!signature_is_valid("secret", b"{}", &good));
-        assert!(!signature_is_valid("secret", body, "zz"));
     }
 
     #[test]

@@ -438,7 +438,11 @@ fn payment_webhook(req: &ApiRequest) -> Result<ApiResponse> {
         )));
     }
     let signature = req.header("x-signature").unwrap_or_default();
-    if !ledger::signature_is_valid(&settings.payment_webhook_secret, &req.body, signature) {
+    if !dvor_sdk::webhooks::signature_is_valid(
+        &settings.payment_webhook_secret,
+        &req.body,
+        signature,
+    ) {
         return Err(Error::unauthenticated(tr(
             "Неверная подпись",
             "bad signature",

@@ -11,8 +11,6 @@
 use dvor_sdk::http::Request;
 use dvor_sdk::notifications::{Localized, Message, Urgency};
 use dvor_sdk::prelude::*;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::model::{
     APPEALS, Appeal, Entry, External, ForwardState, OUTBOX, STATE, Settings, Status,
@@ -30,27 +28,7 @@ pub fn backoff_ms(base: i64, attempts: u32) -> i64 {
     (base.max(0) << attempts.min(10)).min(60 * MINUTE_MS)
 }
 
-/// `sha256=<hex>` of `body` under `secret`.
-pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// Whether `signature` is `body` signed with `secret`.
-pub fn signature_is_valid(secret: &str, body: &[u8], signature: &str) -> bool {
-    let Some(hex_part) = signature.trim().strip_prefix("sha256=") else {
-        return false;
-    };
-    let Ok(given) = hex::decode(hex_part) else {
-        return false;
-    };
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(body);
-    mac.verify_slice(&given).is_ok()
-}
+use dvor_sdk::webhooks::{sign, signature_is_valid};
 
 fn urlencode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

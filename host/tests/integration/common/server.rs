@@ -122,6 +122,21 @@ serves = ["town"]
     )
 }
 
+/// The config of the test OpenID Connect provider (`tests/fixtures/idp.mjs`) at `issuer`, as
+/// `esia` with the "Госуслуги" button; its secret comes through the environment.
+pub fn oidc_provider_config(issuer: &str) -> String {
+    format!(
+        r#"
+[identity.oidc.esia]
+issuer = "{issuer}"
+client_id = "dvor"
+name_ru = "Госуслуги"
+name_en = "Gosuslugi"
+scopes = ["openid", "profile", "phone", "email"]
+"#
+    )
+}
+
 /// The phone of the instance admin in [`identity_config`].
 pub const ADMIN_PHONE: &str = "+79000000001";
 
