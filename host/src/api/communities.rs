@@ -189,29 +189,41 @@ async fn save_unit(
     Path((id, number)): Path<(String, String)>,
     JsonBody(input): JsonBody<UnitInput>,
 ) -> Result<axum::Json<UnitRef>, AppError> {
-    community_of(&state, &id)?;
     me.require_scope("members:write")?;
-    if !me.authority().is_admin_of(&id) {
+    Ok(axum::Json(
+        put_unit(&state, &me, &id, &number, input).await?,
+    ))
+}
+
+/// Create or update unit `number` of place `id` as `me` (the API's and the admin page's).
+pub(crate) async fn put_unit(
+    state: &AppState,
+    me: &Principal,
+    id: &str,
+    number: &str,
+    input: UnitInput,
+) -> Result<UnitRef, AppError> {
+    community_of(state, id)?;
+    if !me.authority().is_admin_of(id) {
         return Err(AppError::forbidden(
             "Помещения меняет администратор / Units are changed by an admin",
         ));
     }
-    let input = parse_unit(&number, input)?;
+    let input = parse_unit(number, input)?;
     let db = state.runtime.shared().db.connection();
-    let unit = membership::save_unit(
+    Ok(membership::save_unit(
         db,
         Some(&me.person.id),
         UnitChange {
-            community: &id,
-            number: &number,
+            community: id,
+            number,
             kind: input.0,
             area_centi_m2: input.1,
             cadastral_number: input.2.as_deref(),
         },
         now_ms(),
     )
-    .await?;
-    Ok(axum::Json(unit))
+    .await?)
 }
 
 /// Check a unit's particulars; errors name the field.

@@ -362,7 +362,7 @@ fn profile(state: &AppState, v: &Visitor) -> Option<Page> {
 }
 
 /// A role's name for people.
-fn role_label(role: &str, locale: &str) -> String {
+pub(crate) fn role_label(role: &str, locale: &str) -> String {
     let (ru, en) = match role {
         "resident" => ("житель", "resident"),
         "owner" => ("собственник", "owner"),

@@ -46,6 +46,31 @@ fn end_of_day(date: &str, utc_offset_minutes: i32) -> Result<i64, AppError> {
     Ok(next.and_utc().timestamp_millis() - i64::from(utc_offset_minutes) * 60_000 - 1)
 }
 
+/// A kind of place, unit or organization for people.
+fn kind_label(kind: &str, locale: &str) -> String {
+    let (ru, en) = match kind {
+        "region" => ("регион", "region"),
+        "municipality" => ("муниципалитет", "municipality"),
+        "settlement" => ("населённый пункт", "settlement"),
+        "district" => ("район", "district"),
+        "house" => ("дом", "house"),
+        "snt" => ("СНТ", "garden cooperative"),
+        "village" => ("посёлок", "village"),
+        "yard" => ("двор", "yard"),
+        "apartment" => ("квартира", "flat"),
+        "plot" => ("участок", "plot"),
+        "non-residential" => ("нежилое помещение", "non-residential"),
+        "management-company" => ("управляющая компания", "management company"),
+        "hoa" => ("ТСЖ", "homeowners' association"),
+        "supplier" => ("поставщик услуг", "utility supplier"),
+        "business" => ("бизнес", "business"),
+        "government" => ("орган власти", "government"),
+        "snt-board" => ("правление СНТ", "cooperative board"),
+        other => (other, other),
+    };
+    if locale == "en" { en } else { ru }.to_owned()
+}
+
 fn badge(label: &str, tone: Tone) -> Cell {
     Cell::Badge(crate::runtime::latest::dvor::plugin::ui::Badge {
         label: label.to_owned(),
@@ -87,7 +112,7 @@ pub async fn overview_page(
                         format!("admin/c/{}", percent_encode(&c.id)),
                         &c.name,
                     )),
-                    tree::cell(&c.kind),
+                    tree::cell(kind_label(&c.kind, &v.locale)),
                     tree::cell(c.address.clone().unwrap_or_default()),
                 ],
                 Vec::new(),
@@ -152,7 +177,7 @@ pub async fn overview_page(
             tree::row(
                 vec![
                     tree::cell(&o.name),
-                    tree::cell(&o.kind),
+                    tree::cell(kind_label(&o.kind, &v.locale)),
                     tree::cell(
                         o.serves
                             .iter()
@@ -385,23 +410,60 @@ async fn place_page(state: &AppState, v: &Visitor, community: &str) -> Result<Pa
         unit_rows.push(tree::row(
             vec![
                 tree::cell(&unit.number),
-                tree::cell(&unit.kind),
+                tree::cell(kind_label(&unit.kind, &v.locale)),
                 Cell::Decimal((unit.area_centi_m2 as i64, 2)),
             ],
             Vec::new(),
         ));
     }
+    let mut unit_blocks = vec![tree::table(
+        &[
+            (v.tr("Номер", "Number"), false),
+            (v.tr("Вид", "Kind"), false),
+            (v.tr("Площадь, м²", "Area, m²"), true),
+        ],
+        unit_rows,
+        v.tr("Помещений нет", "No units"),
+    )];
+    if authority.is_admin_of(community) {
+        unit_blocks.push(Block::Heading(
+            v.tr("Добавить или изменить", "Add or change").to_owned(),
+        ));
+        unit_blocks.push(tree::form(
+            "save_unit",
+            v.tr("Сохранить", "Save"),
+            vec![
+                tree::text("number", v.tr("Номер", "Number"), 20).required(),
+                tree::select(
+                    "kind",
+                    v.tr("Вид", "Kind"),
+                    &[
+                        ("apartment", v.tr("Квартира", "Flat")),
+                        ("plot", v.tr("Участок", "Plot")),
+                        (
+                            "non-residential",
+                            v.tr("Нежилое помещение", "Non-residential"),
+                        ),
+                    ],
+                )
+                .required(),
+                tree::field(
+                    "area",
+                    v.tr("Площадь, м²", "Area, m²"),
+                    FieldKind::Number(2),
+                )
+                .required(),
+                tree::text(
+                    "cadastral_number",
+                    v.tr("Кадастровый номер", "Cadastral number"),
+                    40,
+                ),
+            ],
+        ));
+    }
     sections.push(tree::section(
         v.tr("Помещения и участки", "Units"),
-        vec![tree::table(
-            &[
-                (v.tr("Номер", "Number"), false),
-                (v.tr("Вид", "Kind"), false),
-                (v.tr("Площадь, м²", "Area, m²"), true),
-            ],
-            unit_rows,
-            v.tr("Помещений нет", "No units"),
-        )],
+        unit_blocks,
     ));
 
     let members = crate::api::communities::members(state, community, None, 200).await?;
@@ -415,7 +477,7 @@ async fn place_page(state: &AppState, v: &Visitor, community: &str) -> Result<Pa
                     tree::cell(
                         m.roles
                             .iter()
-                            .map(|r| r.name.as_str())
+                            .map(|r| super::account::role_label(&r.name, &v.locale))
                             .collect::<Vec<_>>()
                             .join(", "),
                     ),
@@ -543,6 +605,26 @@ pub async fn community_action(
             ))
         }
         Some("announce" | "take_down") => Err(not_yours(&v)),
+        Some("save_unit") => {
+            let number = value_of(&form, "number").unwrap_or("").trim().to_owned();
+            let input = crate::api::communities::UnitInput {
+                kind: value_of(&form, "kind").map(str::to_owned),
+                // The page takes a decimal comma as people type it.
+                area: value_of(&form, "area").map(|a| a.trim().replace(',', ".")),
+                cadastral_number: value_of(&form, "cadastral_number")
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned),
+            };
+            crate::api::communities::put_unit(&state, me, &community, &number, input)
+                .await
+                .map(|unit| {
+                    redirect_with_notice(
+                        &here,
+                        &format!("{} {}", v.tr("Сохранено:", "Saved:"), unit.number),
+                    )
+                })
+        }
         Some("invite") => {
             let days = match value_of(&form, "expires_in_days").map(str::trim) {
                 None | Some("") => Ok(None),
@@ -574,6 +656,7 @@ pub async fn community_action(
             let fallback = match value_of(&query, "action") {
                 Some("invite") => "expires_in_days",
                 Some("announce") => "title",
+                Some("save_unit") => "number",
                 _ => "reason",
             };
             form_with_error(&state, &v, &route, &page, &form, error, fallback).await

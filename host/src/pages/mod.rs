@@ -290,7 +290,7 @@ pub(crate) async fn draw(
 
 /// The page again with the person's values and `error` next to its field (or next to
 /// `fallback_field` when the error names none the form has), answered 422; errors that are not
-/// the person's to fix (a server fault) pass through.
+/// the person's to fix (a refusal, a missing thing, a server fault) pass through.
 pub(crate) async fn form_with_error(
     state: &AppState,
     visitor: &Visitor,
@@ -300,7 +300,13 @@ pub(crate) async fn form_with_error(
     error: AppError,
     fallback_field: &str,
 ) -> Result<Response, AppError> {
-    if error.status().is_server_error() {
+    // A refusal (not allowed, not there) or a fault is not the person's to fix in the form.
+    if error.status().is_server_error()
+        || matches!(
+            error.status(),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        )
+    {
         return Err(error);
     }
     let message = say(error.message(), &visitor.locale);

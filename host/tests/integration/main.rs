@@ -5,6 +5,7 @@
 
 mod common;
 
+mod admin_pages;
 mod announcements;
 mod authz;
 mod capabilities;
