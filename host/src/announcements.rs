@@ -15,7 +15,7 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_TEXT: usize = 4000;
 
 /// A published announcement.
-#[derive(Clone, Debug, FromQueryResult)]
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize, utoipa::ToSchema)]
 pub struct Announcement {
     /// Its id (sortable by time).
     pub id: String,
@@ -46,6 +46,25 @@ pub struct NewAnnouncement<'a> {
     pub author: &'a str,
     /// Shown until then (must be in the future); none: until taken down.
     pub until: Option<i64>,
+}
+
+/// Who publishes and takes down announcements for a place: those who manage its members
+/// (admins, the chairman and board, operators of an organization serving it) and its officials.
+pub fn may_publish(authority: &crate::identity::roles::Authority<'_>, community: &str) -> bool {
+    authority.manages_members_of(community) || authority.holds("official", community)
+}
+
+/// The last moment of `date` (`YYYY-MM-DD`) in the instance's time, ms since the epoch: an
+/// announcement "until the 2nd" is shown all through the 2nd. Errors name `until`.
+pub fn last_moment_of(date: &str, utc_offset_minutes: i32) -> Result<i64, AppError> {
+    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("until", "Дата в виде ГГГГ-ММ-ДД / A date as YYYY-MM-DD"))?;
+    let next_midnight = day
+        .succ_opt()
+        .unwrap_or(day)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    Ok(next_midnight.and_utc().timestamp_millis() - i64::from(utc_offset_minutes) * 60_000 - 1)
 }
 
 fn t(name: &str) -> Alias {

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod page;
 
 mod admin;
+pub(crate) mod announcements;
 mod audit;
 pub(crate) mod auth;
 pub(crate) mod communities;
@@ -82,6 +83,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(joining::routes())
         .merge(notifications::routes())
         .merge(audit::routes())
+        .merge(announcements::routes())
         .merge(admin::routes())
         .routes(routes!(openapi_json))
         .split_for_parts();

@@ -28,24 +28,6 @@ fn not_yours(v: &Visitor) -> AppError {
     ))
 }
 
-/// Who publishes announcements for a place: those who manage its members and its officials.
-fn may_announce(me: &crate::api::extract::Principal, community: &str) -> bool {
-    let authority = me.authority();
-    authority.manages_members_of(community) || authority.holds("official", community)
-}
-
-/// The last moment of `date` (`YYYY-MM-DD`) in the instance's time, ms since the epoch.
-fn end_of_day(date: &str, utc_offset_minutes: i32) -> Result<i64, AppError> {
-    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("until", "Дата в виде ГГГГ-ММ-ДД / A date as YYYY-MM-DD"))?;
-    let next = day
-        .succ_opt()
-        .unwrap_or(day)
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default();
-    Ok(next.and_utc().timestamp_millis() - i64::from(utc_offset_minutes) * 60_000 - 1)
-}
-
 /// A kind of place, unit or organization for people.
 fn kind_label(kind: &str, locale: &str) -> String {
     let (ru, en) = match kind {
@@ -344,7 +326,7 @@ async fn place_page(state: &AppState, v: &Visitor, community: &str) -> Result<Pa
         ));
     }
 
-    if may_announce(me, community) {
+    if crate::announcements::may_publish(&authority, community) {
         let published = crate::announcements::published_at(db, community, 20).await?;
         let now = crate::identity::now_ms();
         let rows = published
@@ -560,51 +542,29 @@ pub async fn community_action(
             .map(|_| {
                 redirect_with_notice(&here, v.tr("Заявка отклонена", "The request is rejected"))
             }),
-        Some("announce") if may_announce(me, &community) => {
-            let until = match value_of(&form, "until").map(str::trim) {
-                None | Some("") => Ok(None),
-                Some(date) => end_of_day(date, state.utc_offset_minutes).map(Some),
+        Some("announce") => {
+            let input = crate::api::announcements::AnnouncementInput {
+                title: value_of(&form, "title").map(str::to_owned),
+                text: value_of(&form, "text").map(str::to_owned),
+                until: value_of(&form, "until").map(str::to_owned),
             };
-            let shared = state.runtime.shared();
-            match until {
-                Ok(until) => {
-                    let tx = shared.db.begin().await?;
-                    let published = crate::announcements::publish(
-                        &tx,
-                        &shared.communities(),
-                        crate::announcements::NewAnnouncement {
-                            community: &community,
-                            title: value_of(&form, "title").unwrap_or(""),
-                            text: value_of(&form, "text").unwrap_or(""),
-                            author: &me.person.id,
-                            until,
-                        },
-                        crate::identity::now_ms(),
+            crate::api::announcements::publish(&state, me, &community, &input)
+                .await
+                .map(|_| {
+                    redirect_with_notice(
+                        &here,
+                        v.tr("Объявление опубликовано", "The announcement is published"),
                     )
-                    .await;
-                    match published {
-                        Ok(_) => {
-                            tx.commit().await?;
-                            Ok(redirect_with_notice(
-                                &here,
-                                v.tr("Объявление опубликовано", "The announcement is published"),
-                            ))
-                        }
-                        Err(error) => Err(error),
-                    }
-                }
-                Err(error) => Err(error),
-            }
+                })
         }
-        Some("take_down") if may_announce(me, &community) => {
-            crate::announcements::take_down(state.runtime.shared().db.connection(), &community, id)
-                .await?;
-            Ok(redirect_with_notice(
-                &here,
-                v.tr("Объявление снято", "The announcement is taken down"),
-            ))
-        }
-        Some("announce" | "take_down") => Err(not_yours(&v)),
+        Some("take_down") => crate::api::announcements::take_down(&state, me, &community, id)
+            .await
+            .map(|()| {
+                redirect_with_notice(
+                    &here,
+                    v.tr("Объявление снято", "The announcement is taken down"),
+                )
+            }),
         Some("save_unit") => {
             let number = value_of(&form, "number").unwrap_or("").trim().to_owned();
             let input = crate::api::communities::UnitInput {
@@ -659,7 +619,16 @@ pub async fn community_action(
                 Some("save_unit") => "number",
                 _ => "reason",
             };
-            form_with_error(&state, &v, &route, &page, &form, error, fallback).await
+            form_with_error(
+                &state,
+                &v,
+                &route,
+                &page,
+                (value_of(&query, "action").unwrap_or(""), &form),
+                error,
+                fallback,
+            )
+            .await
         }
     }
 }

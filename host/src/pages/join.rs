@@ -139,7 +139,16 @@ pub async fn apply_action(
         }
         Err(error) => {
             let page = join_form(&state, &v, &id).await?;
-            form_with_error(&state, &v, &route, &page, &form, error, "unit_number").await
+            form_with_error(
+                &state,
+                &v,
+                &route,
+                &page,
+                ("apply", &form),
+                error,
+                "unit_number",
+            )
+            .await
         }
     }
 }

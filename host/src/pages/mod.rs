@@ -288,7 +288,7 @@ pub(crate) async fn draw(
     ))
 }
 
-/// The page again with the person's values and `error` next to its field (or next to
+/// The page again with the values the person posted with `action` and `error` next to its field (or next to
 /// `fallback_field` when the error names none the form has), answered 422; errors that are not
 /// the person's to fix (a refusal, a missing thing, a server fault) pass through.
 pub(crate) async fn form_with_error(
@@ -296,10 +296,11 @@ pub(crate) async fn form_with_error(
     visitor: &Visitor,
     route: &str,
     page: &Page,
-    form: &[(String, String)],
+    posted: (&str, &[(String, String)]),
     error: AppError,
     fallback_field: &str,
 ) -> Result<Response, AppError> {
+    let (action, form) = posted;
     // A refusal (not allowed, not there) or a fault is not the person's to fix in the form.
     if error.status().is_server_error()
         || matches!(
@@ -329,7 +330,7 @@ pub(crate) async fn form_with_error(
     let refill = Refill {
         values: form,
         errors: &errors,
-        action: None,
+        action: Some(action),
     };
     let mut response = draw(state, visitor, route, &shown, None, refill).await;
     *response.status_mut() = if error.status() == StatusCode::TOO_MANY_REQUESTS {

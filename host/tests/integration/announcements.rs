@@ -1,11 +1,13 @@
 //! Announcements on a place's home page, on both engines: the admin publishes for the town and
 //! for a house through the admin page's form, bad input comes back next to its field, a resident
 //! may not publish, a house shows its own and the town's (another house only the town's), the
-//! people of the place are told in their inbox, and taking one down removes it.
+//! people of the place are told in their inbox, and taking one down removes it; the same over
+//! the JSON API.
 
 use crate::common;
 
 use common::server::{ADMIN_PHONE, Answer, Client, Served};
+use serde_json::json;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -157,4 +159,57 @@ async fn check(served: &Served) {
     let page = served.client().get("/c/house-1").await;
     assert!(!page.text.contains("Собрание собственников"), "{engine}");
     assert!(page.text.contains("Отключение воды во вторник"), "{engine}");
+
+    // The JSON API: anyone reads; managers publish and take down; errors name the field.
+    let api = "/api/communities/house-1/announcements";
+    let listed = served.client().get(api).await;
+    let titles: Vec<&str> = listed
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Отключение воды во вторник"], "{engine}");
+    let bad = admin
+        .post(
+            api,
+            json!({ "title": "Субботник", "text": "В субботу", "until": "завтра" }),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.field()),
+        (400, Some("until")),
+        "{engine}: {bad:?}"
+    );
+    let refused = anna
+        .post(api, json!({ "title": "Продам гараж", "text": "Недорого" }))
+        .await;
+    assert_eq!(refused.status, 403, "{engine}: {refused:?}");
+    let made = admin
+        .post(
+            api,
+            json!({ "title": "Субботник", "text": "В субботу в 10:00", "until": day_from_today(3) }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{engine}: {made:?}");
+    let id = made.json["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        served.client().get(api).await.json[0]["title"],
+        "Субботник",
+        "{engine}"
+    );
+    let gone = admin.delete(&format!("{api}/{id}"), None).await;
+    assert_eq!(gone.status, 204, "{engine}: {gone:?}");
+    let again = admin.delete(&format!("{api}/{id}"), None).await;
+    assert_eq!(again.status, 404, "{engine}: {again:?}");
+    assert_eq!(
+        served
+            .client()
+            .get("/api/communities/nowhere/announcements")
+            .await
+            .status,
+        404,
+        "{engine}"
+    );
 }

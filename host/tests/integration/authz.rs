@@ -134,6 +134,14 @@ const MANAGE_HOUSE_1: &[&str] = &[
     "region-admin",
     "instance-admin",
 ];
+const PUBLISH_IN_HOUSE_1: &[&str] = &[
+    "chairman",
+    "board",
+    "operator",
+    "official",
+    "region-admin",
+    "instance-admin",
+];
 const ADMINS_OF_HOUSE_1: &[&str] = &["region-admin", "instance-admin"];
 const GRANT_BOARD_IN_HOUSE_1: &[&str] = &["chairman", "region-admin", "instance-admin"];
 
@@ -149,6 +157,18 @@ fn endpoints(target: &str) -> Vec<Endpoint> {
         e("GET", "/api/communities/house-1", None, EVERYONE),
         e("GET", "/api/organizations", None, EVERYONE),
         e("GET", "/api/openapi.json", None, EVERYONE),
+        e(
+            "GET",
+            "/api/communities/house-1/announcements",
+            None,
+            EVERYONE,
+        ),
+        e(
+            "POST",
+            "/api/communities/house-1/announcements",
+            Some(json!({ "title": "Субботник", "text": "В субботу в 10:00" })),
+            PUBLISH_IN_HOUSE_1,
+        ),
         e("GET", "/api/me", None, SIGNED_IN),
         e("GET", "/api/me/sessions", None, SIGNED_IN),
         e("GET", "/api/me/export", None, SIGNED_IN),
