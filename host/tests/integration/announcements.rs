@@ -123,21 +123,16 @@ async fn check(served: &Served) {
     );
     assert!(!other.text.contains("Собрание собственников"), "{engine}");
 
-    let inbox = anna.get("/api/me/notifications").await;
-    let titles: Vec<&str> = inbox.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|n| n["title"].as_str())
-        .collect();
-    assert!(
-        titles.contains(&"Объявление: Собрание собственников в субботу"),
-        "{engine}: {titles:?}"
-    );
-    assert!(
-        titles.contains(&"Объявление: Отключение воды во вторник"),
-        "{engine}: {titles:?}"
-    );
+    let told = anna.inbox_texts().await;
+    for title in [
+        "Объявление: Собрание собственников в субботу",
+        "Объявление: Отключение воды во вторник",
+    ] {
+        assert!(
+            told.iter().any(|t| t.starts_with(title)),
+            "{engine}: {told:?}"
+        );
+    }
 
     // The managers see theirs and take one down.
     let admin_page = admin.get("/admin/c/house-1").await;

@@ -200,21 +200,6 @@ async fn deliver(
         .expect("the plugin takes the event");
 }
 
-async fn inbox(client: &Client) -> Vec<String> {
-    client.get("/api/me/notifications").await.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            format!(
-                "{} | {}",
-                n["title_ru"].as_str().unwrap_or(""),
-                n["body_ru"].as_str().unwrap_or("")
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn points_from_real_plugins_are_capped_counted_once_and_ranked_with_the_opt_out() {
     for served in common::server::serve_all(&config(RULES)).await {
@@ -297,7 +282,7 @@ async fn points_from_real_plugins_are_capped_counted_once_and_ranked_with_the_op
             "{e}: {me}"
         );
         assert!(
-            inbox(&anna)
+            anna.inbox_texts()
                 .await
                 .iter()
                 .any(|n| n.contains("Первые показания")),
@@ -450,7 +435,10 @@ statuses = [
         );
         assert_eq!(mayor.json["holder"], "Анна Смирнова", "{e}");
         assert!(
-            inbox(&anna).await.iter().any(|n| n.contains("Мэр двора")),
+            anna.inbox_texts()
+                .await
+                .iter()
+                .any(|n| n.contains("Мэр двора")),
             "{e}: Anna is told"
         );
         assert_eq!(
@@ -516,11 +504,15 @@ statuses = [
             "{e}"
         );
         assert!(
-            inbox(&anna).await.iter().any(|n| n.contains("передано")),
+            anna.inbox_texts()
+                .await
+                .iter()
+                .any(|n| n.contains("передано")),
             "{e}: Anna hears it passed on"
         );
         assert!(
-            inbox(&boris)
+            boris
+                .inbox_texts()
                 .await
                 .iter()
                 .any(|n| n.contains("Вы — Мэр двора")),

@@ -727,16 +727,10 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
         );
 
         // The author was told of every status change.
-        let inbox = anna.get("/api/me/notifications").await;
-        let titles: Vec<&str> = inbox.json["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|n| n["title"].as_str())
-            .collect();
+        let told = anna.inbox_texts().await;
         assert!(
-            titles.iter().any(|t| t.contains("выполнена")),
-            "{e}: {titles:?}"
+            told.iter().any(|t| t.contains("выполнена")),
+            "{e}: {told:?}"
         );
 
         let kinds = served.event_kinds("housing").await;

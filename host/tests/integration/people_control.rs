@@ -101,22 +101,6 @@ fn pothole(lat: f64, lon: f64) -> Value {
     })
 }
 
-async fn inbox_texts(client: &Client) -> Vec<String> {
-    let inbox = client.get("/api/me/notifications").await;
-    inbox.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            format!(
-                "{} {}",
-                n["title_ru"].as_str().unwrap_or(""),
-                n["body_ru"].as_str().unwrap_or("")
-            )
-        })
-        .collect()
-}
-
 fn statuses(answer: &Answer) -> Vec<String> {
     answer.json["timeline"]
         .as_array()
@@ -217,7 +201,8 @@ async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_c
             "{engine}: only his own is visible to him: {similar:?}"
         );
         assert!(
-            inbox_texts(&moderator)
+            moderator
+                .inbox_texts()
                 .await
                 .iter()
                 .any(|t| t.contains("ждёт модерации")),
@@ -276,7 +261,8 @@ async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_c
             "{engine}: {duplicate:?}"
         );
         assert!(
-            inbox_texts(&boris)
+            boris
+                .inbox_texts()
                 .await
                 .iter()
                 .any(|t| t.contains("дубликат")),
@@ -333,7 +319,7 @@ async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_c
             .await;
         assert_eq!(asked.json["status"], "needs_info", "{engine}: {asked:?}");
         assert!(
-            inbox_texts(&anna)
+            anna.inbox_texts()
                 .await
                 .iter()
                 .any(|t| t.contains("Уточните номер подъезда")),
@@ -1041,7 +1027,7 @@ open311_clients = [{{ name = "dvor-a", api_key = "a-key", webhook_url = "{a_url}
     );
     let count = external.len();
     assert!(
-        inbox_texts(&anna)
+        anna.inbox_texts()
             .await
             .iter()
             .any(|t| t.contains("решено")),
@@ -1185,7 +1171,8 @@ async fn an_appeal_past_its_deadline_is_flagged_then_escalated_once() {
             "{engine}: escalated once"
         );
         for (who, client) in [("moderator", &moderator), ("official", &official)] {
-            let told = inbox_texts(client)
+            let told = client
+                .inbox_texts()
                 .await
                 .into_iter()
                 .filter(|t| t.contains("Просрочено обращение"))

@@ -351,6 +351,23 @@ impl Client {
         Answer::of(request.send().await.unwrap()).await
     }
 
+    /// The person's notifications, newest first, each as its Russian title and text.
+    pub async fn inbox_texts(&self) -> Vec<String> {
+        let inbox = self.get("/api/me/notifications").await;
+        inbox.json["items"]
+            .as_array()
+            .expect("the inbox is a list")
+            .iter()
+            .map(|n| {
+                format!(
+                    "{} {}",
+                    n["title_ru"].as_str().unwrap_or(""),
+                    n["body_ru"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
     /// GET.
     pub async fn get(&self, path: &str) -> Answer {
         self.send(reqwest::Method::GET, path, None).await
