@@ -152,16 +152,7 @@ pub async fn signin_action(
                 }
                 Err(error) => {
                     let page = phone_step(&state, &v, &next);
-                    form_with_error(
-                        &state,
-                        &v,
-                        "signin",
-                        &page,
-                        ("send_code", &form),
-                        error,
-                        "phone",
-                    )
-                    .await
+                    form_with_error(&state, &v, "signin", &page, ("send_code", &form), error).await
                 }
             }
         }
@@ -200,16 +191,7 @@ pub async fn signin_action(
                     let new_person = value_of(&form, "new") == Some("1")
                         || matches!(error.field(), Some("given_name" | "family_name"));
                     let page = code_step(&v, phone, &next, new_person);
-                    form_with_error(
-                        &state,
-                        &v,
-                        "signin",
-                        &page,
-                        ("verify", &form),
-                        error,
-                        "code",
-                    )
-                    .await
+                    form_with_error(&state, &v, "signin", &page, ("verify", &form), error).await
                 }
             }
         }
@@ -465,16 +447,7 @@ pub async fn profile_action(
                     ))
                 }
                 Err(error) => {
-                    form_with_error(
-                        &state,
-                        &v,
-                        "me",
-                        &page,
-                        ("save_profile", &form),
-                        error,
-                        "given_name",
-                    )
-                    .await
+                    form_with_error(&state, &v, "me", &page, ("save_profile", &form), error).await
                 }
             }
         }

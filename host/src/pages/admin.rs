@@ -613,12 +613,6 @@ pub async fn community_action(
         Ok(response) => Ok(response),
         Err(error) => {
             let page = place_page(&state, &v, &community).await?;
-            let fallback = match value_of(&query, "action") {
-                Some("invite") => "expires_in_days",
-                Some("announce") => "title",
-                Some("save_unit") => "number",
-                _ => "reason",
-            };
             form_with_error(
                 &state,
                 &v,
@@ -626,7 +620,6 @@ pub async fn community_action(
                 &page,
                 (value_of(&query, "action").unwrap_or(""), &form),
                 error,
-                fallback,
             )
             .await
         }

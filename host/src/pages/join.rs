@@ -139,16 +139,7 @@ pub async fn apply_action(
         }
         Err(error) => {
             let page = join_form(&state, &v, &id).await?;
-            form_with_error(
-                &state,
-                &v,
-                &route,
-                &page,
-                ("apply", &form),
-                error,
-                "unit_number",
-            )
-            .await
+            form_with_error(&state, &v, &route, &page, ("apply", &form), error).await
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::error::AppError;
 use crate::http::{
     AppState, PageTarget, Refill, html, locale_of, render_plugin_page, run_plugin_action,
 };
+use crate::identity::people::Person;
 use crate::runtime::latest::dvor::plugin::ui::Page;
 use crate::web::{self, PageContext, ShellContext};
 
@@ -150,17 +151,13 @@ pub(crate) fn say(message: &str, locale: &str) -> String {
 /// language. `back` is the path of the page, for the language switch to return to.
 pub(crate) async fn navigation(
     state: &AppState,
-    person_id: Option<&str>,
+    person: Option<&Person>,
     manages: bool,
     locale: &str,
     back: &str,
 ) -> Vec<(String, String)> {
     let mut nav = vec![(tr(locale, "Главная", "Home").to_owned(), "/".to_owned())];
     let db = state.runtime.shared().db.connection();
-    let person = match person_id {
-        Some(id) => crate::identity::people::by_id(db, id).await.ok().flatten(),
-        None => None,
-    };
     match person {
         Some(person) => {
             let tree = state.runtime.shared().communities();
@@ -230,7 +227,7 @@ fn is_manager_role(name: &str) -> bool {
 impl Visitor {
     /// The navigation for this visitor on the page at `back`.
     pub(crate) async fn navigation(&self, state: &AppState, back: &str) -> Vec<(String, String)> {
-        let person = self.principal.as_ref().map(|p| p.person.id.as_str());
+        let person = self.principal.as_ref().map(|p| &p.person);
         let manages = self.principal.as_ref().is_some_and(manages_something);
         navigation(state, person, manages, &self.locale, back).await
     }
@@ -288,8 +285,8 @@ pub(crate) async fn draw(
     ))
 }
 
-/// The page again with the values the person posted with `action` and `error` next to its field (or next to
-/// `fallback_field` when the error names none the form has), answered 422; errors that are not
+/// The page again with the values the person posted with `action` and `error` next to its
+/// field (above the form when it names none of its fields), answered 422; errors that are not
 /// the person's to fix (a refusal, a missing thing, a server fault) pass through.
 pub(crate) async fn form_with_error(
     state: &AppState,
@@ -298,7 +295,6 @@ pub(crate) async fn form_with_error(
     page: &Page,
     posted: (&str, &[(String, String)]),
     error: AppError,
-    fallback_field: &str,
 ) -> Result<Response, AppError> {
     let (action, form) = posted;
     // A refusal (not allowed, not there) or a fault is not the person's to fix in the form.
@@ -310,46 +306,23 @@ pub(crate) async fn form_with_error(
     {
         return Err(error);
     }
-    let message = say(error.message(), &visitor.locale);
-    let field = error
-        .field()
-        .filter(|f| page_has_field(page, f))
-        .or(Some(fallback_field).filter(|f| page_has_field(page, f)));
-    let mut shown = page.clone();
-    let errors = match field {
-        Some(field) => vec![(field.to_owned(), message)],
-        // No field of the page is at fault (a request decided meanwhile): say it above.
-        None => {
-            use crate::runtime::latest::dvor::plugin::ui::{Block, Tone};
-            shown
-                .sections
-                .insert(0, tree::plain(vec![Block::Notice((Tone::Danger, message))]));
-            Vec::new()
-        }
-    };
+    // An error naming no field of the posted form is listed above it by the renderer.
+    let errors = [(
+        error.field().unwrap_or_default().to_owned(),
+        say(error.message(), &visitor.locale),
+    )];
     let refill = Refill {
         values: form,
         errors: &errors,
         action: Some(action),
     };
-    let mut response = draw(state, visitor, route, &shown, None, refill).await;
+    let mut response = draw(state, visitor, route, page, None, refill).await;
     *response.status_mut() = if error.status() == StatusCode::TOO_MANY_REQUESTS {
         StatusCode::TOO_MANY_REQUESTS
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok(response)
-}
-
-fn page_has_field(page: &Page, name: &str) -> bool {
-    use crate::runtime::latest::dvor::plugin::ui::Block;
-    page.sections
-        .iter()
-        .flat_map(|s| &s.blocks)
-        .any(|b| match b {
-            Block::Form(form) => form.fields.iter().any(|f| f.name == name),
-            _ => false,
-        })
 }
 
 /// A redirect to the local path `to` with a notice shown there.
@@ -543,14 +516,18 @@ pub async fn plugin_page(
         .caller
         .is_some_and(|caller| caller.roles.iter().any(|r| is_manager_role(&r.name)));
     let path = plugin_href(target.community, target.plugin, target.route, &[]);
-    let nav = navigation(
-        state,
-        target.caller.map(|c| c.person_id.as_str()),
-        manages,
-        target.locale,
-        &path,
-    )
-    .await;
+    // A plugin's caller carries the person's id only; the menu needs their current place.
+    let person = match target.caller {
+        Some(caller) => crate::identity::people::by_id(
+            state.runtime.shared().db.connection(),
+            &caller.person_id,
+        )
+        .await
+        .ok()
+        .flatten(),
+        None => None,
+    };
+    let nav = navigation(state, person.as_ref(), manages, target.locale, &path).await;
     html(web::render_page(
         page,
         &PageContext {

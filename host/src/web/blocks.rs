@@ -86,7 +86,13 @@ impl<'c, 'a> Renderer<'c, 'a> {
         let mut names = HashSet::new();
         for s in &page.sections {
             for b in &s.blocks {
-                if let Block::Form(f) = b {
+                // Only the posted form shows errors next to its fields (see `form`).
+                let posted = |f: &crate::runtime::latest::dvor::plugin::ui::Form| {
+                    self.ctx.refilled_action.is_none_or(|a| a == f.action)
+                };
+                if let Block::Form(f) = b
+                    && posted(f)
+                {
                     for field in &f.fields {
                         names.insert(field.name.as_str());
                     }

@@ -712,3 +712,29 @@ fn only_the_posted_form_is_refilled() {
     let poll_form = &html[..html.find("action=propose").unwrap_or(html.len())];
     assert!(!poll_form.contains("Ёлка"), "{poll_form}");
 }
+
+#[test]
+fn an_error_naming_no_field_of_the_posted_form_is_listed_above_it() {
+    let form = |action: &str, name: &str| Form {
+        action: action.into(),
+        fields: vec![field(name, FieldKind::Text(80))],
+        submit: "Отправить".into(),
+        confirm: None,
+    };
+    // `note` is a field of the other form only: the posted one must still show the error.
+    let errors = [("note".to_owned(), "Решение уже принято".to_owned())];
+    let c = PageContext {
+        field_errors: &errors,
+        refilled_action: Some("approve"),
+        ..ctx()
+    };
+    let html = render_page_body(
+        &page(vec![
+            Block::Form(form("approve", "share")),
+            Block::Form(form("reject", "note")),
+        ]),
+        &c,
+    );
+    assert_eq!(html.matches("Решение уже принято").count(), 1, "{html}");
+    assert!(html.contains("role=\"alert\""), "{html}");
+}
