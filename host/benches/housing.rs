@@ -9,6 +9,8 @@
 //! `DVOR_TEST_POSTGRES_URL` is set. A measurement, not a test:
 //! `cargo xtask bench housing` (sizes: `DVOR_BENCH_ACCOUNTS=10000,100000`).
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use dvor::storage::testing::test_databases;
@@ -208,30 +210,12 @@ fn main() {
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000]);
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let plugin_dir = root.join("target/wasm32-wasip2/plugin");
-    assert!(
-        plugin_dir.join("housing.wasm").exists(),
-        "build the plugins first: cargo xtask plugins"
-    );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let plugin_dir = support::plugin_dir("housing.wasm");
+    let rt = support::runtime();
     rt.block_on(async {
         for &accounts in &sizes {
             for (engine, db) in test_databases().await {
-                let cache = std::env::temp_dir().join("dvor-bench-housing-cache");
-                let text = config(&plugin_dir.display().to_string(), &cache.display().to_string());
-                let env = vec![(
-                    "DVOR_STORAGE__DATABASE_URL".to_owned(),
-                    "sqlite://unused.db".to_owned(),
-                )];
-                let config = dvor::config::Config::from_str_with_env(&text, "bench.toml", env)
-                    .expect("the bench config parses");
-                let instance = dvor::Instance::start_on(config, db)
-                    .await
-                    .expect("the instance starts");
+                let instance = support::start_instance("housing", &plugin_dir, db, config).await;
                 let seeded = Instant::now();
                 seed(&instance, accounts).await;
                 let seed_time = seeded.elapsed();

@@ -4,6 +4,8 @@
 //! an instance runs it) and on PostgreSQL when `DVOR_TEST_POSTGRES_URL` is set. A measurement,
 //! not a test: `cargo bench -p dvor --bench meetings` (`DVOR_BENCH_VOTES=5000`).
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -105,29 +107,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5000);
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let plugin_dir = root.join("target/wasm32-wasip2/plugin");
-    assert!(
-        plugin_dir.join("meetings.wasm").exists(),
-        "build the plugins first: cargo xtask plugins"
-    );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let plugin_dir = support::plugin_dir("meetings.wasm");
+    let rt = support::runtime();
     rt.block_on(async {
         for (engine, db) in test_databases().await {
-            let cache = std::env::temp_dir().join("dvor-bench-meetings-cache");
-            let text = config(&plugin_dir.display().to_string(), &cache.display().to_string());
-            let env = vec![(
-                "DVOR_STORAGE__DATABASE_URL".to_owned(),
-                "sqlite://unused.db".to_owned(),
-            )];
-            let config = dvor::config::Config::from_str_with_env(&text, "bench.toml", env)
-                .expect("the bench config parses");
-            let instance = dvor::Instance::start_on(config, db)
-                .await
-                .expect("the instance starts");
+            let instance = support::start_instance("meetings", &plugin_dir, db, config).await;
             let runtime: Arc<Runtime> = instance.runtime.clone();
             for concurrency in [1usize, 4] {
                 let poll = new_poll(&runtime).await;
