@@ -48,6 +48,7 @@
 //! - [`events`], [`notifications`], [`files`], [`http`], [`settings()`], [`log`]: effects.
 //! - [`ui`]: page builders; [`Params`], [`ApiRequest`], [`ApiResponse`]: inputs and outputs.
 //! - [`Kopecks`] and [`Date`]: money and calendar days done exactly.
+//! - [`payment_qr`]: the ГОСТ Р 56042 payment QR code every bill carries.
 //! - [`Error`]: one error type, mapped to HTTP statuses by the host.
 //!
 //! Everything that calls the host works only inside the component; the pure parts (money,
@@ -72,6 +73,7 @@ pub mod http;
 pub mod log;
 pub mod money;
 pub mod notifications;
+pub mod payment_qr;
 mod plugin;
 mod settings;
 pub mod storage;
