@@ -59,3 +59,45 @@ pub fn ancestry(community: &str) -> Vec<String> {
     }
     chain
 }
+
+/// The number at the start of a unit's number: `12` for `12А`, `45` for `участок 45`, none for
+/// `офис`. Pools of flats and lists of plots go by it.
+pub fn unit_number_value(number: &str) -> Option<u64> {
+    let start = number.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = number[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// The order people expect of unit numbers: `2` before `10`, `12` before `12А` before `12Б`,
+/// numbers before names; ties broken by the text itself.
+pub fn cmp_unit_numbers(a: &str, b: &str) -> core::cmp::Ordering {
+    let key = |n: &str| {
+        (
+            unit_number_value(n).is_none(),
+            unit_number_value(n),
+            n.to_lowercase(),
+        )
+    };
+    key(a).cmp(&key(b)).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_numbers_sort_as_people_expect() {
+        let mut numbers = vec!["10", "офис", "2", "12Б", "участок 3", "12А", "12", "1"];
+        numbers.sort_by(|a, b| cmp_unit_numbers(a, b));
+        assert_eq!(
+            numbers,
+            ["1", "2", "участок 3", "10", "12", "12А", "12Б", "офис"]
+        );
+        assert_eq!(unit_number_value("участок 45"), Some(45));
+        assert_eq!(unit_number_value("12/1"), Some(12));
+        assert_eq!(unit_number_value("офис"), None);
+    }
+}

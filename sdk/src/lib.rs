@@ -48,6 +48,9 @@
 //! - [`events`], [`notifications`], [`files`], [`http`], [`settings()`], [`log`]: effects.
 //! - [`ui`]: page builders; [`Params`], [`ApiRequest`], [`ApiResponse`]: inputs and outputs.
 //! - [`Kopecks`] and [`Date`]: money and calendar days done exactly.
+//! - [`Ratio`]: exact fractions for rates and shares, rounded once at the end.
+//! - [`csv_sheet`]: spreadsheet imports that name every bad cell, and exports.
+//! - [`payment_qr`]: the ГОСТ Р 56042 payment QR code every bill carries.
 //! - [`Error`]: one error type, mapped to HTTP statuses by the host.
 //!
 //! Everything that calls the host works only inside the component; the pure parts (money,
@@ -62,6 +65,7 @@ pub const CONTRACT_VERSION: &str = "0.1.0";
 pub mod bindings;
 
 pub mod api;
+pub mod csv_sheet;
 pub mod ctx;
 pub mod date;
 pub mod directory;
@@ -72,7 +76,9 @@ pub mod http;
 pub mod log;
 pub mod money;
 pub mod notifications;
+pub mod payment_qr;
 mod plugin;
+pub mod ratio;
 mod settings;
 pub mod storage;
 pub mod ui;
@@ -84,6 +90,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use events::Event;
 pub use money::{Decimal, Kopecks};
 pub use plugin::Plugin;
+pub use ratio::Ratio;
 pub use settings::settings;
 pub use storage::{Collection, Doc, PageOf};
 

@@ -225,6 +225,38 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// Serializes as its text, `"54.3"`, so no digit is lost in JSON.
+impl Serialize for Decimal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Reads the text `"54.3"` (or `"54,3"`) or a JSON integer.
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DecimalVisitor;
+        impl serde::de::Visitor<'_> for DecimalVisitor {
+            type Value = Decimal;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal number as text, such as \"54.3\", or an integer")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
+                v.parse().map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
+                Ok(Decimal::new(v, 0))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
+                i64::try_from(v)
+                    .map(|v| Decimal::new(v, 0))
+                    .map_err(|_| E::custom("the number is too large"))
+            }
+        }
+        deserializer.deserialize_any(DecimalVisitor)
+    }
+}
+
 /// Why typed money could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MoneyParseError {
@@ -542,6 +574,22 @@ mod tests {
         assert_eq!(Kopecks(10_000).mul_ratio(1, 0), None);
         // 1 kopeck by area 54.3 of 108.6 m² is exactly half → 1 kopeck.
         assert_eq!(Kopecks(1).mul_ratio(5430, 10_860), Some(Kopecks(1)));
+    }
+
+    #[test]
+    fn decimals_serialize_as_text() {
+        let d = Decimal::new(-95, 4);
+        assert_eq!(serde_json::to_string(&d).unwrap(), r#""-0.0095""#);
+        assert_eq!(serde_json::from_str::<Decimal>(r#""-0.0095""#).unwrap(), d);
+        assert_eq!(
+            serde_json::from_str::<Decimal>(r#""54,3""#).unwrap(),
+            Decimal::new(543, 1)
+        );
+        assert_eq!(
+            serde_json::from_str::<Decimal>("12").unwrap(),
+            Decimal::new(12, 0)
+        );
+        assert!(serde_json::from_str::<Decimal>(r#""12 m""#).is_err());
     }
 
     #[test]
