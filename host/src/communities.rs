@@ -288,6 +288,8 @@ impl Communities {
                     a("kind"),
                     a("area_centi_m2"),
                     a("cadastral_number"),
+                    a("entrance"),
+                    a("floor"),
                 ])
                 .values_panic([
                     unit.id().into(),
@@ -296,10 +298,18 @@ impl Communities {
                     unit.kind.as_str().into(),
                     unit.area.centi_m2.into(),
                     unit.cadastral_number.clone().into(),
+                    unit.entrance.clone().into(),
+                    unit.floor.into(),
                 ])
                 .on_conflict(
                     OnConflict::column(a("id"))
-                        .update_columns([a("kind"), a("area_centi_m2"), a("cadastral_number")])
+                        .update_columns([
+                            a("kind"),
+                            a("area_centi_m2"),
+                            a("cadastral_number"),
+                            a("entrance"),
+                            a("floor"),
+                        ])
                         .to_owned(),
                 )
                 .to_owned();

@@ -459,6 +459,12 @@ pub struct UnitConfig {
     /// The cadastral number.
     #[serde(default)]
     pub cadastral_number: Option<String>,
+    /// The entrance (подъезд) of an apartment.
+    #[serde(default)]
+    pub entrance: Option<String>,
+    /// The floor of an apartment.
+    #[serde(default)]
+    pub floor: Option<i32>,
 }
 
 impl UnitConfig {
@@ -512,6 +518,9 @@ pub struct Grants {
     /// Storing files.
     #[serde(default)]
     pub files: bool,
+    /// Publishing live updates.
+    #[serde(default)]
+    pub live: bool,
     /// Scheduled jobs (by the manifest's job names).
     #[serde(default)]
     pub schedules: Vec<String>,
@@ -528,6 +537,7 @@ impl From<&Grants> for CapabilitySet {
             schedules: set(&grants.schedules),
             notifications: grants.notifications,
             files: grants.files,
+            live: grants.live,
         }
     }
 }

@@ -4,7 +4,9 @@ use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 use crate::inbox::escape_like;
-use crate::runtime::latest::dvor::plugin::directory::{Ownership, PersonInfo, Unit};
+use crate::runtime::latest::dvor::plugin::directory::{
+    OrganizationInfo, Ownership, PersonInfo, Unit,
+};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
@@ -18,6 +20,8 @@ struct UnitRow {
     kind: String,
     area_centi_m2: i64,
     cadastral_number: Option<String>,
+    entrance: Option<String>,
+    floor: Option<i32>,
 }
 
 impl From<UnitRow> for Unit {
@@ -29,17 +33,21 @@ impl From<UnitRow> for Unit {
             kind: r.kind,
             area_centi_m2: r.area_centi_m2.max(0) as u64,
             cadastral_number: r.cadastral_number,
+            entrance: r.entrance,
+            floor: r.floor,
         }
     }
 }
 
-const UNIT_COLUMNS: [&str; 6] = [
+const UNIT_COLUMNS: [&str; 8] = [
     "id",
     "community_id",
     "number",
     "kind",
     "area_centi_m2",
     "cadastral_number",
+    "entrance",
+    "floor",
 ];
 
 /// The units of a community (the caller checked the scope).
@@ -217,17 +225,23 @@ pub async fn person<C: ConnectionTrait>(
 }
 
 /// The people holding `role` in any of `communities` (a community and its ancestors), or
-/// holding it in an organization that serves any of them.
+/// holding it in an organization that serves any of them; with `organization`, only those who
+/// hold it in that organization.
 pub async fn people_with_role_at<C: ConnectionTrait>(
     db: &C,
     communities: &[String],
     role: &str,
+    organization: Option<&str>,
 ) -> Result<Vec<String>, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
         person_id: String,
     }
-    let query = Query::select()
+    let mut query = Query::select();
+    if let Some(organization) = organization {
+        query.and_where(Expr::col(a("organization_id")).eq(organization));
+    }
+    let query = query
         .distinct()
         .column(a("person_id"))
         .from(a("role_grants"))
@@ -258,4 +272,70 @@ pub async fn people_with_role_at<C: ConnectionTrait>(
             .map(|r| r.person_id)
             .collect(),
     )
+}
+
+/// The organizations serving any of `communities` (a community and its ancestors), of `kind`
+/// if given, by name.
+pub async fn organizations_serving<C: ConnectionTrait>(
+    db: &C,
+    communities: &[String],
+    kind: Option<&str>,
+) -> Result<Vec<OrganizationInfo>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: String,
+        name: String,
+        kind: String,
+    }
+    #[derive(FromQueryResult)]
+    struct Area {
+        organization_id: String,
+        community_id: String,
+    }
+    let mut query = Query::select();
+    if let Some(kind) = kind {
+        query.and_where(Expr::col(a("kind")).eq(kind));
+    }
+    let query = query
+        .columns(["id", "name", "kind"].map(a))
+        .from(a("organizations"))
+        .and_where(
+            Expr::col(a("id")).in_subquery(
+                Query::select()
+                    .column(a("organization_id"))
+                    .from(a("organization_areas"))
+                    .and_where(
+                        Expr::col(a("community_id")).is_in(communities.iter().map(String::as_str)),
+                    )
+                    .to_owned(),
+            ),
+        )
+        .order_by(a("name"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let rows = Row::find_by_statement(backend.build(&query))
+        .all(db)
+        .await?;
+    let areas = Query::select()
+        .columns(["organization_id", "community_id"].map(a))
+        .from(a("organization_areas"))
+        .and_where(Expr::col(a("organization_id")).is_in(rows.iter().map(|r| r.id.as_str())))
+        .order_by(a("community_id"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let areas = Area::find_by_statement(backend.build(&areas))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OrganizationInfo {
+            serves: areas
+                .iter()
+                .filter(|area| area.organization_id == r.id)
+                .map(|area| area.community_id.clone())
+                .collect(),
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+        })
+        .collect())
 }

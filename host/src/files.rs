@@ -203,3 +203,15 @@ pub async fn delete<C: ConnectionTrait>(
     let result = db.execute(db.get_database_backend().build(&query)).await?;
     Ok(result.rows_affected() > 0)
 }
+
+/// The path a person downloads a stored file from. Until the host serves signed file links
+/// (`/files/{id}` with a signature of the file, the viewer and the expiry), this is the plain
+/// path; the merge of the file-serving work replaces it.
+pub fn download_path(
+    _shared: &crate::runtime::Shared,
+    id: &str,
+    _viewer: Option<&str>,
+    _expires: i64,
+) -> String {
+    format!("/files/{id}")
+}

@@ -44,6 +44,10 @@ pub fn router(mut state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/plugins", get(list_plugins))
+        .route(
+            "/api/live/c/{community}/p/{plugin}",
+            get(crate::live::stream::follow),
+        )
         .route("/api/c/{community}/p/{plugin}", any(plugin_api_root))
         .route("/api/c/{community}/p/{plugin}/{*path}", any(plugin_api))
         .merge(crate::pages::routes())
@@ -348,10 +352,10 @@ pub async fn run_plugin_action(
     uploads: Vec<crate::runtime::Upload>,
 ) -> Result<Response, AppError> {
     let posted = action.clone();
-    // Money typed in roubles becomes kopecks, locations become `lat,lon`: what the contract
-    // promises the plugin.
-    let normalized = match crate::web::normalize_form(&form, target.locale) {
-        Ok(normalized) => normalized,
+    // Money typed in roubles becomes kopecks, dates days, locations points: the typed values
+    // the contract promises the plugin.
+    let typed = match crate::web::typed_form(&form, target.locale) {
+        Ok(typed) => typed,
         Err(errors) => return form_again(state, target, &form, &errors, &posted).await,
     };
     let mut context = CallContext::anonymous(target.community, CallTrigger::Ui);
@@ -365,7 +369,7 @@ pub async fn run_plugin_action(
             Invocation::Action {
                 route: target.route.to_owned(),
                 action,
-                form: normalized,
+                form: typed,
                 uploads,
             },
         )
@@ -385,24 +389,28 @@ pub async fn run_plugin_action(
         Err(other) => return Err(other.into()),
     };
     match outcome {
-        Outcome::Action(ActionOutcome::Redirect((link, notice))) => {
+        Outcome::Action(ActionOutcome::Redirect(redirect)) => {
             let mut href = crate::pages::plugin_href(
                 target.community,
                 target.plugin,
-                &link.route,
-                &link.query,
+                &redirect.to.route,
+                &redirect.to.query,
             );
-            if let Some(notice) = notice {
+            if let Some(notice) = redirect.notice {
                 href.push(if href.contains('?') { '&' } else { '?' });
                 href.push_str("notice=");
                 href.push_str(&crate::pages::percent_encode(&notice));
             }
             Ok(Redirect::to(&href).into_response())
         }
-        Outcome::Action(ActionOutcome::Invalid(errors)) => {
-            let errors: Vec<(String, String)> =
-                errors.into_iter().map(|e| (e.field, e.message)).collect();
-            form_again(state, target, &form, &errors, &posted).await
+        Outcome::Action(ActionOutcome::Invalid(invalid)) => {
+            let errors: Vec<(String, String)> = invalid
+                .errors
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect();
+            let shown_in = invalid.form.unwrap_or(posted);
+            form_again(state, target, &form, &errors, &shown_in).await
         }
         Outcome::Action(ActionOutcome::Show(page)) => {
             Ok(crate::pages::plugin_page(state, target, &page, None, Refill::default()).await)

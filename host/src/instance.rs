@@ -91,6 +91,7 @@ pub async fn load_runtime(config: &Config, db: Database) -> anyhow::Result<Runti
         instance: InstanceFacts {
             timezone: config.instance.timezone.clone(),
             default_locale: config.instance.default_locale.clone(),
+            utc_offset_minutes: utc_offset_minutes(&config.instance.timezone),
         },
         http: reqwest::Client::builder()
             .user_agent(concat!("dvor/", env!("CARGO_PKG_VERSION")))
@@ -98,6 +99,9 @@ pub async fn load_runtime(config: &Config, db: Database) -> anyhow::Result<Runti
             .build()?,
         subscriptions: Default::default(),
         events_committed: tokio::sync::Notify::new(),
+        live_committed: tokio::sync::Notify::new(),
+        live: Default::default(),
+        runs_requested: tokio::sync::Notify::new(),
     });
     let mut runtime = Runtime::new(engine_settings(config), shared)?;
     if !runtime.pooling() && config.runtime.pooling {

@@ -16,6 +16,7 @@ pub mod http;
 pub mod identity;
 pub mod inbox;
 pub mod instance;
+pub mod live;
 pub mod manifest;
 pub mod metrics;
 pub mod notify;
@@ -57,6 +58,7 @@ pub async fn serve_instance(
         instance.delivery_settings(),
         signal.clone(),
     ));
+    let hub = tokio::spawn(live::run_hub(runtime.shared().clone(), signal.clone()));
     let sender = tokio::spawn(notify::run_sender(
         runtime.clone(),
         instance.identity.clone(),
@@ -89,6 +91,7 @@ pub async fn serve_instance(
     .await?;
     let _ = dispatcher.await;
     let _ = sender.await;
+    let _ = hub.await;
     if let Some(scheduler) = scheduler {
         let _ = scheduler.await;
     }

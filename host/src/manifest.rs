@@ -105,6 +105,9 @@ pub struct Capabilities {
     /// Whether it stores files.
     #[serde(default)]
     pub files: bool,
+    /// Whether it publishes live updates.
+    #[serde(default)]
+    pub live: bool,
 }
 
 /// `[[collections]]`: one storage collection.
@@ -147,8 +150,13 @@ pub enum IndexType {
 pub struct Schedule {
     /// The job's name, `[a-z][a-z0-9_]*`; the operator grants it by this name.
     pub job: String,
-    /// When it runs: 6 fields, `sec min hour day-of-month month day-of-week` (UTC).
-    pub cron: String,
+    /// When it runs: 6 fields, `sec min hour day-of-month month day-of-week` (UTC). Without
+    /// one, the job runs only when the plugin asks for a run (`jobs.request`).
+    #[serde(default)]
+    pub cron: Option<String>,
+    /// What people call it ("Выгрузка должников"), in the notification of a finished run.
+    #[serde(default)]
+    pub title: Option<LocalizedText>,
 }
 
 /// The settings schema: setting key → its spec.
@@ -449,7 +457,7 @@ impl Manifest {
                     format!("job `{}` is declared twice", schedule.job),
                 );
             }
-            if let Err(message) = check_cron(&schedule.cron) {
+            if let Some(Err(message)) = schedule.cron.as_deref().map(check_cron) {
                 report(at("cron"), message);
             }
         }
@@ -494,6 +502,7 @@ impl Manifest {
             schedules: self.schedules.iter().map(|s| s.job.clone()).collect(),
             notifications: caps.notifications,
             files: caps.files,
+            live: caps.live,
         }
     }
 

@@ -393,7 +393,10 @@ async fn place_page(state: &AppState, v: &Visitor, community: &str) -> Result<Pa
             vec![
                 tree::cell(&unit.number),
                 tree::cell(kind_label(&unit.kind, &v.locale)),
-                Cell::Decimal((unit.area_centi_m2 as i64, 2)),
+                Cell::Decimal(crate::runtime::latest::dvor::plugin::types::Decimal {
+                    value: unit.area_centi_m2 as i64,
+                    scale: 2,
+                }),
             ],
             Vec::new(),
         ));

@@ -23,7 +23,9 @@ use crate::http::{
     AppState, PageTarget, Refill, html, locale_of, render_plugin_page, run_plugin_action,
 };
 use crate::identity::people::Person;
-use crate::runtime::latest::dvor::plugin::ui::Page;
+use crate::runtime::latest::dvor::plugin::context::CallTrigger;
+use crate::runtime::latest::dvor::plugin::ui::{Page, TilePlace};
+use crate::runtime::{CallContext, Invocation, Outcome};
 use crate::web::{self, PageContext, ShellContext};
 
 /// The page routes.
@@ -395,6 +397,26 @@ async fn home(
         }
     }
     body.push_str("</ul>");
+    // A signed-in person's own tiles, for the place they live in: their bill, their poll.
+    let current = visitor
+        .principal
+        .as_ref()
+        .and_then(|p| p.person.current_community.clone())
+        .filter(|c| tree.get(c).is_some());
+    if let Some(current) = current {
+        let mine = tiles(&state, &visitor, &current, TilePlace::Person).await;
+        if mine != "<ul class=\"tiles\"></ul>" {
+            let place = tree
+                .get(&current)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            body = format!(
+                "<section class=\"section\" aria-labelledby=\"mine\"><h2 id=\"mine\">{} · {}</h2>{mine}</section>{body}",
+                tr(&locale, "Для вас", "For you"),
+                web::escape(&place)
+            );
+        }
+    }
     let notice = notice_of(&query);
     shell(
         &state,
@@ -453,26 +475,7 @@ async fn community_page(
         }
         body.push_str("</section>");
     }
-    body.push_str("<ul class=\"tiles\">");
-    for plugin in state.runtime.plugins().values() {
-        if plugin
-            .enabled_for
-            .iter()
-            .any(|root| tree.is_within(&community, root))
-        {
-            let name = if locale == "en" && !plugin.manifest.name.en.is_empty() {
-                &plugin.manifest.name.en
-            } else {
-                &plugin.manifest.name.ru
-            };
-            body.push_str(&format!(
-                "<li><a class=\"tile\" href=\"{}\">{}</a></li>",
-                plugin_href(&community, plugin.id(), "", &[]),
-                web::escape(name)
-            ));
-        }
-    }
-    body.push_str("</ul>");
+    body.push_str(&tiles(&state, &visitor, &community, TilePlace::Community).await);
     let children = tree.children(&community, None);
     if !children.is_empty() {
         body.push_str(&format!("<h2>{}</h2><ul>", tr(&locale, "Входит", "Inside")));
@@ -496,6 +499,94 @@ async fn community_page(
         notice.as_deref(),
     )
     .await)
+}
+
+/// The tiles of the plugins enabled at `community`: each with what the plugin has to say there
+/// now (`plugin.summary`), asked of all at once; a plugin that fails or has nothing to say gets
+/// a plain tile with its name.
+async fn tiles(state: &AppState, visitor: &Visitor, community: &str, place: TilePlace) -> String {
+    let tree = state.runtime.shared().communities();
+    let plugins: Vec<_> = state
+        .runtime
+        .plugins()
+        .values()
+        .filter(|p| {
+            p.enabled_for
+                .iter()
+                .any(|root| tree.is_within(community, root))
+        })
+        .cloned()
+        .collect();
+    let caller = visitor.principal.as_ref().map(|p| p.caller_in(community));
+    let asks = plugins.iter().map(|plugin| {
+        let mut context = CallContext::anonymous(community, CallTrigger::Summary);
+        context.caller = caller.clone();
+        context.locale = visitor.locale.clone();
+        let runtime = state.runtime.clone();
+        let id = plugin.id().to_owned();
+        async move {
+            match runtime.call(&id, context, Invocation::Summary(place)).await {
+                Ok(Outcome::Summary(tile)) => tile,
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::debug!(plugin = %id, %error, "no summary tile");
+                    None
+                }
+            }
+        }
+    });
+    let summaries = futures_util::future::join_all(asks).await;
+    let mut out = String::from("<ul class=\"tiles\">");
+    for (plugin, summary) in plugins.iter().zip(summaries) {
+        if place == TilePlace::Person && summary.is_none() {
+            continue;
+        }
+        let name = if visitor.locale == "en" && !plugin.manifest.name.en.is_empty() {
+            &plugin.manifest.name.en
+        } else {
+            &plugin.manifest.name.ru
+        };
+        let home = plugin_href(community, plugin.id(), "", &[]);
+        match summary {
+            None => out.push_str(&format!(
+                "<li><a class=\"tile\" href=\"{home}\">{}</a></li>",
+                web::escape(name)
+            )),
+            Some(tile) => {
+                let href = tile
+                    .link
+                    .as_ref()
+                    .filter(|l| web::route_is_safe(&l.route))
+                    .map(|l| plugin_href(community, plugin.id(), &l.route, &l.query))
+                    .unwrap_or(home);
+                out.push_str(&format!(
+                    "<li><a class=\"tile summary {}\" href=\"{href}\"><span class=\"tile-plugin\">{}</span>",
+                    web::tone_class(tile.tone),
+                    web::escape(name)
+                ));
+                out.push_str(&format!(
+                    "<strong class=\"tile-title\">{}</strong>",
+                    web::escape(&tile.title)
+                ));
+                if let Some(count) = tile.count {
+                    out.push_str(&format!(
+                        "<span class=\"badge {}\">{}</span>",
+                        web::tone_class(tile.tone),
+                        web::escape(&web::format_integer(count, &visitor.locale))
+                    ));
+                }
+                for line in tile.lines.iter().take(4) {
+                    out.push_str(&format!(
+                        "<span class=\"tile-line\">{}</span>",
+                        web::escape(line)
+                    ));
+                }
+                out.push_str("</a></li>");
+            }
+        }
+    }
+    out.push_str("</ul>");
+    out
 }
 
 /// Draw a plugin's page inside the host's shell.

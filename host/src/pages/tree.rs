@@ -4,8 +4,8 @@
 //! records).
 
 use crate::runtime::latest::dvor::plugin::ui::{
-    Block, Button, Cell, Choice, Column, EmptyState, Field, FieldKind, Form, KeyValue, Link, Page,
-    Row, Section, Table, Tone,
+    Block, Button, Cell, Choice, Column, EmptyState, Field, FieldKind, FieldValue, Form, KeyValue,
+    Link, Page, Row, Section, Table, Tone,
 };
 
 /// A page with a title and sections.
@@ -22,6 +22,7 @@ pub fn section(title: impl Into<String>, blocks: Vec<Block>) -> Section {
     Section {
         title: Some(title.into()),
         blocks,
+        live: None,
     }
 }
 
@@ -30,6 +31,7 @@ pub fn plain(blocks: Vec<Block>) -> Section {
     Section {
         title: None,
         blocks,
+        live: None,
     }
 }
 
@@ -66,6 +68,7 @@ pub fn button(action: &str, label: impl Into<String>, args: &[(&str, &str)]) -> 
             .collect(),
         confirm: None,
         tone: Tone::Neutral,
+        primary: false,
     }
 }
 
@@ -101,7 +104,7 @@ pub fn field(name: &str, label: impl Into<String>, kind: FieldKind) -> Field {
         label: label.into(),
         kind,
         required: false,
-        value: None,
+        value: FieldValue::None,
         help: None,
         error: None,
     }
@@ -115,7 +118,7 @@ pub fn text(name: &str, label: impl Into<String>, max: u32) -> Field {
 /// A hidden field carrying `value`.
 pub fn hidden(name: &str, value: impl Into<String>) -> Field {
     let mut field = field(name, "", FieldKind::Hidden);
-    field.value = Some(value.into());
+    field.value = FieldValue::Text(value.into());
     field
 }
 
@@ -152,7 +155,7 @@ impl FieldExt for Field {
         self
     }
     fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+        self.value = crate::web::value_of_text(&self.kind, Some(value.into()));
         self
     }
     fn help(mut self, help: impl Into<String>) -> Self {

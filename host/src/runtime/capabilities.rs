@@ -22,6 +22,8 @@ pub struct CapabilitySet {
     pub notifications: bool,
     /// Storing files.
     pub files: bool,
+    /// Publishing live updates.
+    pub live: bool,
 }
 
 /// In a manifest's `outbound_hosts`: whichever hosts the operator grants.
@@ -40,6 +42,7 @@ impl CapabilitySet {
             schedules: both(&self.schedules, &other.schedules),
             notifications: self.notifications && other.notifications,
             files: self.files && other.files,
+            live: self.live && other.live,
         }
     }
 
@@ -85,6 +88,10 @@ pub enum CapabilityKind {
     Notifications,
     /// Files.
     Files,
+    /// Live updates.
+    Live,
+    /// A scheduled job (asked for by `jobs.request`).
+    Schedule,
 }
 
 impl CapabilityKind {
@@ -96,6 +103,8 @@ impl CapabilityKind {
             CapabilityKind::OutboundHost => "outbound_host",
             CapabilityKind::Notifications => "notifications",
             CapabilityKind::Files => "files",
+            CapabilityKind::Live => "live",
+            CapabilityKind::Schedule => "schedule",
         }
     }
 }

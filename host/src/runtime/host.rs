@@ -6,8 +6,8 @@
 
 use super::capabilities::CapabilityKind;
 use super::latest::dvor::plugin::{
-    context, directory, events, files, log, notifications, outbound_http, settings, storage, types,
-    ui,
+    context, directory, events, files, jobs, live, log, notifications, outbound_http, settings,
+    storage, types, ui,
 };
 use super::state::CallState;
 use crate::storage as store;
@@ -40,6 +40,8 @@ impl CallState {
             CapabilityKind::OutboundHost => false,
             CapabilityKind::Notifications => self.plugin.requested.notifications,
             CapabilityKind::Files => self.plugin.requested.files,
+            CapabilityKind::Live => self.plugin.requested.live,
+            CapabilityKind::Schedule => self.plugin.requested.schedules.contains(name),
         };
         let why = if requested {
             "the instance config does not grant it"
@@ -95,6 +97,9 @@ impl CallState {
             }
             store::StorageError::NotFound(message) => error(ErrorCode::NotFound, message, None),
             store::StorageError::Conflict(message) => error(ErrorCode::Conflict, message, None),
+            store::StorageError::ConflictAt { field, message } => {
+                error(ErrorCode::Conflict, message, Some(&field))
+            }
             store::StorageError::OutOfScope(message) => error(ErrorCode::Forbidden, message, None),
             store::StorageError::Database(db) => self.host_failed("storage", db),
         }
@@ -104,13 +109,26 @@ impl CallState {
         (self.plugin.id().to_owned(), self.community_path.clone())
     }
 
-    fn new_document(&self, doc: storage::Write) -> Result<store::NewDocument, Error> {
+    /// The paths of the communities above the call's, for reads that ask for them.
+    fn ancestor_paths(&self, include: bool) -> Vec<String> {
+        if !include {
+            return Vec::new();
+        }
+        let tree = self.shared.communities();
+        tree.ancestors(&self.context.community)
+            .into_iter()
+            .filter(|c| c.path != self.community_path)
+            .map(|c| c.path.clone())
+            .collect()
+    }
+
+    fn new_document(&self, doc: &storage::DocumentWrite) -> Result<store::NewDocument, Error> {
         let path = self.community_in_scope(&doc.community, "community")?;
         Ok(store::NewDocument {
-            id: doc.id,
-            community_id: doc.community,
+            id: doc.id.clone(),
+            community_id: doc.community.clone(),
             community_path: path,
-            data: doc.data,
+            data: doc.data.clone(),
         })
     }
 }
@@ -163,19 +181,22 @@ fn to_conditions(conditions: Vec<storage::Condition>) -> Vec<store::Condition> {
         .collect()
 }
 
-/// Run a storage operation inside the call's transaction and scope.
+/// Run a storage operation inside the call's transaction and scope (reads may also see the
+/// communities above it: `$ancestors`).
 macro_rules! with_storage {
-    ($self:ident, $collection:expr, |$tx:ident, $scope:ident, $spec:ident| $body:expr) => {{
+    ($self:ident, $collection:expr, $ancestors:expr, |$tx:ident, $scope:ident, $spec:ident| $body:expr) => {{
         let loaded = match $self.collection(&$collection) {
             Ok(loaded) => loaded,
             Err(denied) => return Ok(Err(denied)),
         };
         let (plugin, path) = $self.scope();
+        let ancestors = $self.ancestor_paths($ancestors);
         let result = {
             let $tx = $self.tx().await?;
             let $scope = store::Scope {
                 plugin: &plugin,
                 community_path: &path,
+                ancestors: &ancestors,
             };
             let $spec = &loaded;
             $body.await
@@ -208,26 +229,39 @@ impl storage::Host for CallState {
         &mut self,
         collection: String,
         id: String,
+        include_ancestors: bool,
     ) -> HostResult<Option<storage::Document>> {
-        with_storage!(self, collection, |tx, scope, spec| async {
-            store::get(tx, &scope, spec, &id)
-                .await
-                .map(|doc| doc.map(to_wit_document))
-        })
+        with_storage!(
+            self,
+            collection,
+            include_ancestors,
+            |tx, scope, spec| async {
+                store::get(tx, &scope, spec, &id)
+                    .await
+                    .map(|doc| doc.map(to_wit_document))
+            }
+        )
     }
 
     async fn insert(
         &mut self,
         collection: String,
-        doc: storage::Write,
+        doc: storage::DocumentWrite,
     ) -> HostResult<storage::Document> {
-        let doc = match self.new_document(doc) {
-            Ok(doc) => doc,
+        if doc.expected_version.is_some_and(|v| v != 0) {
+            return Ok(Err(error(
+                ErrorCode::Invalid,
+                "insert creates a document: its expected version can only be 0",
+                Some("expected-version"),
+            )));
+        }
+        let new = match self.new_document(&doc) {
+            Ok(new) => new,
             Err(e) => return Ok(Err(e)),
         };
         let now = self.now;
-        with_storage!(self, collection, |tx, scope, spec| async {
-            store::insert(tx, &scope, spec, doc, now)
+        with_storage!(self, collection, false, |tx, scope, spec| async {
+            store::insert(tx, &scope, spec, new, now)
                 .await
                 .map(to_wit_document)
         })
@@ -236,45 +270,80 @@ impl storage::Host for CallState {
     async fn put(
         &mut self,
         collection: String,
-        doc: storage::Write,
-        expected_version: Option<u64>,
+        doc: storage::DocumentWrite,
     ) -> HostResult<storage::Document> {
-        let doc = match self.new_document(doc) {
-            Ok(doc) => doc,
+        let new = match self.new_document(&doc) {
+            Ok(new) => new,
             Err(e) => return Ok(Err(e)),
         };
         let now = self.now;
-        with_storage!(self, collection, |tx, scope, spec| async {
-            store::put(tx, &scope, spec, doc, expected_version, now)
+        let expected = doc.expected_version;
+        with_storage!(self, collection, false, |tx, scope, spec| async {
+            store::put(tx, &scope, spec, new, expected, now)
                 .await
                 .map(to_wit_document)
         })
     }
 
-    async fn put_many(&mut self, collection: String, docs: Vec<storage::Write>) -> HostResult<u32> {
+    async fn put_many(
+        &mut self,
+        collection: String,
+        docs: Vec<storage::DocumentWrite>,
+    ) -> HostResult<u32> {
         let mut resolved = Vec::with_capacity(docs.len());
-        for (i, doc) in docs.into_iter().enumerate() {
+        for (i, doc) in docs.iter().enumerate() {
             match self.new_document(doc) {
-                Ok(doc) => resolved.push(doc),
+                Ok(new) => resolved.push(new),
                 Err(mut e) => {
                     e.field = Some(format!("docs[{i}].community"));
                     return Ok(Err(e));
                 }
             }
         }
+        let expected: Vec<(usize, &str, u64)> = docs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, doc)| Some((i, doc.id.as_deref()?, doc.expected_version?)))
+            .collect();
+        if let Some((i, _)) = docs
+            .iter()
+            .enumerate()
+            .find(|(_, doc)| doc.id.is_none() && doc.expected_version.is_some_and(|v| v != 0))
+        {
+            return Ok(Err(error(
+                ErrorCode::Invalid,
+                "a document without an id is new: its expected version can only be 0",
+                Some(&format!("docs[{i}].expected-version")),
+            )));
+        }
         let now = self.now;
-        with_storage!(self, collection, |tx, scope, spec| async {
+        with_storage!(self, collection, false, |tx, scope, spec| async {
+            if !expected.is_empty() {
+                let ids: Vec<&str> = expected.iter().map(|(_, id, _)| *id).collect();
+                let stored = store::versions(tx, &scope, spec, &ids).await?;
+                for (i, id, version) in &expected {
+                    let actual = stored.get(*id).copied().unwrap_or(0);
+                    if actual != *version {
+                        return Err(store::StorageError::ConflictAt {
+                            field: format!("docs[{i}]"),
+                            message: format!(
+                                "document `{id}` is at version {actual}, not {version}: it changed since it was read"
+                            ),
+                        });
+                    }
+                }
+            }
             store::put_many(tx, &scope, spec, resolved, now).await
         })
     }
 
     async fn delete(&mut self, collection: String, id: String) -> HostResult<bool> {
-        with_storage!(self, collection, |tx, scope, spec| async {
+        with_storage!(self, collection, false, |tx, scope, spec| async {
             store::delete(tx, &scope, spec, &id).await
         })
     }
 
-    async fn query(&mut self, q: storage::QueryRequest) -> HostResult<storage::Page> {
+    async fn query(&mut self, q: storage::QueryRequest) -> HostResult<storage::DocumentPage> {
         let query = store::Query {
             conditions: to_conditions(q.conditions),
             order: q.order.map(|o| store::Order {
@@ -284,14 +353,19 @@ impl storage::Host for CallState {
             limit: q.limit,
             cursor: q.cursor,
         };
-        with_storage!(self, q.collection, |tx, scope, spec| async {
-            store::query(tx, &scope, spec, query)
-                .await
-                .map(|page| storage::Page {
-                    documents: page.documents.into_iter().map(to_wit_document).collect(),
-                    next_cursor: page.next_cursor,
-                })
-        })
+        with_storage!(
+            self,
+            q.collection,
+            q.include_ancestors,
+            |tx, scope, spec| async {
+                store::query(tx, &scope, spec, query)
+                    .await
+                    .map(|page| storage::DocumentPage {
+                        documents: page.documents.into_iter().map(to_wit_document).collect(),
+                        next_cursor: page.next_cursor,
+                    })
+            }
+        )
     }
 
     async fn aggregate(&mut self, a: storage::AggregateRequest) -> HostResult<Vec<storage::Group>> {
@@ -300,20 +374,25 @@ impl storage::Host for CallState {
             group_by: a.group_by,
             sum_of: a.sum_of,
         };
-        with_storage!(self, a.collection, |tx, scope, spec| async {
-            store::aggregate(tx, &scope, spec, aggregate)
-                .await
-                .map(|groups| {
-                    groups
-                        .into_iter()
-                        .map(|g| storage::Group {
-                            key: from_value(g.key),
-                            count: g.count,
-                            sum: g.sum,
-                        })
-                        .collect()
-                })
-        })
+        with_storage!(
+            self,
+            a.collection,
+            a.include_ancestors,
+            |tx, scope, spec| async {
+                store::aggregate(tx, &scope, spec, aggregate)
+                    .await
+                    .map(|groups| {
+                        groups
+                            .into_iter()
+                            .map(|g| storage::Group {
+                                key: from_value(g.key),
+                                count: g.count,
+                                sum: g.sum,
+                            })
+                            .collect()
+                    })
+            }
+        )
     }
 }
 
@@ -354,6 +433,23 @@ impl context::Host for CallState {
         Ok(self.shared.instance.timezone.clone())
     }
 
+    async fn utc_offset_minutes(&mut self) -> wasmtime::Result<i32> {
+        Ok(self.shared.instance.utc_offset_minutes)
+    }
+
+    async fn today(&mut self) -> wasmtime::Result<types::Date> {
+        use chrono::Datelike as _;
+        let local = self.now + i64::from(self.shared.instance.utc_offset_minutes) * 60_000;
+        let day = chrono::DateTime::from_timestamp_millis(local)
+            .unwrap_or_default()
+            .date_naive();
+        Ok(types::Date {
+            year: day.year(),
+            month: day.month() as u8,
+            day: day.day() as u8,
+        })
+    }
+
     async fn has_role(&mut self, role: String) -> wasmtime::Result<bool> {
         let Some(caller) = &self.context.caller else {
             return Ok(false);
@@ -388,27 +484,28 @@ impl log::Host for CallState {
     }
 }
 
-impl events::Host for CallState {
-    async fn emit(
+impl CallState {
+    /// Check one event to emit and queue it for the end of the call; `at` prefixes the fields
+    /// its errors name (`events[2].`).
+    fn queue_event(
         &mut self,
         kind: String,
         community: String,
         payload: String,
-    ) -> HostResult<String> {
+        at: &str,
+    ) -> Result<String, Error> {
         if !self.plugin.effective.emits.contains(&kind) {
-            return Ok(Err(self.deny(CapabilityKind::Emit, &kind)));
+            return Err(self.deny(CapabilityKind::Emit, &kind));
         }
-        if let Err(e) = self.community_in_scope(&community, "community") {
-            return Ok(Err(e));
-        }
+        self.community_in_scope(&community, &format!("{at}community"))?;
         match serde_json::from_str::<serde_json::Value>(&payload) {
             Ok(serde_json::Value::Object(_)) => {}
             _ => {
-                return Ok(Err(error(
+                return Err(error(
                     ErrorCode::Invalid,
                     "the payload must be a JSON object",
-                    Some("payload"),
-                )));
+                    Some(&format!("{at}payload")),
+                ));
             }
         }
         let subscribers = {
@@ -428,11 +525,6 @@ impl events::Host for CallState {
             occurred: self.now,
             payload,
         };
-        // The call's transaction begins now, so the events are written in it at the end (one
-        // statement for many events, instead of one per event).
-        if let Err(db) = self.tx().await {
-            return Ok(Err(self.host_failed("events", db)));
-        }
         let id = crate::events::new_id(self.now);
         self.pending_events.push(crate::events::PendingEvent {
             id: id.clone(),
@@ -440,7 +532,59 @@ impl events::Host for CallState {
             subscribers,
         });
         self.emitted_events += 1;
+        Ok(id)
+    }
+}
+
+impl events::Host for CallState {
+    async fn emit(
+        &mut self,
+        kind: String,
+        community: String,
+        payload: String,
+    ) -> HostResult<String> {
+        let id = match self.queue_event(kind, community, payload, "") {
+            Ok(id) => id,
+            Err(e) => return Ok(Err(e)),
+        };
+        // The call's transaction begins now, so the events are written in it at the end (one
+        // statement for many events, instead of one per event).
+        if let Err(db) = self.tx().await {
+            return Ok(Err(self.host_failed("events", db)));
+        }
         Ok(Ok(id))
+    }
+
+    async fn emit_many(&mut self, list: Vec<events::NewEvent>) -> HostResult<Vec<String>> {
+        if list.len() > 100_000 {
+            return Ok(Err(error(
+                ErrorCode::Limited,
+                "at most 100 000 events per call",
+                Some("events"),
+            )));
+        }
+        let queued_before = self.pending_events.len();
+        let mut ids = Vec::with_capacity(list.len());
+        for (i, event) in list.into_iter().enumerate() {
+            match self.queue_event(
+                event.kind,
+                event.community,
+                event.payload,
+                &format!("events[{i}]."),
+            ) {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    // All or none.
+                    self.emitted_events -= self.pending_events.len() - queued_before;
+                    self.pending_events.truncate(queued_before);
+                    return Ok(Err(e));
+                }
+            }
+        }
+        if let Err(db) = self.tx().await {
+            return Ok(Err(self.host_failed("events", db)));
+        }
+        Ok(Ok(ids))
     }
 }
 
@@ -537,6 +681,7 @@ impl outbound_http::Host for CallState {
         };
         let cap = self.plugin.limits.deadline;
         let timeout = std::time::Duration::from_millis(u64::from(req.timeout_ms.max(1))).min(cap);
+        let host = url.host_str().unwrap_or_default().to_owned();
         let mut builder = self
             .shared
             .http
@@ -548,13 +693,7 @@ impl outbound_http::Host for CallState {
         }
         let response = match builder.send().await {
             Ok(r) => r,
-            Err(e) => {
-                return Ok(Err(error(
-                    ErrorCode::Unavailable,
-                    format!("request failed: {e}"),
-                    None,
-                )));
-            }
+            Err(e) => return Ok(Err(outbound_failure(&host, timeout, &e))),
         };
         let status = response.status().as_u16();
         let headers = response
@@ -578,13 +717,7 @@ impl outbound_http::Host for CallState {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => {
-                    return Ok(Err(error(
-                        ErrorCode::Unavailable,
-                        format!("reading the response failed: {e}"),
-                        None,
-                    )));
-                }
+                Err(e) => return Ok(Err(outbound_failure(&host, timeout, &e))),
             }
         }
         Ok(Ok(outbound_http::Response {
@@ -655,6 +788,114 @@ impl files::Host for CallState {
             crate::files::delete(tx, &plugin, &path, &id)
         }))
     }
+
+    async fn link(&mut self, id: String, ttl_seconds: u32) -> HostResult<String> {
+        const WEEK_S: u32 = 7 * 24 * 3600;
+        if ttl_seconds == 0 || ttl_seconds > WEEK_S {
+            return Ok(Err(error(
+                ErrorCode::Invalid,
+                "a link lives from 1 second to a week (604 800 seconds)",
+                Some("ttl-seconds"),
+            )));
+        }
+        let found = with_files!(self, "link", |tx, plugin, path| {
+            crate::files::info(tx, &plugin, &path, &id)
+        });
+        match found {
+            Ok(Some(info)) => {
+                let viewer = self.context.caller.as_ref().map(|c| c.person_id.clone());
+                let expires = self.now + i64::from(ttl_seconds) * 1000;
+                Ok(Ok(crate::files::download_path(
+                    &self.shared,
+                    &info.id,
+                    viewer.as_deref(),
+                    expires,
+                )))
+            }
+            Ok(None) => Ok(Err(error(
+                ErrorCode::NotFound,
+                format!("no file `{id}`"),
+                Some("id"),
+            ))),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+}
+
+impl live::Host for CallState {
+    async fn publish(&mut self, community: String, update: live::Update) -> HostResult<()> {
+        if !self.plugin.effective.live {
+            return Ok(Err(self.deny(CapabilityKind::Live, "publish")));
+        }
+        if let Err(e) = self.community_in_scope(&community, "community") {
+            return Ok(Err(e));
+        }
+        let pending = match crate::live::PendingUpdate::check(self.plugin.id(), &community, update)
+        {
+            Ok(pending) => pending,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(db) = self.tx().await {
+            return Ok(Err(self.host_failed("live", db)));
+        }
+        self.pending_live.push(pending);
+        Ok(Ok(()))
+    }
+}
+
+impl jobs::Host for CallState {
+    async fn request(&mut self, name: String, args: String) -> HostResult<String> {
+        let declared = self.plugin.manifest.schedules.iter().any(|s| s.job == name);
+        if !declared || !self.plugin.effective.schedules.contains(&name) {
+            return Ok(Err(self.deny(CapabilityKind::Schedule, &name)));
+        }
+        match serde_json::from_str::<serde_json::Value>(&args) {
+            Ok(serde_json::Value::Object(_)) => {}
+            _ => {
+                return Ok(Err(error(
+                    ErrorCode::Invalid,
+                    "the arguments must be a JSON object",
+                    Some("args"),
+                )));
+            }
+        }
+        let run = crate::scheduler::RequestedRun {
+            id: crate::events::new_id(self.now),
+            plugin: self.plugin.id().to_owned(),
+            job: name,
+            community: self.context.community.clone(),
+            requested_by: self.context.caller.as_ref().map(|c| c.person_id.clone()),
+            args,
+        };
+        let now = self.now;
+        let result = {
+            let tx = self.tx().await?;
+            crate::scheduler::queue_run(tx, &run, now).await
+        };
+        match result {
+            Ok(()) => {
+                self.requested_runs += 1;
+                Ok(Ok(run.id))
+            }
+            Err(db) => Ok(Err(self.host_failed("jobs", db))),
+        }
+    }
+}
+
+/// An outbound request that got no usable answer, in words that say why: it timed out, or the
+/// connection failed.
+fn outbound_failure(host: &str, timeout: std::time::Duration, failure: &reqwest::Error) -> Error {
+    let message = if failure.is_timeout() {
+        format!(
+            "the request to {host} timed out after {} ms",
+            timeout.as_millis()
+        )
+    } else if failure.is_connect() {
+        format!("could not connect to {host}")
+    } else {
+        format!("the request to {host} failed: {failure}")
+    };
+    error(ErrorCode::Unavailable, message, None)
 }
 
 fn to_community_info(c: &crate::communities::Community) -> directory::CommunityInfo {
@@ -687,6 +928,18 @@ impl directory::Host for CallState {
             .get(&id)
             .filter(|c| c.path.starts_with(&self.community_path))
             .map(to_community_info))
+    }
+
+    async fn ancestors(&mut self) -> wasmtime::Result<Vec<directory::CommunityInfo>> {
+        let tree = self.shared.communities();
+        let mut chain: Vec<directory::CommunityInfo> = tree
+            .ancestors(&self.context.community)
+            .into_iter()
+            .filter(|c| c.id != self.context.community)
+            .map(to_community_info)
+            .collect();
+        chain.reverse();
+        Ok(chain)
     }
 
     async fn children(
@@ -745,6 +998,7 @@ impl directory::Host for CallState {
         &mut self,
         community: String,
         role: String,
+        organization: Option<String>,
     ) -> wasmtime::Result<Vec<String>> {
         let tree = self.shared.communities();
         if !tree
@@ -760,6 +1014,31 @@ impl directory::Host for CallState {
             .collect();
         drop(tree);
         let tx = self.tx().await?;
-        Ok(crate::directory::people_with_role_at(tx, &above, &role).await?)
+        Ok(
+            crate::directory::people_with_role_at(tx, &above, &role, organization.as_deref())
+                .await?,
+        )
+    }
+
+    async fn organizations(
+        &mut self,
+        community: String,
+        kind: Option<String>,
+    ) -> wasmtime::Result<Vec<directory::OrganizationInfo>> {
+        let tree = self.shared.communities();
+        if !tree
+            .get(&community)
+            .is_some_and(|c| c.path.starts_with(&self.community_path))
+        {
+            return Ok(Vec::new());
+        }
+        let above: Vec<String> = tree
+            .ancestors(&community)
+            .into_iter()
+            .map(|c| c.id.clone())
+            .collect();
+        drop(tree);
+        let tx = self.tx().await?;
+        Ok(crate::directory::organizations_serving(tx, &above, kind.as_deref()).await?)
     }
 }

@@ -10,7 +10,9 @@ use wasmtime::Store;
 
 use super::capabilities::CapabilitySet;
 use super::state::{CallContext, CallState};
-use super::{Limits, LoadedPlugin, Runtime, SUPPORTED_CONTRACTS, cache, latest};
+use super::{
+    Limits, LoadedPlugin, PluginPre, Runtime, SUPPORTED_CONTRACTS, bindings, cache, latest,
+};
 use crate::manifest::Manifest;
 use crate::storage::{CollectionSpec, IndexKind, IndexSpec};
 
@@ -126,7 +128,7 @@ pub fn contract_supported(has: &semver::Version) -> bool {
 }
 
 /// A stand-in manifest for the one call that reads the real one.
-const BOOTSTRAP_MANIFEST: &str = "id = \"loading\"\nname = { ru = \"-\", en = \"-\" }\nversion = \"0.0.0\"\ncontract = \"0.1.0\"\n";
+const BOOTSTRAP_MANIFEST: &str = "id = \"loading\"\nname = { ru = \"-\", en = \"-\" }\nversion = \"0.0.0\"\ncontract = \"0.2.0\"\n";
 
 impl Runtime {
     /// Load a plugin and make it callable. `settings` validates the config's settings against
@@ -172,14 +174,20 @@ impl Runtime {
             return Err(incompatible());
         }
 
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(latest::DvorPluginPre::new)
-            .map_err(|e| LoadError::Link {
-                plugin: id.clone(),
-                reason: format!("{e:#}"),
-            })?;
+        let instance_pre = self.linker.instantiate_pre(&component);
+        let pre = if (contract.major, contract.minor) == (0, 1) {
+            instance_pre
+                .and_then(bindings::v0_1_0::DvorPluginPre::new)
+                .map(PluginPre::V0_1)
+        } else {
+            instance_pre
+                .and_then(latest::DvorPluginPre::new)
+                .map(PluginPre::V0_2)
+        }
+        .map_err(|e| LoadError::Link {
+            plugin: id.clone(),
+            reason: format!("{e:#}"),
+        })?;
 
         let manifest_error = |reason: String| LoadError::Manifest {
             plugin: id.clone(),
@@ -307,11 +315,21 @@ impl Runtime {
         if self.settings.fuel {
             store.set_fuel(plugin.limits.fuel.unwrap_or(u64::MAX))?;
         }
-        let instance = plugin.pre.instantiate_async(&mut store).await?;
-        let text = instance
-            .dvor_plugin_plugin()
-            .call_manifest(&mut store)
-            .await?;
-        Ok(text)
+        match &plugin.pre {
+            PluginPre::V0_2(pre) => {
+                let instance = pre.instantiate_async(&mut store).await?;
+                instance
+                    .dvor_plugin_plugin()
+                    .call_manifest(&mut store)
+                    .await
+            }
+            PluginPre::V0_1(pre) => {
+                let instance = pre.instantiate_async(&mut store).await?;
+                instance
+                    .dvor_plugin_plugin()
+                    .call_manifest(&mut store)
+                    .await
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! database transaction, begun lazily on the first storage access and committed only when the
 //! plugin returns `ok`.
 
+mod adapt;
 pub mod bindings;
 mod cache;
 pub mod capabilities;
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store};
 
-pub use bindings::v0_1_0 as latest;
+pub use bindings::v0_2_0 as latest;
 pub use cache::CacheOutcome;
 pub use loader::{LoadError, PluginSource, contract_supported};
 pub use state::{CallContext, Caller, CommitHook, Role};
@@ -33,8 +34,9 @@ use capabilities::CapabilitySet;
 use latest::dvor::plugin::types::Error as WitError;
 use state::CallState;
 
-/// The contract versions this host implements, newest first.
-pub const SUPPORTED_CONTRACTS: &[&str] = &["0.1.0"];
+/// The contract versions this host implements, newest first. The newest is implemented
+/// directly; each older one is adapted onto it (`adapt`).
+pub const SUPPORTED_CONTRACTS: &[&str] = &["0.2.0", "0.1.0"];
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(2);
@@ -78,6 +80,8 @@ pub struct InstanceFacts {
     pub timezone: String,
     /// `ru` or `en`.
     pub default_locale: String,
+    /// The zone's offset from UTC in minutes (the instance's zones keep no daylight saving).
+    pub utc_offset_minutes: i32,
 }
 
 /// Which plugins consume which event kinds, and where.
@@ -119,6 +123,12 @@ pub struct Shared {
     pub subscriptions: std::sync::RwLock<Arc<Subscriptions>>,
     /// Woken when a call commits new events.
     pub events_committed: tokio::sync::Notify,
+    /// Woken when a call commits live updates.
+    pub live_committed: tokio::sync::Notify,
+    /// This host's followers of live channels.
+    pub live: crate::live::Hub,
+    /// Woken when a call commits requested job runs.
+    pub runs_requested: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -155,7 +165,17 @@ pub struct LoadedPlugin {
     pub sha256: String,
     /// Whether it was loaded from the compile cache.
     pub cache: CacheOutcome,
-    pre: latest::DvorPluginPre<CallState>,
+    pre: PluginPre,
+}
+
+/// A linked component, by the contract version its exports speak.
+#[derive(Clone)]
+pub(crate) enum PluginPre {
+    /// Built against 0.2.x.
+    V0_2(latest::DvorPluginPre<CallState>),
+    /// Built against 0.1.x: its exports are called through the 0.1 bindings and their answers
+    /// converted to the newest types.
+    V0_1(bindings::v0_1_0::DvorPluginPre<CallState>),
 }
 
 impl LoadedPlugin {
@@ -183,8 +203,8 @@ pub enum Invocation {
         route: String,
         /// The action's name.
         action: String,
-        /// Submitted values.
-        form: Vec<(String, String)>,
+        /// Submitted values, typed by their fields' kinds.
+        form: Vec<latest::dvor::plugin::ui::FormEntry>,
         /// Files posted with the form: stored for the plugin in the call's transaction, each
         /// field's value becoming the stored file's id, as the contract promises.
         uploads: Vec<Upload>,
@@ -192,12 +212,11 @@ pub enum Invocation {
     /// Handle an event.
     Event(latest::dvor::plugin::events::Event),
     /// Run a chunk of a job.
-    Job {
-        /// The job's name.
-        name: String,
-        /// Where to continue from.
-        cursor: Option<String>,
-    },
+    Job(latest::exports::dvor::plugin::plugin::JobRun),
+    /// A tile for a host page.
+    Summary(latest::dvor::plugin::ui::TilePlace),
+    /// May the caller follow a live channel?
+    Subscribe(String),
 }
 
 /// A file posted with a page form.
@@ -224,8 +243,12 @@ pub enum Outcome {
     Action(latest::dvor::plugin::ui::ActionOutcome),
     /// The event was handled.
     EventHandled,
-    /// The job's next cursor; none when it is finished.
-    JobStep(Option<String>),
+    /// What a job's chunk answered.
+    JobStep(latest::exports::dvor::plugin::plugin::JobStep),
+    /// A tile, or none.
+    Summary(Option<latest::dvor::plugin::ui::Tile>),
+    /// The caller may follow the channel.
+    Subscribed,
 }
 
 /// Why a limit stopped a call.
@@ -370,6 +393,11 @@ impl Runtime {
             &mut linker,
             |state| state,
         )
+        .map_err(wasm_error)?;
+        bindings::v0_1_0::DvorPlugin::add_to_linker::<
+            CallState,
+            wasmtime::component::HasSelf<CallState>,
+        >(&mut linker, |state| state)
         .map_err(wasm_error)?;
         Ok(Self {
             _ticker: EpochTicker::start(engine.clone()),
@@ -517,8 +545,8 @@ impl Runtime {
         let state = store.data_mut();
         let result = classify(plugin, state, raw);
         let result = match result {
-            Ok(outcome) if !state.pending_events.is_empty() => {
-                match write_pending_events(state).await {
+            Ok(outcome) if !state.pending_events.is_empty() || !state.pending_live.is_empty() => {
+                match write_pending(state).await {
                     Ok(()) => Ok(outcome),
                     Err(error) => Err(host_failure(&plugin_id, error)),
                 }
@@ -539,6 +567,13 @@ impl Runtime {
                 Ok(()) => {
                     if state.emitted_events > 0 {
                         self.shared.events_committed.notify_waiters();
+                    }
+                    if !state.pending_live.is_empty() {
+                        state.pending_live.clear();
+                        self.shared.live_committed.notify_waiters();
+                    }
+                    if state.requested_runs > 0 {
+                        self.shared.runs_requested.notify_waiters();
                     }
                     Ok(outcome)
                 }
@@ -585,14 +620,21 @@ impl Runtime {
                 .set_fuel(u64::MAX)
                 .map_err(|e| host_failure(plugin_id, e))?;
         }
-        let instance = plugin
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| host_failure(plugin_id, e))?;
+        let latest = match &plugin.pre {
+            PluginPre::V0_2(pre) => pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(|e| host_failure(plugin_id, e))?,
+            PluginPre::V0_1(_) => {
+                return Err(host_failure(
+                    plugin_id,
+                    "a warm instance needs a plugin on the newest contract",
+                ));
+            }
+        };
         Ok(WarmInstance {
             store,
-            instance,
+            instance: latest,
             deadline: ticks_for(plugin.limits.deadline),
         })
     }
@@ -620,69 +662,124 @@ impl WarmInstance {
     }
 }
 
+/// Store the files posted with a form for the plugin, in the call's transaction: each field
+/// then carries the stored file's id, as the contract promises. A refused file is the field's
+/// error.
+async fn store_uploads(
+    store: &mut Store<CallState>,
+    form: &mut Vec<latest::dvor::plugin::ui::FormEntry>,
+    uploads: Vec<Upload>,
+) -> wasmtime::Result<Result<(), WitError>> {
+    use latest::dvor::plugin::ui::{FieldValue, FormEntry};
+    let community = store.data().context.community.clone();
+    for upload in uploads {
+        let stored = latest::dvor::plugin::files::Host::store(
+            store.data_mut(),
+            community.clone(),
+            upload.name,
+            upload.content_type,
+            upload.bytes,
+        )
+        .await?;
+        match stored {
+            Ok(info) => {
+                form.retain(|entry| entry.name != upload.field);
+                form.push(FormEntry {
+                    name: upload.field,
+                    value: FieldValue::File(info.id),
+                });
+            }
+            Err(mut error) => {
+                error.field = Some(upload.field);
+                return Ok(Err(error));
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
 async fn run_invocation(
     store: &mut Store<CallState>,
     plugin: &LoadedPlugin,
     invocation: Invocation,
 ) -> wasmtime::Result<Result<Outcome, WitError>> {
-    let instance = plugin.pre.instantiate_async(&mut *store).await?;
-    let guest = instance.dvor_plugin_plugin();
-    Ok(match invocation {
-        Invocation::Request(request) => guest
-            .call_handle_request(&mut *store, &request)
-            .await?
-            .map(Outcome::Response),
-        Invocation::RenderPage { route, query } => guest
-            .call_render_page(&mut *store, &route, &query)
-            .await?
-            .map(Outcome::Page),
+    let invocation = match invocation {
         Invocation::Action {
             route,
             action,
             mut form,
             uploads,
         } => {
-            let community = store.data().context.community.clone();
-            for upload in uploads {
-                let stored = latest::dvor::plugin::files::Host::store(
-                    store.data_mut(),
-                    community.clone(),
-                    upload.name,
-                    upload.content_type,
-                    upload.bytes,
-                )
-                .await?;
-                match stored {
-                    Ok(info) => form.push((upload.field, info.id)),
-                    // The file's fault is the field's: the form shows it there.
-                    Err(mut error) => {
-                        error.field = Some(upload.field);
-                        return Ok(Err(error));
-                    }
-                }
+            if let Err(error) = store_uploads(store, &mut form, uploads).await? {
+                return Ok(Err(error));
             }
-            guest
-                .call_handle_action(&mut *store, &route, &action, &form)
-                .await?
-                .map(Outcome::Action)
+            Invocation::Action {
+                route,
+                action,
+                form,
+                uploads: Vec::new(),
+            }
         }
-        Invocation::Event(event) => guest
-            .call_on_event(&mut *store, &event)
-            .await?
-            .map(|()| Outcome::EventHandled),
-        Invocation::Job { name, cursor } => guest
-            .call_run_job(&mut *store, &name, cursor.as_deref())
-            .await?
-            .map(Outcome::JobStep),
-    })
+        other => other,
+    };
+    match &plugin.pre {
+        PluginPre::V0_2(pre) => {
+            let instance = pre.instantiate_async(&mut *store).await?;
+            let guest = instance.dvor_plugin_plugin();
+            Ok(match invocation {
+                Invocation::Request(request) => guest
+                    .call_handle_request(&mut *store, &request)
+                    .await?
+                    .map(Outcome::Response),
+                Invocation::RenderPage { route, query } => guest
+                    .call_render_page(&mut *store, &route, &query)
+                    .await?
+                    .map(Outcome::Page),
+                Invocation::Action {
+                    route,
+                    action,
+                    form,
+                    ..
+                } => guest
+                    .call_handle_action(&mut *store, &route, &action, &form)
+                    .await?
+                    .map(Outcome::Action),
+                Invocation::Event(event) => guest
+                    .call_on_event(&mut *store, &event)
+                    .await?
+                    .map(|()| Outcome::EventHandled),
+                Invocation::Job(run) => guest
+                    .call_run_job(&mut *store, &run)
+                    .await?
+                    .map(Outcome::JobStep),
+                Invocation::Summary(place) => guest
+                    .call_summary(&mut *store, place)
+                    .await?
+                    .map(Outcome::Summary),
+                Invocation::Subscribe(channel) => guest
+                    .call_subscribe(&mut *store, &channel)
+                    .await?
+                    .map(|()| Outcome::Subscribed),
+            })
+        }
+        PluginPre::V0_1(pre) => adapt::run_v0_1(store, pre, invocation).await,
+    }
 }
 
-/// Write the events the call emitted, in its transaction, before it commits.
-async fn write_pending_events(state: &mut CallState) -> wasmtime::Result<()> {
+/// Write the events the call emitted and the live updates it published, in its transaction,
+/// before it commits (the updates stay listed: after the commit they wake the live hub).
+async fn write_pending(state: &mut CallState) -> wasmtime::Result<()> {
     let now = state.now;
     let events = std::mem::take(&mut state.pending_events);
+    let updates = std::mem::take(&mut state.pending_live);
     let tx = state.tx().await?;
-    crate::events::record_many(tx, &events, now).await?;
+    if !events.is_empty() {
+        crate::events::record_many(tx, &events, now).await?;
+    }
+    if !updates.is_empty() {
+        crate::live::record_many(tx, &updates, now).await?;
+    }
+    state.pending_live = updates;
     Ok(())
 }
 
@@ -692,6 +789,7 @@ async fn run_commit_hook(
     outcome: &Outcome,
 ) -> wasmtime::Result<()> {
     let now = state.now;
+    let shared = state.shared.clone();
     let tx = state.tx().await?;
     match hook {
         CommitHook::Delivered {
@@ -699,11 +797,11 @@ async fn run_commit_hook(
             subscriber,
         } => crate::events::mark_delivered(tx, event_id, subscriber, now).await?,
         CommitHook::JobChunk(chunk) => {
-            let cursor = match outcome {
-                Outcome::JobStep(cursor) => cursor.as_deref(),
+            let step = match outcome {
+                Outcome::JobStep(step) => Some(step),
                 _ => None,
             };
-            crate::scheduler::save_chunk(tx, chunk, cursor, now).await?
+            crate::scheduler::save_chunk(tx, &shared, chunk, step, now).await?
         }
     }
     Ok(())
@@ -832,8 +930,12 @@ fn panic_message(stderr: &str) -> Option<String> {
 fn answer_size(outcome: &Outcome) -> usize {
     match outcome {
         Outcome::Response(response) => response.body.len(),
-        Outcome::JobStep(cursor) => cursor.as_ref().map_or(0, String::len),
-        Outcome::Page(_) | Outcome::Action(_) | Outcome::EventHandled => 0,
+        Outcome::JobStep(step) => step.cursor.as_ref().map_or(0, String::len),
+        Outcome::Page(_)
+        | Outcome::Action(_)
+        | Outcome::EventHandled
+        | Outcome::Summary(_)
+        | Outcome::Subscribed => 0,
     }
 }
 

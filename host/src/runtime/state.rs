@@ -125,6 +125,11 @@ pub struct CallState {
     pub(crate) emitted_events: usize,
     /// Events emitted during the call, written in one go just before it commits.
     pub(crate) pending_events: Vec<crate::events::PendingEvent>,
+    /// Live updates published during the call, written just before it commits and pushed
+    /// after.
+    pub(crate) pending_live: Vec<crate::live::PendingUpdate>,
+    /// Job runs the call requested (the scheduler is woken after the commit).
+    pub(crate) requested_runs: usize,
     pub(crate) memory: MemoryCap,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -160,6 +165,8 @@ impl CallState {
             host_failure: None,
             emitted_events: 0,
             pending_events: Vec::new(),
+            pending_live: Vec::new(),
+            requested_runs: 0,
             memory,
             wasi,
             table: ResourceTable::new(),

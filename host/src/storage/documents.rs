@@ -42,6 +42,20 @@ pub struct Scope<'a> {
     /// The materialised path of the call's community, e.g. `/demo-town/house-1/`; every
     /// document whose community path starts with it is in scope.
     pub community_path: &'a str,
+    /// The paths of communities above it whose documents reads also see (`get`, queries and
+    /// aggregates; never writes): what a town stored for every house in it. Usually empty.
+    pub ancestors: &'a [String],
+}
+
+impl<'a> Scope<'a> {
+    /// A plugin's documents in one community subtree.
+    pub fn subtree(plugin: &'a str, community_path: &'a str) -> Self {
+        Scope {
+            plugin,
+            community_path,
+            ancestors: &[],
+        }
+    }
 }
 
 /// A collection as the plugin's manifest declares it.
@@ -237,6 +251,14 @@ pub enum StorageError {
     /// The write conflicts with what is stored (id taken, version changed).
     #[error("{0}")]
     Conflict(String),
+    /// One document of a bulk write conflicts with what is stored; `field` names it (`docs[3]`).
+    #[error("{field}: {message}")]
+    ConflictAt {
+        /// The offending document.
+        field: String,
+        /// What conflicts.
+        message: String,
+    },
     /// The write touches a document or community outside the call's scope.
     #[error("{0}")]
     OutOfScope(String),
@@ -397,6 +419,33 @@ pub async fn put<C: ConnectionTrait>(
     let (key, version, created) = written;
     write_index_rows(db, scope.plugin, coll, &[(key, values)]).await?;
     Ok(stored_document(id, doc, version, created, now))
+}
+
+/// The stored versions of documents of a collection, by id, whatever their community (a
+/// document outside the scope is refused by the write that follows). Ids not stored are absent.
+pub async fn versions<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope<'_>,
+    coll: &CollectionSpec,
+    ids: &[&str],
+) -> Result<HashMap<String, u64>, StorageError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let backend = db.get_database_backend();
+    for chunk in ids.chunks(rows_per_statement(backend, 1).saturating_sub(8).max(1)) {
+        let mut select = Sql::select();
+        select
+            .columns([(d(), Documents::Id), (d(), Documents::Version)])
+            .from_as(Documents::Table, d())
+            .and_where(Expr::col((d(), Documents::Plugin)).eq(scope.plugin))
+            .and_where(Expr::col((d(), Documents::Collection)).eq(&coll.name))
+            .and_where(Expr::col((d(), Documents::Id)).is_in(chunk.iter().copied()));
+        for row in fetch_all(db, &select).await? {
+            let id: String = row.try_get_by_index(0)?;
+            let version: i64 = row.try_get_by_index(1)?;
+            found.insert(id, u64::try_from(version).unwrap_or(0));
+        }
+    }
+    Ok(found)
 }
 
 /// Create or replace many documents with few statements; returns how many were written.
@@ -900,13 +949,17 @@ pub(super) fn field_key(plugin: &str, collection: &str, field: &str) -> i64 {
 
 /// Restrict a select over `documents AS d` to the collection's documents in scope.
 pub(super) fn in_scope(select: &mut SelectStatement, scope: &Scope<'_>, coll: &CollectionSpec) {
+    let subtree = sql::starts_with((d(), Documents::CommunityPath), scope.community_path);
+    let path = if scope.ancestors.is_empty() {
+        subtree
+    } else {
+        subtree.or(Expr::col((d(), Documents::CommunityPath))
+            .is_in(scope.ancestors.iter().map(String::as_str)))
+    };
     select
         .and_where(Expr::col((d(), Documents::Plugin)).eq(scope.plugin))
         .and_where(Expr::col((d(), Documents::Collection)).eq(&coll.name))
-        .and_where(sql::starts_with(
-            (d(), Documents::CommunityPath),
-            scope.community_path,
-        ));
+        .and_where(path);
 }
 
 /// Select the document columns of `d`, in the order [`read_document`] reads them.

@@ -36,7 +36,7 @@ use sea_orm::{ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend
 pub use documents::{
     Aggregate, CollectionSpec, Compare, Condition, Group, IndexKind, IndexSpec, NewDocument, Order,
     Page, Query, Scope, StorageError, StoredDocument, Value, aggregate, delete, get, insert, put,
-    put_many, query, sync_collection,
+    put_many, query, sync_collection, versions,
 };
 
 /// The host database: a connection pool and which engine it talks to.

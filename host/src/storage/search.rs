@@ -309,7 +309,12 @@ impl<'s> Builder<'s> {
                 );
             }
         }
-        if self.backend == DbBackend::Sqlite && driver.is_none() && by_id && self.large_scope {
+        if self.backend == DbBackend::Sqlite
+            && driver.is_none()
+            && by_id
+            && self.large_scope
+            && self.scope.ancestors.is_empty()
+        {
             // Many documents in scope, in id order: walk the id index and filter by path
             // (stopping at the page's end) rather than sort the whole scope. The unary `+`
             // keeps SQLite from using the path index instead (`?` is where sea-query puts the

@@ -37,10 +37,7 @@ fn readings() -> CollectionSpec {
 }
 
 fn scope(path: &str) -> Scope<'_> {
-    Scope {
-        plugin: PLUGIN,
-        community_path: path,
-    }
+    Scope::subtree(PLUGIN, path)
 }
 
 fn doc(id: Option<&str>, community: &str, path: &str, data: serde_json::Value) -> NewDocument {
@@ -858,10 +855,7 @@ async fn another_plugin_sees_nothing() {
         let c = db.connection();
         let coll = readings();
         ten(c).await;
-        let other = Scope {
-            plugin: "promos",
-            community_path: TOWN,
-        };
+        let other = Scope::subtree("promos", TOWN);
         sync_collection(c, "promos", &coll).await.unwrap();
         assert_eq!(
             get(c, &other, &coll, "d01").await.unwrap(),

@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 
 use crate::runtime::latest::dvor::plugin::ui::{
-    Badge, Block, Button, Cell, EmptyState, KeyValue, Link, Page, Progress, Section, Stat, Table,
-    TimelineEntry, Tone,
+    Attachment, Badge, Block, Button, Cell, EmptyState, Image, ImageSource, KeyValue, Link, Page,
+    Progress, Section, Stat, Table, TimelineEntry, Tone,
 };
 
 use super::format::{
-    format_date, format_datetime, format_decimal, format_integer, format_money, iso,
+    format_date, format_datetime, format_day, format_decimal, format_integer, format_money, iso,
 };
 use super::{PageContext, Strings, escape_into, url};
 
@@ -21,7 +21,7 @@ pub(crate) struct Renderer<'c, 'a> {
 }
 
 /// The CSS class of a tone.
-pub(super) fn tone_class(tone: Tone) -> &'static str {
+pub fn tone_class(tone: Tone) -> &'static str {
     match tone {
         Tone::Neutral => "tone-neutral",
         Tone::Info => "tone-info",
@@ -139,11 +139,31 @@ impl<'c, 'a> Renderer<'c, 'a> {
             }
             None => self.raw("<section class=\"section\">\n"),
         }
-        for b in &s.blocks {
-            self.block(b, s.title.as_deref());
-            self.raw("\n");
+        let live = s
+            .live
+            .as_deref()
+            .filter(|c| crate::live::channel_is_valid(c));
+        if let Some(channel) = live {
+            // The script follows the channel and puts its updates here (see `dvor.js`).
+            self.raw("<div class=\"live\" aria-live=\"polite\" data-live=\"");
+            self.text(channel);
+            self.raw("\" data-live-src=\"/api/live");
+            self.text(self.ctx.base);
+            self.raw("\">\n");
+        }
+        self.blocks(&s.blocks, s.title.as_deref());
+        if live.is_some() {
+            self.raw("</div>\n");
         }
         self.raw("</section>\n");
+    }
+
+    /// Blocks one after another.
+    pub(crate) fn blocks(&mut self, blocks: &[Block], section_title: Option<&str>) {
+        for b in blocks {
+            self.block(b, section_title);
+            self.raw("\n");
+        }
     }
 
     pub(crate) fn block(&mut self, b: &Block, section_title: Option<&str>) {
@@ -156,7 +176,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 self.raw(if titled { "</h3>" } else { "</h2>" });
             }
             Block::Paragraph(p) => self.paragraph(p),
-            Block::Notice((tone, text)) => self.notice(*tone, text),
+            Block::Notice(n) => self.notice(n.tone, &n.text),
             Block::Fields(kvs) => self.key_values(kvs),
             Block::Table(t) => self.table(t, section_title),
             Block::Form(f) => self.form(f),
@@ -191,7 +211,8 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 self.raw("</ul>");
             }
             Block::Empty(e) => self.empty_state(e),
-            Block::Attachment((id, label)) => self.attachment(id, label),
+            Block::Attachment(a) => self.attachment(a),
+            Block::Image(image) => self.image(image),
         }
     }
 
@@ -260,8 +281,8 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 let s = format_integer(*i, loc);
                 self.text(&s);
             }
-            Cell::Decimal((v, scale)) => {
-                let s = format_decimal(*v, *scale, loc);
+            Cell::Decimal(d) => {
+                let s = format_decimal(d.value, d.scale, loc);
                 self.text(&s);
             }
             Cell::Money(k) => {
@@ -275,6 +296,15 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 self.raw("</span>");
             }
             Cell::Date(ms) => self.time(*ms, false, &format_date(*ms, off, loc)),
+            Cell::Day(d) => {
+                let shown = format_day(*d, loc);
+                self.raw("<time datetime=\"");
+                let machine = format!("{:04}-{:02}-{:02}", d.year, d.month, d.day);
+                self.text(&machine);
+                self.raw("\">");
+                self.text(&shown);
+                self.raw("</time>");
+            }
             Cell::Datetime(ms) => self.time(*ms, true, &format_datetime(*ms, off, loc)),
             Cell::Badge(b) => self.badge(b),
             Cell::Link(l) => self.link(l, None),
@@ -348,8 +378,9 @@ impl<'c, 'a> Renderer<'c, 'a> {
     pub(super) fn button(&mut self, b: &Button, small: bool) {
         let action = url::action_url(self.ctx.base, self.ctx.route, &b.action);
         let class = format!(
-            "btn {}{}",
+            "btn {}{}{}",
             tone_class(b.tone),
+            if b.primary { " primary" } else { "" },
             if small { " small" } else { "" }
         );
         let label = if b.label.trim().is_empty() {
@@ -641,20 +672,26 @@ impl<'c, 'a> Renderer<'c, 'a> {
         self.raw("</div>");
     }
 
-    fn attachment(&mut self, id: &str, label: &str) {
-        let label = if label.trim().is_empty() {
+    fn attachment(&mut self, a: &Attachment) {
+        let label = if a.name.trim().is_empty() {
             self.t.download
         } else {
-            label
+            a.name.as_str()
         };
         self.raw("<p class=\"attachment\">");
-        match url::file_href(id) {
+        match url::file_href(&a.file_id) {
             Some(h) => {
                 self.raw("<a href=\"");
                 self.text(&h);
                 self.raw("\">");
                 self.text(label);
                 self.raw("</a>");
+                let about = file_about(&a.mime, a.size, self.ctx.locale);
+                if !about.is_empty() {
+                    self.raw(" <span class=\"muted small\">");
+                    self.text(&about);
+                    self.raw("</span>");
+                }
             }
             None => {
                 self.raw("<span class=\"refused\">");
@@ -664,4 +701,129 @@ impl<'c, 'a> Renderer<'c, 'a> {
         }
         self.raw("</p>");
     }
+
+    /// An image: a stored file, one of the plugin's API routes, or a QR code drawn here.
+    fn image(&mut self, image: &Image) {
+        match &image.source {
+            ImageSource::Qr(text) => {
+                // Never smaller than a phone's camera reads from arm's length.
+                let width = image.width.unwrap_or(0).max(QR_MIN_PX);
+                match qr_svg(text, width, &image.alt) {
+                    Some(svg) => {
+                        self.raw("<figure class=\"qr\">");
+                        self.raw(&svg);
+                        if !image.alt.trim().is_empty() {
+                            self.raw("<figcaption class=\"small muted\">");
+                            self.text(&image.alt);
+                            self.raw("</figcaption>");
+                        }
+                        self.raw("</figure>");
+                    }
+                    None => {
+                        self.raw("<p class=\"refused\">");
+                        self.text(&image.alt);
+                        self.raw("</p>");
+                    }
+                }
+            }
+            ImageSource::File(id) => {
+                let href = url::file_href(id);
+                self.img(href, image);
+            }
+            ImageSource::Route(route) => {
+                let href = url::route_is_safe(route)
+                    .then(|| format!("/api{}/{}", self.ctx.base, route.trim_start_matches('/')));
+                self.img(href, image);
+            }
+        }
+    }
+
+    fn img(&mut self, href: Option<String>, image: &Image) {
+        match href {
+            Some(src) => {
+                self.raw("<img class=\"image\" loading=\"lazy\" src=\"");
+                self.text(&src);
+                self.raw("\" alt=\"");
+                self.text(&image.alt);
+                self.raw("\"");
+                if let Some(w) = image.width {
+                    self.raw(&format!(" width=\"{}\"", w.min(2000)));
+                }
+                self.raw(">");
+            }
+            None => {
+                self.raw("<p class=\"refused\">");
+                self.text(&image.alt);
+                self.raw("</p>");
+            }
+        }
+    }
+}
+
+/// The smallest a QR code is drawn on screen, in CSS pixels.
+pub(super) const QR_MIN_PX: u32 = 240;
+
+/// A QR code of `text` as an inline SVG element `width` CSS pixels wide (error correction M,
+/// with its quiet zone), or none if the text is too long for a QR code.
+pub(super) fn qr_svg(text: &str, width: u32, alt: &str) -> Option<String> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .quiet_zone(true)
+        .min_dimensions(width, width)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    // Drop the XML prolog: the element goes inside the page; label it for screen readers.
+    let start = svg.find("<svg")?;
+    let mut label = String::new();
+    super::escape_into(&mut label, alt);
+    Some(svg[start..].replacen(
+        "<svg",
+        &format!("<svg role=\"img\" aria-label=\"{label}\" class=\"qr-code\""),
+        1,
+    ))
+}
+
+/// "PDF, 120 КБ": what a file is, for its link.
+fn file_about(mime: &str, size: u64, locale: &str) -> String {
+    let en = locale == "en";
+    let kind = match mime.split(';').next().unwrap_or("").trim() {
+        "" => String::new(),
+        "application/pdf" => "PDF".into(),
+        "text/csv" => "CSV".into(),
+        "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/heic" => {
+            (if en { "photo" } else { "фото" }).into()
+        }
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        | "application/vnd.ms-excel" => "Excel".into(),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        | "application/msword" => "Word".into(),
+        "application/zip" => "ZIP".into(),
+        other => other
+            .rsplit('/')
+            .next()
+            .unwrap_or(other)
+            .to_ascii_uppercase(),
+    };
+    let size = if size == 0 {
+        String::new()
+    } else if size < 1024 * 1024 {
+        format!("{} {}", size.div_ceil(1024), if en { "KB" } else { "КБ" })
+    } else {
+        let tenths = (size * 10).div_ceil(1024 * 1024);
+        let mark = if en { "." } else { "," };
+        format!(
+            "{}{mark}{} {}",
+            tenths / 10,
+            tenths % 10,
+            if en { "MB" } else { "МБ" }
+        )
+    };
+    [kind, size]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -412,7 +412,10 @@ impl Renderer<'_, '_> {
     /// numbered list with coordinates, links and a `geo:` link for the phone's maps app.
     pub(super) fn markers(&mut self, ms: &[Marker]) {
         let valid = |m: &Marker| {
-            m.lat.is_finite() && m.lon.is_finite() && m.lat.abs() <= 90.0 && m.lon.abs() <= 180.0
+            m.point.lat.is_finite()
+                && m.point.lon.is_finite()
+                && m.point.lat.abs() <= 90.0
+                && m.point.lon.abs() <= 180.0
         };
         self.raw("<div class=\"map\">");
         let points: Vec<(usize, &Marker)> =
@@ -420,10 +423,10 @@ impl Renderer<'_, '_> {
         if !points.is_empty() {
             let (mut lat0, mut lat1, mut lon0, mut lon1) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
             for (_, m) in &points {
-                lat0 = lat0.min(m.lat);
-                lat1 = lat1.max(m.lat);
-                lon0 = lon0.min(m.lon);
-                lon1 = lon1.max(m.lon);
+                lat0 = lat0.min(m.point.lat);
+                lat1 = lat1.max(m.point.lat);
+                lon0 = lon0.min(m.point.lon);
+                lon1 = lon1.max(m.point.lon);
             }
             let k = ((lat0 + lat1) / 2.0).to_radians().cos().max(0.05);
             // Ground extent in "latitude degrees", padded so pins are not on the edge.
@@ -456,7 +459,7 @@ impl Renderer<'_, '_> {
                 if self.t.is_en() { "N" } else { "С" }
             );
             for (i, m) in &points {
-                let (x, y) = (px(m.lon), py(m.lat));
+                let (x, y) = (px(m.point.lon), py(m.point.lat));
                 let _ = write!(
                     self.out,
                     "<circle class=\"pin {}\" cx=\"{}\" cy=\"{}\" r=\"9\"><title>",
@@ -501,13 +504,13 @@ impl Renderer<'_, '_> {
                 None => self.text(&m.label),
             }
             if valid(m) {
-                let coords = format!("{:.5}, {:.5}", m.lat, m.lon);
+                let coords = format!("{:.5}, {:.5}", m.point.lat, m.point.lon);
                 self.raw(" <span class=\"coords\">");
                 self.text(&coords);
                 let _ = write!(
                     self.out,
                     "</span> <a class=\"geo\" href=\"geo:{:.6},{:.6}\">",
-                    m.lat, m.lon
+                    m.point.lat, m.point.lon
                 );
                 self.raw(self.t.open_in_maps);
                 self.raw("</a>");

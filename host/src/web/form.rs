@@ -1,19 +1,169 @@
 //! Forms: typed fields, errors next to them, and turning a submission into the contract's values.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use crate::runtime::latest::dvor::plugin::ui::{Choice, Field, FieldKind, Form};
+use crate::runtime::latest::dvor::plugin::types::{Date, Decimal, GeoPoint};
+use crate::runtime::latest::dvor::plugin::ui::{
+    Choice, Field, FieldKind, FieldValue, Form, FormEntry,
+};
 
 use super::blocks::Renderer;
-use super::format::{iso, money_input_value, parse_decimal, parse_money};
+use super::format::{money_input_value, parse_money};
 use super::{Strings, url};
 
-/// Hidden marker: the named field is money typed in roubles, to submit as kopecks.
-const MONEY_MARK: &str = "_dvor.money";
-/// Hidden marker: `{scale}:{name}`, a decimal typed with a comma or a point.
-const DECIMAL_MARK: &str = "_dvor.decimal";
-/// Hidden marker: the named field is a location typed as `{name}.lat` and `{name}.lon`.
-const LOCATION_MARK: &str = "_dvor.location";
+/// Hidden marker, one per field of a rendered form: `{kind}:{name}`, what the field submits
+/// (see [`Submits`]). A forged marker only changes how a value is parsed; the plugin checks
+/// the values anyway.
+const FIELD_MARK: &str = "_dvor.field";
+
+/// The longest text any field takes (the contract's host-wide cap on `text` and `multiline`).
+pub const MAX_TEXT_CHARS: u32 = 100_000;
+
+/// What a field kind submits, as its marker says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Submits {
+    Text,
+    Money,
+    Number(u8),
+    Day,
+    Choice,
+    Choices,
+    Flag,
+    File,
+    Point,
+}
+
+impl Submits {
+    fn of(kind: &FieldKind) -> Submits {
+        match kind {
+            FieldKind::Text(_)
+            | FieldKind::Multiline(_)
+            | FieldKind::Phone
+            | FieldKind::Email
+            | FieldKind::Scan
+            | FieldKind::Hidden => Submits::Text,
+            FieldKind::Number(scale) => Submits::Number(*scale),
+            FieldKind::Money => Submits::Money,
+            FieldKind::Date => Submits::Day,
+            FieldKind::Select(_) | FieldKind::Radio(_) => Submits::Choice,
+            FieldKind::MultiSelect(_) => Submits::Choices,
+            FieldKind::Checkbox => Submits::Flag,
+            FieldKind::File(_) => Submits::File,
+            FieldKind::Location => Submits::Point,
+        }
+    }
+
+    fn mark(self) -> String {
+        match self {
+            Submits::Text => "text".into(),
+            Submits::Money => "money".into(),
+            Submits::Number(scale) => format!("number{scale}"),
+            Submits::Day => "day".into(),
+            Submits::Choice => "choice".into(),
+            Submits::Choices => "choices".into(),
+            Submits::Flag => "flag".into(),
+            Submits::File => "file".into(),
+            Submits::Point => "point".into(),
+        }
+    }
+
+    fn parse_mark(mark: &str) -> Option<Submits> {
+        Some(match mark {
+            "text" => Submits::Text,
+            "money" => Submits::Money,
+            "day" => Submits::Day,
+            "choice" => Submits::Choice,
+            "choices" => Submits::Choices,
+            "flag" => Submits::Flag,
+            "file" => Submits::File,
+            "point" => Submits::Point,
+            other => Submits::Number(other.strip_prefix("number")?.parse().ok()?),
+        })
+    }
+}
+
+/// A calendar day typed as `YYYY-MM-DD` (what a date input submits), if it exists.
+pub fn parse_day(text: &str) -> Option<Date> {
+    let day = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    use chrono::Datelike as _;
+    Some(Date {
+        year: day.year(),
+        month: day.month() as u8,
+        day: day.day() as u8,
+    })
+}
+
+/// A decimal typed by a person (`12,5`, `-3`) with at most `scale` digits after the mark.
+pub fn parse_decimal(text: &str, scale: u8) -> Option<Decimal> {
+    let canonical = super::format::parse_decimal(text, scale)?;
+    let (int, frac) = canonical.split_once('.').unwrap_or((&canonical, ""));
+    let digits = format!("{int}{frac}");
+    Some(Decimal {
+        value: digits.parse().ok()?,
+        scale: frac.len() as u8,
+    })
+}
+
+/// A field's value given as text in the format of its kind (kopecks for money, `YYYY-MM-DD`
+/// for a date, `true` for a ticked box, comma-separated choices, `lat,lon`), as a typed value.
+/// Text that does not parse is kept as text, so the person still sees it.
+pub fn value_of_text(kind: &FieldKind, text: Option<String>) -> FieldValue {
+    let Some(text) = text.filter(|v| !v.is_empty()) else {
+        return FieldValue::None;
+    };
+    let parsed = match kind {
+        FieldKind::Money => text.trim().parse().ok().map(FieldValue::Money),
+        FieldKind::Date => parse_day(text.get(..10).unwrap_or(&text)).map(FieldValue::Day),
+        FieldKind::Checkbox => Some(FieldValue::Flag(text == "true")),
+        FieldKind::Number(scale) => parse_decimal(&text, *scale).map(FieldValue::Number),
+        FieldKind::Select(_) | FieldKind::Radio(_) => Some(FieldValue::Choice(text.clone())),
+        FieldKind::MultiSelect(_) => Some(FieldValue::Choices(
+            text.split(',').map(|v| v.trim().to_owned()).collect(),
+        )),
+        FieldKind::File(_) => Some(FieldValue::File(text.clone())),
+        FieldKind::Location => text.split_once(',').and_then(|(lat, lon)| {
+            Some(FieldValue::Point(GeoPoint {
+                lat: lat.trim().parse().ok()?,
+                lon: lon.trim().parse().ok()?,
+            }))
+        }),
+        _ => None,
+    };
+    parsed.unwrap_or(FieldValue::Text(text))
+}
+
+/// A decimal for an input's value: `54,3` (`54.3` in English), no grouping, so it can be edited.
+fn decimal_input_value(d: Decimal, locale: &str) -> String {
+    let digits = d.value.unsigned_abs().to_string();
+    let scale = usize::from(d.scale);
+    let sign = if d.value < 0 { "-" } else { "" };
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    let mark = if Strings::of(locale).is_en() {
+        '.'
+    } else {
+        ','
+    };
+    format!("{sign}{int}{mark}{frac}")
+}
+
+/// How a field's own value is shown in its input.
+fn shown_value(value: &FieldValue, locale: &str) -> Option<String> {
+    Some(match value {
+        FieldValue::None => return None,
+        FieldValue::Text(text) | FieldValue::Choice(text) | FieldValue::File(text) => text.clone(),
+        FieldValue::Number(d) => decimal_input_value(*d, locale),
+        FieldValue::Money(kopecks) => money_input_value(*kopecks, locale),
+        FieldValue::Day(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+        FieldValue::Choices(values) => values.join("\n"),
+        FieldValue::Flag(true) => "true".into(),
+        FieldValue::Flag(false) => String::new(),
+        FieldValue::Point(p) => format!("{},{}", p.lat, p.lon),
+    })
+}
 
 /// A field with what the page knows about it.
 struct View<'f> {
@@ -109,24 +259,7 @@ impl Renderer<'_, '_> {
         } else {
             value
         };
-        let value = value.or_else(|| {
-            let own = field.value.clone()?;
-            Some(match &field.kind {
-                // The plugin's own values are kopecks / timestamps; show them editable.
-                FieldKind::Money => match own.trim().parse::<i64>() {
-                    Ok(k) => money_input_value(k, self.ctx.locale),
-                    Err(_) => own,
-                },
-                FieldKind::Date => match own.trim().parse::<i64>() {
-                    Ok(ms) => iso(ms, self.ctx.utc_offset_minutes, false).unwrap_or(own),
-                    Err(_) => own.get(..10).map_or(own.clone(), str::to_owned),
-                },
-                FieldKind::MultiSelect(_) => {
-                    own.split(',').map(str::trim).collect::<Vec<_>>().join("\n")
-                }
-                _ => own,
-            })
-        });
+        let value = value.or_else(|| shown_value(&field.value, self.ctx.locale));
         let mut errors = Vec::new();
         if let Some(e) = field.error.as_deref().filter(|e| !e.trim().is_empty()) {
             errors.push(e.to_owned());
@@ -210,6 +343,10 @@ impl Renderer<'_, '_> {
 
         for v in &views {
             self.field(v);
+            self.marker(
+                FIELD_MARK,
+                &format!("{}:{}", Submits::of(&v.field.kind).mark(), v.field.name),
+            );
         }
 
         if let Some(q) = f.confirm.as_deref().filter(|q| !q.trim().is_empty()) {
@@ -354,6 +491,7 @@ impl Renderer<'_, '_> {
                 self.raw("</div>");
             }
             FieldKind::MultiSelect(choices) => self.multi_select(v, choices),
+            FieldKind::Radio(choices) => self.radio(v, choices),
             FieldKind::Location => self.location(v),
             kind => {
                 self.open_field(v, "");
@@ -368,11 +506,14 @@ impl Renderer<'_, '_> {
                             "<input type=\"text\""
                         });
                         self.attrs(v, &id, name, help);
-                        if *max > 0 {
-                            self.raw(" maxlength=\"");
-                            self.raw(&max.to_string());
-                            self.raw("\"");
-                        }
+                        let max = if *max == 0 {
+                            MAX_TEXT_CHARS
+                        } else {
+                            (*max).min(MAX_TEXT_CHARS)
+                        };
+                        self.raw(" maxlength=\"");
+                        self.raw(&max.to_string());
+                        self.raw("\"");
                         if multiline {
                             self.raw(">");
                             // A leading newline in a textarea is eaten by the parser.
@@ -386,10 +527,14 @@ impl Renderer<'_, '_> {
                             self.raw(">");
                         }
                     }
-                    FieldKind::Phone | FieldKind::Email | FieldKind::Date => {
+                    FieldKind::Phone | FieldKind::Email | FieldKind::Date | FieldKind::Scan => {
                         self.raw(match kind {
                             FieldKind::Phone => "<input type=\"tel\" autocomplete=\"tel\"",
                             FieldKind::Email => "<input type=\"email\" autocomplete=\"email\"",
+                            // The script adds a camera button where the browser can read codes.
+                            FieldKind::Scan => {
+                                "<input type=\"text\" autocomplete=\"off\" autocapitalize=\"characters\" data-scan"
+                            }
                             _ => "<input type=\"date\"",
                         });
                         self.attrs(v, &id, name, help);
@@ -403,7 +548,6 @@ impl Renderer<'_, '_> {
                         self.attrs(v, &id, name, help);
                         self.value_attr(value);
                         self.raw(">");
-                        self.marker(DECIMAL_MARK, &format!("{scale}:{name}"));
                     }
                     FieldKind::Money => {
                         self.raw("<div class=\"suffixed\"><input type=\"text\" inputmode=\"decimal\" autocomplete=\"off\" pattern=\"");
@@ -414,7 +558,6 @@ impl Renderer<'_, '_> {
                         self.raw("><span class=\"suffix\" aria-hidden=\"true\">₽</span><span class=\"vh\">");
                         self.raw(self.t.in_roubles);
                         self.raw("</span></div>");
-                        self.marker(MONEY_MARK, name);
                     }
                     FieldKind::Select(choices) => {
                         self.raw("<select");
@@ -466,6 +609,7 @@ impl Renderer<'_, '_> {
                     FieldKind::Hidden
                     | FieldKind::Checkbox
                     | FieldKind::MultiSelect(_)
+                    | FieldKind::Radio(_)
                     | FieldKind::Location => {}
                 }
                 self.raw("</div>");
@@ -524,6 +668,48 @@ impl Renderer<'_, '_> {
         self.raw("</fieldset>");
     }
 
+    fn radio(&mut self, v: &View, choices: &[Choice]) {
+        let chosen = v.value.as_deref().unwrap_or("");
+        self.raw("<fieldset class=\"field group");
+        if !v.errors.is_empty() {
+            self.raw(" has-error");
+        }
+        self.raw("\"");
+        let help = has_help(v, self.t);
+        self.described_by(v, help);
+        self.raw("><legend>");
+        self.text(&v.field.label);
+        self.required_mark(v);
+        self.raw("</legend>");
+        self.help_and_error(v);
+        for (i, c) in choices.iter().enumerate() {
+            let cid = format!("{}-{i}", v.id);
+            self.raw("<div class=\"check\"><input type=\"radio\" id=\"");
+            self.raw(&cid);
+            self.raw("\" name=\"");
+            self.text(&v.field.name);
+            self.raw("\" value=\"");
+            self.text(&c.value);
+            self.raw("\"");
+            if v.field.required {
+                self.raw(" required");
+            }
+            if c.value == chosen {
+                self.raw(" checked");
+            }
+            self.raw("><label for=\"");
+            self.raw(&cid);
+            self.raw("\">");
+            self.text(if c.label.is_empty() {
+                &c.value
+            } else {
+                &c.label
+            });
+            self.raw("</label></div>");
+        }
+        self.raw("</fieldset>");
+    }
+
     fn location(&mut self, v: &View) {
         let (lat, lon) = match v.value.as_deref().and_then(|x| x.split_once(',')) {
             Some((a, b)) => (Some(a.trim()), Some(b.trim())),
@@ -558,7 +744,6 @@ impl Renderer<'_, '_> {
             self.raw("></div>");
         }
         self.raw("</div>");
-        self.marker(LOCATION_MARK, &v.field.name);
         self.raw("</fieldset>");
     }
 }
@@ -575,7 +760,7 @@ fn has_help(v: &View, t: &Strings) -> bool {
 /// The id the error summary links to: the field's (first) input.
 fn first_input_id(v: &View) -> String {
     match &v.field.kind {
-        FieldKind::MultiSelect(_) => format!("{}-0", v.id),
+        FieldKind::MultiSelect(_) | FieldKind::Radio(_) => format!("{}-0", v.id),
         FieldKind::Location => format!("{}-lat", v.id),
         _ => v.id.clone(),
     }
@@ -584,94 +769,154 @@ fn first_input_id(v: &View) -> String {
 /// Name–value pairs of a form, in order.
 pub type Pairs = Vec<(String, String)>;
 
-/// Turns a posted form into what the plugin's contract promises, using the hidden markers the
-/// rendered form carries: money typed in roubles (`1 234,56`) becomes kopecks (`123456`),
-/// decimals typed with a comma get a point, and a location's `{name}.lat` / `{name}.lon` become
-/// one `{name}` = `lat,lon`. The markers are removed; everything else passes through in order.
-/// Empty values stay empty (whether a field is required is the plugin's business).
+/// Turns a posted form into the typed values the contract promises, using the marker each
+/// rendered field carries: money typed in roubles (`1 234,56`) becomes kopecks, decimals typed
+/// with a comma or a point become decimals, a date input's `YYYY-MM-DD` a day, a location's
+/// `{name}.lat` / `{name}.lon` one point, repeated names of a multi-select a list, and an
+/// unticked checkbox (which browsers do not send) `false`. Values without a marker (a button's
+/// arguments) are text. Empty fields are `none` (whether a field is required is the plugin's
+/// business). The markers themselves are dropped.
 ///
 /// On failure returns `(field, message)` errors in the locale, ready for
 /// [`super::PageContext::field_errors`] (with the raw pairs as `form_values`).
-pub fn normalize_form(pairs: &[(String, String)], locale: &str) -> Result<Pairs, Pairs> {
+pub fn typed_form(pairs: &[(String, String)], locale: &str) -> Result<Vec<FormEntry>, Pairs> {
     let t = Strings::of(locale);
-    let mut money = HashSet::new();
-    let mut decimal: HashMap<&str, u8> = HashMap::new();
-    let mut location = HashSet::new();
+    let mut kinds: Vec<(&str, Submits)> = Vec::new();
     for (k, v) in pairs {
-        match k.as_str() {
-            MONEY_MARK => {
-                money.insert(v.as_str());
-            }
-            DECIMAL_MARK => {
-                if let Some((scale, name)) = v.split_once(':')
-                    && let Ok(scale) = scale.parse::<u8>()
-                {
-                    decimal.insert(name, scale);
-                }
-            }
-            LOCATION_MARK => {
-                location.insert(v.as_str());
-            }
-            _ => {}
+        if k == FIELD_MARK
+            && let Some((mark, name)) = v.split_once(':')
+            && let Some(kind) = Submits::parse_mark(mark)
+            && !kinds.iter().any(|(n, _)| *n == name)
+        {
+            kinds.push((name, kind));
         }
     }
-    let find = |name: String| {
+    let kind_of = |name: &str| kinds.iter().find(|(n, _)| *n == name).map(|(_, k)| *k);
+    let values_of = |name: &str| -> Vec<&str> {
         pairs
             .iter()
-            .find(|(k, _)| *k == name)
+            .filter(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
+            .collect()
     };
-    let mut out = Vec::with_capacity(pairs.len());
+    let mut out: Vec<FormEntry> = Vec::with_capacity(pairs.len());
     let mut errors = Vec::new();
-    let mut done_locations = HashSet::new();
-    for (k, v) in pairs {
-        let key = k.as_str();
-        if matches!(key, MONEY_MARK | DECIMAL_MARK | LOCATION_MARK) {
+    let mut done: HashSet<&str> = HashSet::new();
+    let names = pairs
+        .iter()
+        .map(|(k, _)| {
+            let k = k.as_str();
+            let base = k.strip_suffix(".lat").or(k.strip_suffix(".lon"));
+            match base {
+                Some(b) if kind_of(b) == Some(Submits::Point) => b,
+                _ => k,
+            }
+        })
+        .chain(kinds.iter().map(|(n, _)| *n));
+    for name in names {
+        if name == FIELD_MARK || !done.insert(name) {
             continue;
         }
-        let loc_name = key
-            .strip_suffix(".lat")
-            .or(key.strip_suffix(".lon"))
-            .filter(|n| location.contains(n));
-        if let Some(name) = loc_name {
-            if !done_locations.insert(name) {
-                continue;
+        let first = values_of(name).first().copied().unwrap_or("");
+        let kind = kind_of(name).unwrap_or(Submits::Text);
+        let value = match kind {
+            Submits::Text | Submits::File => {
+                if first.is_empty() {
+                    FieldValue::None
+                } else if kind == Submits::File {
+                    FieldValue::File(first.to_owned())
+                } else {
+                    // Text keeps its inner whitespace (a multi-line note), only the ends go.
+                    let raw = pairs
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map_or("", |(_, v)| v.trim());
+                    if raw.chars().count() > MAX_TEXT_CHARS as usize {
+                        errors.push((name.to_owned(), t.text_too_long.to_owned()));
+                        continue;
+                    }
+                    FieldValue::Text(raw.to_owned())
+                }
             }
-            let lat = find(format!("{name}.lat")).unwrap_or("");
-            let lon = find(format!("{name}.lon")).unwrap_or("");
-            if lat.is_empty() && lon.is_empty() {
-                out.push((name.to_owned(), String::new()));
-                continue;
+            Submits::Choice if first.is_empty() => FieldValue::None,
+            Submits::Choice => FieldValue::Choice(first.to_owned()),
+            Submits::Choices => FieldValue::Choices(
+                values_of(name)
+                    .into_iter()
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            Submits::Flag => FieldValue::Flag(matches!(first, "true" | "on" | "1" | "yes")),
+            Submits::Money if first.is_empty() => FieldValue::None,
+            Submits::Money => match parse_money(first) {
+                Some(k) => FieldValue::Money(k),
+                None => {
+                    errors.push((name.to_owned(), t.bad_money.to_owned()));
+                    continue;
+                }
+            },
+            Submits::Number(_) if first.is_empty() => FieldValue::None,
+            Submits::Number(scale) => match parse_decimal(first, scale) {
+                Some(d) => FieldValue::Number(d),
+                None => {
+                    errors.push((name.to_owned(), t.bad_number.to_owned()));
+                    continue;
+                }
+            },
+            Submits::Day if first.is_empty() => FieldValue::None,
+            Submits::Day => match parse_day(first) {
+                Some(d) => FieldValue::Day(d),
+                None => {
+                    errors.push((name.to_owned(), t.bad_date.to_owned()));
+                    continue;
+                }
+            },
+            Submits::Point => {
+                let part = |suffix: &str| {
+                    values_of(&format!("{name}.{suffix}"))
+                        .first()
+                        .copied()
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let (lat, lon) = match (part("lat"), part("lon")) {
+                    (lat, lon) if lat.is_empty() && lon.is_empty() => {
+                        // A point sent whole (`lat,lon`, as the map widget posts it).
+                        match first.split_once(',') {
+                            Some((a, b)) => (a.to_owned(), b.to_owned()),
+                            None if first.is_empty() => {
+                                out.push(FormEntry {
+                                    name: name.to_owned(),
+                                    value: FieldValue::None,
+                                });
+                                continue;
+                            }
+                            None => (first.to_owned(), String::new()),
+                        }
+                    }
+                    pair => pair,
+                };
+                let parse = |s: &str, limit: f64| {
+                    s.trim()
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && x.abs() <= limit)
+                };
+                match (parse(&lat, 90.0), parse(&lon, 180.0)) {
+                    (Some(lat), Some(lon)) => FieldValue::Point(GeoPoint { lat, lon }),
+                    _ => {
+                        errors.push((name.to_owned(), t.bad_location.to_owned()));
+                        continue;
+                    }
+                }
             }
-            let parse = |s: &str, limit: f64| {
-                s.replace(',', ".")
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite() && x.abs() <= limit)
-            };
-            match (parse(lat, 90.0), parse(lon, 180.0)) {
-                (Some(a), Some(b)) => out.push((name.to_owned(), format!("{a},{b}"))),
-                _ => errors.push((name.to_owned(), t.bad_location.to_owned())),
-            }
-            continue;
-        }
-        if money.contains(key) && !v.trim().is_empty() {
-            match parse_money(v) {
-                Some(k) => out.push((key.to_owned(), k.to_string())),
-                None => errors.push((key.to_owned(), t.bad_money.to_owned())),
-            }
-            continue;
-        }
-        if let Some(scale) = decimal.get(key).copied()
-            && !v.trim().is_empty()
-        {
-            match parse_decimal(v, scale) {
-                Some(d) => out.push((key.to_owned(), d)),
-                None => errors.push((key.to_owned(), t.bad_number.to_owned())),
-            }
-            continue;
-        }
-        out.push((k.clone(), v.clone()));
+        };
+        out.push(FormEntry {
+            name: name.to_owned(),
+            value,
+        });
     }
     if errors.is_empty() {
         Ok(out)

@@ -94,6 +94,15 @@ pub fn format_date(ms: i64, utc_offset_minutes: i32, locale: &str) -> String {
     }
 }
 
+/// A calendar day, as [`format_date`] writes one.
+pub fn format_day(day: crate::runtime::latest::dvor::plugin::types::Date, locale: &str) -> String {
+    if Strings::of(locale).is_en() {
+        format!("{:04}-{:02}-{:02}", day.year, day.month, day.day)
+    } else {
+        format!("{:02}.{:02}.{:04}", day.day, day.month, day.year)
+    }
+}
+
 /// A date and time: `23.11.2026 14:05` (ru) or `2026-11-23 14:05` (en).
 pub fn format_datetime(ms: i64, utc_offset_minutes: i32, locale: &str) -> String {
     match local(ms, utc_offset_minutes) {

@@ -22,8 +22,11 @@ mod tests;
 
 use crate::runtime::latest::dvor::plugin::ui::Page;
 
-pub use form::{Pairs, normalize_form};
-pub use format::{format_date, format_datetime, format_decimal, format_integer, format_money};
+pub use blocks::tone_class;
+pub use form::{Pairs, parse_day, parse_decimal, typed_form, value_of_text};
+pub use format::{
+    format_date, format_datetime, format_day, format_decimal, format_integer, format_money,
+};
 pub use url::{link_href, percent_encode, route_is_safe};
 
 /// The stylesheet, served by the host at `/assets/dvor.css`.
@@ -124,6 +127,16 @@ pub fn render_page(page: &Page, ctx: &PageContext) -> String {
 /// Draws a plugin page's content only: breadcrumbs, the title and the sections.
 pub fn render_page_body(page: &Page, ctx: &PageContext) -> String {
     blocks::Renderer::new(ctx).page(page)
+}
+
+/// Draws blocks alone, as a live update puts them into a page's live section.
+pub fn render_blocks(
+    blocks: &[crate::runtime::latest::dvor::plugin::ui::Block],
+    ctx: &PageContext,
+) -> String {
+    let mut renderer = blocks::Renderer::new(ctx);
+    renderer.blocks(blocks, Some("live"));
+    renderer.out
 }
 
 /// Wraps `body_html` (already safe HTML) into a whole document with the header and navigation.
@@ -283,6 +296,8 @@ pub(crate) struct Strings {
     pub bad_money: &'static str,
     pub bad_number: &'static str,
     pub bad_location: &'static str,
+    pub bad_date: &'static str,
+    pub text_too_long: &'static str,
 }
 
 impl Strings {
@@ -339,6 +354,8 @@ static RU: Strings = Strings {
     bad_money: "Введите сумму в рублях, например 1234,56",
     bad_number: "Введите число",
     bad_location: "Введите широту (от −90 до 90) и долготу (от −180 до 180)",
+    bad_date: "Введите дату, например 15.12.2026",
+    text_too_long: "Текст длиннее 100 000 знаков: сократите его",
 };
 
 static EN: Strings = Strings {
@@ -378,4 +395,6 @@ static EN: Strings = Strings {
     bad_money: "Enter an amount in roubles, e.g. 1234.56",
     bad_number: "Enter a number",
     bad_location: "Enter a latitude (−90 to 90) and a longitude (−180 to 180)",
+    bad_date: "Enter a date, e.g. 2026-12-15",
+    text_too_long: "The text is longer than 100,000 characters: shorten it",
 };

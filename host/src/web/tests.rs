@@ -1,7 +1,8 @@
+use crate::runtime::latest::dvor::plugin::types::{Date, Decimal, GeoPoint};
 use crate::runtime::latest::dvor::plugin::ui::{
-    Badge, Block, Button, Cell, Chart, ChartKind, Choice, Column, EmptyState, Field, FieldKind,
-    Form, KeyValue, Link, Marker, Page, Progress, Row, Section, Series, Stat, Table, TimelineEntry,
-    Tone,
+    Attachment, Badge, Block, Button, Cell, Chart, ChartKind, Choice, Column, EmptyState, Field,
+    FieldKind, FieldValue, Form, FormEntry, Image, ImageSource, KeyValue, Link, Marker, Notice,
+    Page, Progress, Row, Section, Series, Stat, Table, TimelineEntry, Tone, ValueFormat,
 };
 
 use super::*;
@@ -29,6 +30,7 @@ fn page(blocks: Vec<Block>) -> Page {
         sections: vec![Section {
             title: Some("Раздел".into()),
             blocks,
+            live: None,
         }],
     }
 }
@@ -51,7 +53,7 @@ fn field(name: &str, kind: FieldKind) -> Field {
         label: format!("Поле {name}"),
         kind,
         required: false,
-        value: None,
+        value: FieldValue::None,
         help: None,
         error: None,
     }
@@ -149,7 +151,7 @@ fn form_field_error_is_shown() {
 fn own_field_error_and_unknown_errors() {
     let mut f = field("amount", FieldKind::Money);
     f.error = Some("Слишком много".into());
-    f.value = Some("123456".into());
+    f.value = FieldValue::Money(123456);
     let form = Form {
         action: "pay".into(),
         fields: vec![f],
@@ -227,6 +229,7 @@ fn table_with_numeric_column() {
                 args: vec![("id".into(), "12".into())],
                 confirm: Some("Отправить напоминание?".into()),
                 tone: Tone::Warning,
+                primary: false,
             }],
             link: Some(link("", "debts/12")),
             tone: Tone::Danger,
@@ -287,6 +290,8 @@ fn pie_chart_has_svg_and_table() {
             name: "Голоса".into(),
             values: vec![60.0, 30.0, 10.0],
         }],
+        format: ValueFormat::Percent,
+        unit: String::new(),
     };
     let html = body(vec![Block::Chart(c)]);
     assert!(
@@ -324,6 +329,8 @@ fn bar_and_line_charts() {
                     values: vec![3.0, 4.0, 5.0],
                 },
             ],
+            format: ValueFormat::Number,
+            unit: "м³".into(),
         };
         let html = body(vec![Block::Chart(c)]);
         assert!(
@@ -337,6 +344,8 @@ fn bar_and_line_charts() {
         title: "".into(),
         labels: vec![],
         series: vec![],
+        format: ValueFormat::Number,
+        unit: String::new(),
     };
     assert!(body(vec![Block::Chart(empty)]).contains("Нет данных"));
 }
@@ -431,7 +440,10 @@ fn every_block() -> Vec<Block> {
     let cells = vec![
         Cell::Text("t".into()),
         Cell::Integer(1),
-        Cell::Decimal((15, 1)),
+        Cell::Decimal(Decimal {
+            value: 15,
+            scale: 1,
+        }),
         Cell::Money(100),
         Cell::Date(0),
         Cell::Datetime(0),
@@ -445,7 +457,10 @@ fn every_block() -> Vec<Block> {
     vec![
         Block::Heading("h".into()),
         Block::Paragraph("p".into()),
-        Block::Notice((Tone::Warning, "n".into())),
+        Block::Notice(Notice {
+            tone: Tone::Warning,
+            text: "n".into(),
+        }),
         Block::Fields(
             cells
                 .iter()
@@ -481,6 +496,7 @@ fn every_block() -> Vec<Block> {
             args: vec![],
             confirm: None,
             tone: Tone::Danger,
+            primary: false,
         }]),
         Block::Links(vec![link("l", "x")]),
         Block::Stats(vec![Stat {
@@ -497,25 +513,33 @@ fn every_block() -> Vec<Block> {
                 name: "s".into(),
                 values: vec![1.0],
             }],
+            format: ValueFormat::Money,
+            unit: String::new(),
         }),
         Block::Markers(vec![
             Marker {
-                lat: 55.75,
-                lon: 37.61,
+                point: GeoPoint {
+                    lat: 55.75,
+                    lon: 37.61,
+                },
                 label: "m".into(),
                 link: Some(link("", "x")),
                 tone: Tone::Danger,
             },
             Marker {
-                lat: 55.76,
-                lon: 37.62,
+                point: GeoPoint {
+                    lat: 55.76,
+                    lon: 37.62,
+                },
                 label: "m2".into(),
                 link: None,
                 tone: Tone::Neutral,
             },
             Marker {
-                lat: f64::NAN,
-                lon: 0.0,
+                point: GeoPoint {
+                    lat: f64::NAN,
+                    lon: 0.0,
+                },
                 label: "bad".into(),
                 link: None,
                 tone: Tone::Neutral,
@@ -543,7 +567,12 @@ fn every_block() -> Vec<Block> {
             text: "".into(),
             link: Some(link("Создать", "new")),
         }),
-        Block::Attachment(("abc123".into(), "Фото".into())),
+        Block::Attachment(Attachment {
+            file_id: "abc123".into(),
+            name: "Фото".into(),
+            mime: "image/jpeg".into(),
+            size: 120_000,
+        }),
     ]
 }
 
@@ -608,37 +637,137 @@ fn every_block_renders_something() {
 }
 
 #[test]
-fn normalize_converts_typed_values() {
+fn a_posted_form_becomes_typed_values_by_its_fields_markers() {
     let pairs: Vec<(String, String)> = [
-        ("_dvor.money", "amount"),
+        ("_dvor.field", "money:amount"),
         ("amount", "1 234,5 ₽"),
-        ("_dvor.decimal", "2:reading"),
+        ("_dvor.field", "number2:reading"),
         ("reading", "12,25"),
-        ("_dvor.location", "where"),
+        ("_dvor.field", "point:where"),
         ("where.lat", "55.75"),
         ("where.lon", "37,61"),
-        ("note", "as is"),
+        ("_dvor.field", "day:on"),
+        ("on", "2026-12-15"),
+        ("_dvor.field", "choices:tags"),
+        ("tags", "a"),
+        ("tags", "b"),
+        ("_dvor.field", "flag:agree"),
+        ("_dvor.field", "text:note"),
+        ("note", "  as is\nsecond line  "),
+        ("id", "42"),
     ]
     .iter()
     .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
     .collect();
-    let out = normalize_form(&pairs, "ru").unwrap();
-    let expected: Vec<(String, String)> = [
-        ("amount", "123450"),
-        ("reading", "12.25"),
-        ("where", "55.75,37.61"),
-        ("note", "as is"),
-    ]
-    .iter()
-    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-    .collect();
-    assert_eq!(out, expected);
+    let out = typed_form(&pairs, "ru").unwrap();
+    let entry = |name: &str, value: FieldValue| FormEntry {
+        name: name.into(),
+        value,
+    };
+    assert_eq!(
+        out,
+        vec![
+            entry("amount", FieldValue::Money(123_450)),
+            entry(
+                "reading",
+                FieldValue::Number(Decimal {
+                    value: 1225,
+                    scale: 2
+                })
+            ),
+            entry(
+                "where",
+                FieldValue::Point(GeoPoint {
+                    lat: 55.75,
+                    lon: 37.61
+                })
+            ),
+            entry(
+                "on",
+                FieldValue::Day(Date {
+                    year: 2026,
+                    month: 12,
+                    day: 15
+                })
+            ),
+            entry("tags", FieldValue::Choices(vec!["a".into(), "b".into()])),
+            entry("note", FieldValue::Text("as is\nsecond line".into())),
+            // A button's argument, without a marker, is text.
+            entry("id", FieldValue::Text("42".into())),
+            // An unticked box is not sent by browsers; its marker says it is false.
+            entry("agree", FieldValue::Flag(false)),
+        ]
+    );
     let bad = vec![
-        ("_dvor.money".to_owned(), "a".to_owned()),
+        ("_dvor.field".to_owned(), "money:a".to_owned()),
         ("a".to_owned(), "12,345".to_owned()),
+        ("_dvor.field".to_owned(), "day:d".to_owned()),
+        ("d".to_owned(), "2026-02-30".to_owned()),
     ];
-    let errs = normalize_form(&bad, "en").unwrap_err();
-    assert_eq!(errs[0].0, "a");
+    let errs = typed_form(&bad, "en").unwrap_err();
+    assert_eq!(
+        errs.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
+        ["a", "d"]
+    );
+}
+
+#[test]
+fn a_qr_image_is_drawn_inline_big_enough_to_scan_and_a_file_image_links_the_file() {
+    let html = body(vec![
+        Block::Image(Image {
+            source: ImageSource::Qr("ST00012|Name=УК|Sum=150000".into()),
+            alt: "QR-код для оплаты".into(),
+            width: Some(100),
+        }),
+        Block::Image(Image {
+            source: ImageSource::File("photo-1".into()),
+            alt: "Фото ямы".into(),
+            width: None,
+        }),
+    ]);
+    assert!(
+        html.contains("<svg role=\"img\" aria-label=\"QR-код для оплаты\""),
+        "{html}"
+    );
+    // Asked for 100 px, drawn at least at the 240 px a phone's camera needs.
+    let svg = &html[html.find("<svg").unwrap()..];
+    let width: u32 = svg[svg.find("width=\"").unwrap() + 7..]
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(width >= 240, "{width}");
+    assert!(
+        html.contains(
+            "<img class=\"image\" loading=\"lazy\" src=\"/files/photo-1\" alt=\"Фото ямы\">"
+        ),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_live_section_names_its_channel_and_where_to_follow_it() {
+    let page = Page {
+        title: "Чат".into(),
+        breadcrumbs: vec![],
+        sections: vec![Section {
+            title: Some("Подъезд 2".into()),
+            blocks: vec![Block::Paragraph("Анна: привет".into())],
+            live: Some("room:entrance-2".into()),
+        }],
+    };
+    let html = render_page_body(&page, &ctx());
+    assert!(
+        html.contains(
+            "data-live=\"room:entrance-2\" data-live-src=\"/api/live/c/demo-house-1/p/housing\""
+        ),
+        "{html}"
+    );
+    // A malformed channel is not followed.
+    let mut bad = page.clone();
+    bad.sections[0].live = Some("Room 2".into());
+    assert!(!render_page_body(&bad, &ctx()).contains("data-live"));
 }
 
 #[test]
@@ -679,6 +808,7 @@ fn row_link_skips_link_cells_and_headings_keep_levels() {
         sections: vec![Section {
             title: None,
             blocks: vec![Block::Heading("H".into())],
+            live: None,
         }],
     };
     assert!(render_page_body(&untitled, &ctx()).contains("<h2>H</h2>"));
