@@ -16,14 +16,26 @@ pub use plugin::{ApiRequest, ApiResponse};
 pub const JSON: &str = "application/json; charset=utf-8";
 
 /// Name–value pairs in order, as in a query string or a submitted form (repeated names carry
-/// multiple values).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+/// multiple values). A submitted form's values are also kept typed ([`Params::value`]); as text
+/// they read as [`Field::value`](crate::ui::Field::value) takes them: kopecks for money,
+/// `YYYY-MM-DD` for dates, `true` for a ticked box.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params(Vec<(String, String)>, Vec<crate::ui::FormEntry>);
 
 impl Params {
     /// The pairs, in order.
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Params(pairs)
+        Params(pairs, Vec::new())
+    }
+
+    /// A submitted form's typed values.
+    pub fn from_form(entries: Vec<crate::ui::FormEntry>) -> Self {
+        Params(crate::ui::entries_as_pairs(&entries), entries)
+    }
+
+    /// The typed value of form field `name`, as the host parsed it by the field's kind.
+    pub fn value(&self, name: &str) -> Option<&crate::ui::FieldValue> {
+        self.1.iter().find(|e| e.name == name).map(|e| &e.value)
     }
 
     /// The first value of `name`.
@@ -95,7 +107,7 @@ impl Params {
 
 impl From<Vec<(String, String)>> for Params {
     fn from(pairs: Vec<(String, String)>) -> Self {
-        Params(pairs)
+        Params(pairs, Vec::new())
     }
 }
 
@@ -116,7 +128,7 @@ impl ApiRequest {
 
     /// The query parameters.
     pub fn params(&self) -> Params {
-        Params(self.query.clone())
+        Params::new(self.query.clone())
     }
 
     /// The first value of header `name` (lower-case).

@@ -1,7 +1,7 @@
 //! The facts of the current call: who, where, when, in which language.
 
 use crate::bindings::dvor::plugin::context;
-use crate::date::{Date, zone_offset_minutes};
+use crate::date::Date;
 use crate::error::{Error, Result};
 
 pub use context::{CallTrigger as Trigger, CallerInfo as Caller, Role};
@@ -52,18 +52,16 @@ pub fn timezone() -> String {
     context::timezone()
 }
 
-/// The instance's UTC offset in minutes (180 for Moscow), for the zones
-/// [`zone_offset_minutes`] knows; `internal` for others.
+/// The instance's UTC offset in minutes (180 for Moscow), as the host says.
 pub fn utc_offset_minutes() -> Result<i32> {
-    let zone = timezone();
-    zone_offset_minutes(&zone)
-        .ok_or_else(|| Error::internal(format!("unknown UTC offset of time zone `{zone}`")))
+    Ok(context::utc_offset_minutes())
 }
 
-/// Today's date in the instance's time zone.
+/// Today's date in the instance's time zone, as the host says.
 pub fn today() -> Result<Date> {
-    Date::from_timestamp(now(), utc_offset_minutes()?)
-        .ok_or_else(|| Error::internal("the current time is out of the calendar's range"))
+    let day = context::today();
+    Date::new(day.year, day.month, day.day)
+        .ok_or_else(|| Error::internal("the host's date is out of the calendar's range"))
 }
 
 /// Whether the caller holds `role` in the call's community or above it.

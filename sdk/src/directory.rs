@@ -3,7 +3,7 @@
 
 use crate::bindings::dvor::plugin::directory as wit;
 
-pub use wit::{CommunityInfo, Ownership, PersonInfo, Unit};
+pub use wit::{CommunityInfo, OrganizationInfo, Ownership, PersonInfo, Unit};
 
 /// A community by id, if it is in scope.
 pub fn community(id: &str) -> Option<CommunityInfo> {
@@ -42,7 +42,24 @@ pub fn person(id: &str) -> Option<PersonInfo> {
 
 /// The ids of people holding `role` in `community` or above it.
 pub fn people_with_role(community: &str, role: &str) -> Vec<String> {
-    wit::people_with_role(community, role)
+    wit::people_with_role(community, role, None)
+}
+
+/// The ids of people holding `role` in `organization`, which serves `community` (the
+/// operators of the one management company of a house, not of every company around).
+pub fn staff_of(organization: &str, community: &str, role: &str) -> Vec<String> {
+    wit::people_with_role(community, role, Some(organization))
+}
+
+/// The organizations serving `community`, of `kind` (`management-company`, `government`, …)
+/// if given.
+pub fn organizations(community: &str, kind: Option<&str>) -> Vec<OrganizationInfo> {
+    wit::organizations(community, kind)
+}
+
+/// The communities above the call's, nearest first, up to the root.
+pub fn ancestors() -> Vec<CommunityInfo> {
+    wit::ancestors()
 }
 
 /// `community` and its ancestors up to the call's community, nearest first (the directory does

@@ -20,6 +20,25 @@ pub fn emit<P: Serialize + ?Sized>(kind: &str, community: &str, payload: &P) -> 
     Ok(wit::emit(kind, community, &payload)?)
 }
 
+/// Emit many events in one go (a billing run's one per account): `(kind, community, payload)`
+/// each. All or none: if one is refused, none is emitted and the error names `events[i]`.
+/// Returns their ids in order.
+pub fn emit_many<'a, P: Serialize + 'a>(
+    events: impl IntoIterator<Item = (&'a str, &'a str, &'a P)>,
+) -> Result<Vec<String>> {
+    let events = events
+        .into_iter()
+        .map(|(kind, community, payload)| {
+            Ok(wit::NewEvent {
+                kind: kind.to_owned(),
+                community: community.to_owned(),
+                payload: serde_json::to_string(payload)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(wit::emit_many(&events)?)
+}
+
 impl Event {
     /// The payload decoded from JSON; `internal` if it does not have the expected shape.
     pub fn payload<T: DeserializeOwned>(&self) -> Result<T> {

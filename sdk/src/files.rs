@@ -25,3 +25,9 @@ pub fn read(id: &str) -> Result<Vec<u8>> {
 pub fn delete(id: &str) -> Result<bool> {
     Ok(wit::delete(id)?)
 }
+
+/// A download link for a stored file, valid for `ttl_seconds` (at most a week), for an API
+/// answer or a notification; pages show files with attachment and image blocks instead.
+pub fn link(id: &str, ttl_seconds: u32) -> Result<String> {
+    Ok(wit::link(id, ttl_seconds)?)
+}

@@ -1,5 +1,5 @@
 //! The SDK for dvor plugins: WebAssembly components (`wasm32-wasip2`) that implement the
-//! `dvor:plugin@0.1.0` contract.
+//! `dvor:plugin@0.2.0` contract.
 //!
 //! # Quick start
 //!
@@ -14,7 +14,7 @@
 //! serde = { version = "1", features = ["derive"] }
 //! ```
 //!
-//! `dvor-plugin.toml` next to it declares the plugin's id, `contract = "0.1.0"`, its
+//! `dvor-plugin.toml` next to it declares the plugin's id, `contract = "0.2.0"`, its
 //! capabilities, collections, schedules and settings. Then `src/lib.rs`:
 //!
 //! ```ignore
@@ -59,7 +59,16 @@
 
 /// The version of the `dvor:plugin` contract this SDK implements; a plugin's manifest must
 /// name it in `contract`.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = contract_version!();
+
+/// The contract version as a literal, for compile-time messages.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! contract_version {
+    () => {
+        "0.2.0"
+    };
+}
 
 #[allow(unsafe_code, missing_docs)]
 pub mod bindings;
@@ -73,6 +82,8 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod http;
+pub mod jobs;
+pub mod live;
 pub mod log;
 pub mod money;
 pub mod notifications;
@@ -100,10 +111,11 @@ pub use plugin::private as __private;
 /// The names most plugins use: `use dvor_sdk::prelude::*;`.
 pub mod prelude {
     pub use crate::ctx::{self, tr};
+    pub use crate::jobs::{Job, JobStep};
     pub use crate::storage::{Collection, Compare, Direction, Doc, PageOf};
     pub use crate::ui::{
         ActionOutcome, Badge, Button, Cell, Column, Field, Form, Link, Page, Row, Section, Stat,
-        Table, Tone,
+        Table, Tile, TilePlace, Tone,
     };
     pub use crate::{
         ApiRequest, ApiResponse, Date, Error, ErrorCode, Event, Kopecks, Params, Plugin, Result,

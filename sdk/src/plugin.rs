@@ -4,7 +4,8 @@ use crate::api::{ApiRequest, ApiResponse, Params};
 use crate::ctx::tr;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::ui::{ActionOutcome, Page};
+use crate::jobs::{Job, JobStep};
+use crate::ui::{ActionOutcome, Page, Tile, TilePlace};
 
 /// What a plugin does. Implement the methods it needs; the others answer `not-found`.
 ///
@@ -51,11 +52,39 @@ pub trait Plugin: Default {
 
     /// Run one chunk of scheduled job `name`: `cursor` is none at first, then what the
     /// previous chunk returned. Return where to continue, or none when done.
+    ///
+    /// For runs asked for with [`crate::jobs::request`] (who asked, the arguments) and to
+    /// report progress or hand back a file, implement [`job`](Plugin::job) instead.
     fn run_job(&self, name: &str, cursor: Option<String>) -> Result<Option<String>> {
         let _ = (name, cursor);
         Err(Error::not_found(tr(
             "У этого плагина нет заданий",
             "this plugin has no jobs",
+        )))
+    }
+
+    /// Run one chunk of a job, scheduled or requested. The default calls
+    /// [`run_job`](Plugin::run_job) with the name and cursor.
+    fn job(&self, job: Job) -> Result<JobStep> {
+        Ok(JobStep::continue_from(self.run_job(&job.name, job.cursor)?))
+    }
+
+    /// A tile for a host page: the community's home (`TilePlace::Community`) or the signed-in
+    /// caller's own home (`TilePlace::Person`). None (the default) shows a plain tile with the
+    /// plugin's name on the community's home and nothing on the person's. Called on every such
+    /// page view: read little.
+    fn summary(&self, place: TilePlace) -> Result<Option<Tile>> {
+        let _ = place;
+        Ok(None)
+    }
+
+    /// Whether the caller may follow live `channel` in the call's community
+    /// ([`crate::ui::Section::live`]). The default refuses every channel.
+    fn subscribe(&self, channel: &str) -> Result<()> {
+        let _ = channel;
+        Err(Error::not_found(tr(
+            "У этого плагина нет каналов обновлений",
+            "this plugin has no live channels",
         )))
     }
 }
@@ -109,7 +138,7 @@ macro_rules! plugin {
                 fn handle_action(
                     route: ::std::string::String,
                     action: ::std::string::String,
-                    form: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+                    form: ::std::vec::Vec<$crate::ui::FormEntry>,
                 ) -> $crate::__private::WitResult<$crate::ui::ActionOutcome> {
                     $crate::__private::handle_action::<$plugin>(route, action, form)
                 }
@@ -119,11 +148,19 @@ macro_rules! plugin {
                 }
 
                 fn run_job(
-                    name: ::std::string::String,
-                    cursor: ::std::option::Option<::std::string::String>,
-                ) -> $crate::__private::WitResult<::std::option::Option<::std::string::String>>
-                {
-                    $crate::__private::run_job::<$plugin>(name, cursor)
+                    run: $crate::jobs::Job,
+                ) -> $crate::__private::WitResult<$crate::jobs::JobStep> {
+                    $crate::__private::run_job::<$plugin>(run)
+                }
+
+                fn summary(
+                    place: $crate::ui::TilePlace,
+                ) -> $crate::__private::WitResult<::std::option::Option<$crate::ui::Tile>> {
+                    $crate::__private::summary::<$plugin>(place)
+                }
+
+                fn subscribe(channel: ::std::string::String) -> $crate::__private::WitResult<()> {
+                    $crate::__private::subscribe::<$plugin>(channel)
                 }
             }
 
@@ -161,17 +198,25 @@ pub mod private {
     pub fn handle_action<P: Plugin>(
         route: String,
         action: String,
-        form: Vec<(String, String)>,
+        form: Vec<crate::ui::FormEntry>,
     ) -> WitResult<ActionOutcome> {
-        to_wit(P::default().handle_action(&route, &action, &Params::new(form)))
+        to_wit(P::default().handle_action(&route, &action, &Params::from_form(form)))
     }
 
     pub fn on_event<P: Plugin>(event: Event) -> WitResult<()> {
         to_wit(P::default().on_event(event))
     }
 
-    pub fn run_job<P: Plugin>(name: String, cursor: Option<String>) -> WitResult<Option<String>> {
-        to_wit(P::default().run_job(&name, cursor))
+    pub fn run_job<P: Plugin>(run: Job) -> WitResult<JobStep> {
+        to_wit(P::default().job(run))
+    }
+
+    pub fn summary<P: Plugin>(place: TilePlace) -> WitResult<Option<Tile>> {
+        to_wit(P::default().summary(place))
+    }
+
+    pub fn subscribe<P: Plugin>(channel: String) -> WitResult<()> {
+        to_wit(P::default().subscribe(&channel))
     }
 
     /// Fails compilation unless the manifest's top-level `contract = "…"` is
@@ -179,10 +224,13 @@ pub mod private {
     pub const fn check_manifest(manifest: &str) {
         match manifest_contract(manifest.as_bytes()) {
             Some(contract) if bytes_eq(contract, crate::CONTRACT_VERSION.as_bytes()) => {}
-            Some(_) => panic!(
-                "dvor-plugin.toml: `contract` differs from the contract this dvor-sdk implements \
-                 (dvor_sdk::CONTRACT_VERSION)"
-            ),
+            Some(_) => panic!(concat!(
+                "dvor-plugin.toml: `contract` is not the version this dvor-sdk implements, ",
+                crate::contract_version!(),
+                ": set `contract = \"",
+                crate::contract_version!(),
+                "\"` (or use the dvor-sdk of the contract the manifest names)"
+            )),
             None => panic!(
                 "dvor-plugin.toml: no top-level `contract = \"…\"` line (before any [table])"
             ),
@@ -265,7 +313,7 @@ pub mod private {
         }
 
         #[test]
-        #[should_panic(expected = "differs")]
+        #[should_panic(expected = "is not the version this dvor-sdk implements, 0.2.0")]
         fn rejects_another_contract() {
             check_manifest("contract = \"9.9.9\"\n");
         }

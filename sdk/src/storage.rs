@@ -17,6 +17,10 @@
 //! A collection and its indexed fields must be declared in `dvor-plugin.toml`; only indexed
 //! fields (and `community`, which matches a community's whole subtree) can be filtered,
 //! ordered, grouped and summed.
+//!
+//! Reads see the call's community subtree; [`Collection::get_inherited`] and
+//! [`Query::with_ancestors`] also see what the plugin stored at the communities above it (a
+//! town's categories from a house), never to write.
 
 use core::marker::PhantomData;
 use std::borrow::Cow;
@@ -115,13 +119,24 @@ impl<T> Collection<T> {
 impl<T: Serialize + DeserializeOwned> Collection<T> {
     /// The document `id`, if it exists and is in the call's scope.
     pub fn get(&self, id: &str) -> Result<Option<Doc<T>>> {
-        wit::get(&self.name, id)?.map(Doc::decode).transpose()
+        wit::get(&self.name, id, false)?
+            .map(Doc::decode)
+            .transpose()
+    }
+
+    /// The document `id` in the call's scope, or else stored at a community above it (what a
+    /// town defines for the houses in it). Such a document can be read, not written.
+    pub fn get_inherited(&self, id: &str) -> Result<Option<Doc<T>>> {
+        wit::get(&self.name, id, true)?.map(Doc::decode).transpose()
     }
 
     /// Create a document in `community`; `id: None` lets the host pick a sortable unique id.
     /// Fails with `conflict` if the id is taken.
     pub fn insert(&self, community: &str, id: Option<&str>, data: &T) -> Result<Doc<T>> {
-        Doc::decode(wit::insert(&self.name, &encode(community, id, data)?)?)
+        Doc::decode(wit::insert(
+            &self.name,
+            &encode(community, id, data, None)?,
+        )?)
     }
 
     /// Create or replace document `id`. With `expected_version`, fails with `conflict` unless
@@ -133,8 +148,8 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
         data: &T,
         expected_version: Option<u64>,
     ) -> Result<Doc<T>> {
-        let write = encode(community, Some(id), data)?;
-        Doc::decode(wit::put(&self.name, &write, expected_version)?)
+        let write = encode(community, Some(id), data, expected_version)?;
+        Doc::decode(wit::put(&self.name, &write)?)
     }
 
     /// Create or replace many documents in one go: `(community, id, data)` each. Returns how
@@ -148,7 +163,20 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
     {
         let writes = docs
             .into_iter()
-            .map(|(community, id, data)| encode(community, id, data))
+            .map(|(community, id, data)| encode(community, id, data, None))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(wit::put_many(&self.name, &writes)?)
+    }
+
+    /// Write back documents that were read, each only if nobody changed it since: all are
+    /// written, or none and the error is `conflict` naming the first stale one (`docs[i]`).
+    pub fn put_many_checked<'a>(&self, docs: impl IntoIterator<Item = &'a Doc<T>>) -> Result<u32>
+    where
+        T: 'a,
+    {
+        let writes = docs
+            .into_iter()
+            .map(|doc| encode(&doc.community, Some(&doc.id), &doc.data, Some(doc.version)))
             .collect::<Result<Vec<_>>>()?;
         Ok(wit::put_many(&self.name, &writes)?)
     }
@@ -166,6 +194,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
             order: None,
             limit: 0,
             cursor: None,
+            ancestors: false,
         }
     }
 
@@ -184,6 +213,7 @@ pub struct Query<T> {
     order: Option<wit::Order>,
     limit: u32,
     cursor: Option<String>,
+    ancestors: bool,
 }
 
 impl<T> Clone for Query<T> {
@@ -194,6 +224,7 @@ impl<T> Clone for Query<T> {
             order: self.order.clone(),
             limit: self.limit,
             cursor: self.cursor.clone(),
+            ancestors: self.ancestors,
         }
     }
 }
@@ -247,6 +278,12 @@ impl<T: Serialize + DeserializeOwned> Query<T> {
         self
     }
 
+    /// Also read what the plugin stored at the communities above the call's (read only).
+    pub fn with_ancestors(mut self) -> Self {
+        self.ancestors = true;
+        self
+    }
+
     /// One page of matching documents.
     pub fn fetch(&self) -> Result<PageOf<T>> {
         let page = wit::query(&wit::QueryRequest {
@@ -255,6 +292,7 @@ impl<T: Serialize + DeserializeOwned> Query<T> {
             order: self.order.clone(),
             limit: self.limit,
             cursor: self.cursor.clone(),
+            include_ancestors: self.ancestors,
         })?;
         Ok(PageOf {
             docs: page
@@ -305,6 +343,7 @@ impl<T: Serialize + DeserializeOwned> Query<T> {
             conditions: self.conditions.clone(),
             group_by: group_by.map(str::to_owned),
             sum_of: sum_of.map(str::to_owned),
+            include_ancestors: self.ancestors,
         })?)
     }
 }
@@ -322,11 +361,17 @@ impl<T: DeserializeOwned> Doc<T> {
     }
 }
 
-fn encode<T: Serialize>(community: &str, id: Option<&str>, data: &T) -> Result<wit::Write> {
-    Ok(wit::Write {
+fn encode<T: Serialize>(
+    community: &str,
+    id: Option<&str>,
+    data: &T,
+    expected_version: Option<u64>,
+) -> Result<wit::DocumentWrite> {
+    Ok(wit::DocumentWrite {
         id: id.map(str::to_owned),
         community: community.to_owned(),
         data: serde_json::to_string(data)?,
+        expected_version,
     })
 }
 
@@ -455,7 +500,7 @@ mod tests {
             }
         });
         assert!(bad.is_err_and(|e| e.is(crate::ErrorCode::Internal)));
-        let write = encode("town", None, &Note { text: "x".into() }).unwrap();
+        let write = encode("town", None, &Note { text: "x".into() }, None).unwrap();
         assert_eq!(write.data, r#"{"text":"x"}"#);
         assert_eq!(write.id, None);
     }

@@ -22,13 +22,16 @@
 //! Identifiers come first and the text people see second: `Link::to(route, label)`,
 //! `Button::action(action, label)`, `Form::new(action, submit)`, `Field::text(name, label)`.
 
-use crate::bindings::dvor::plugin::ui;
+use crate::bindings::dvor::plugin::{types, ui};
+use crate::date::Date;
 use crate::money::{Decimal, Kopecks};
 
+pub use types::GeoPoint;
 pub use ui::{
-    ActionOutcome, Badge, Block, Button, Cell, Chart, ChartKind, Choice, Column, EmptyState, Field,
-    FieldError, FieldKind, Form, KeyValue, Link, Marker, Page, Progress, Row, Section, Series,
-    Stat, Table, TimelineEntry, Tone,
+    ActionOutcome, Attachment, Badge, Block, Button, Cell, Chart, ChartKind, Choice, Column,
+    EmptyState, Field, FieldError, FieldKind, FieldValue, Form, FormEntry, Image, ImageSource,
+    InvalidForm, KeyValue, Link, Marker, Notice, Page, Progress, Redirect, Row, Section, Series,
+    Stat, Table, Tile, TilePlace, TimelineEntry, Tone, ValueFormat,
 };
 
 impl Page {
@@ -60,6 +63,7 @@ impl Section {
         Section {
             title: Some(title.into()),
             blocks: Vec::new(),
+            live: None,
         }
     }
 
@@ -68,7 +72,17 @@ impl Section {
         Section {
             title: None,
             blocks: Vec::new(),
+            live: None,
         }
+    }
+
+    /// Follow live `channel` (of this plugin, in the page's community) while the page is open:
+    /// each update's blocks go into this section without a reload
+    /// ([`crate::live::append`], [`crate::live::replace`]). The host first asks the plugin's
+    /// [`Plugin::subscribe`](crate::Plugin::subscribe) whether the viewer may follow it.
+    pub fn live(mut self, channel: impl Into<String>) -> Self {
+        self.live = Some(channel.into());
+        self
     }
 
     /// Add any block below the others.
@@ -89,7 +103,45 @@ impl Section {
 
     /// Add a coloured notice.
     pub fn notice(self, tone: Tone, text: impl Into<String>) -> Self {
-        self.block(Block::Notice((tone, text.into())))
+        self.block(Block::Notice(Notice {
+            tone,
+            text: text.into(),
+        }))
+    }
+
+    /// Add an image from a stored file (a photo), described by `alt`.
+    pub fn photo(self, file_id: impl Into<String>, alt: impl Into<String>) -> Self {
+        self.block(Block::Image(Image {
+            source: ImageSource::File(file_id.into()),
+            alt: alt.into(),
+            width: None,
+        }))
+    }
+
+    /// Add a QR code of `text` that the host draws, big enough for a phone's camera, with
+    /// `caption` under it (also what it says to people who cannot see it).
+    pub fn qr(self, text: impl Into<String>, caption: impl Into<String>) -> Self {
+        self.block(Block::Image(Image {
+            source: ImageSource::Qr(text.into()),
+            alt: caption.into(),
+            width: None,
+        }))
+    }
+
+    /// Add a downloadable file: its id, the name shown, its MIME type and size.
+    pub fn attachment(
+        self,
+        file_id: impl Into<String>,
+        name: impl Into<String>,
+        mime: impl Into<String>,
+        size: u64,
+    ) -> Self {
+        self.block(Block::Attachment(Attachment {
+            file_id: file_id.into(),
+            name: name.into(),
+            mime: mime.into(),
+            size,
+        }))
     }
 
     /// Add label–value pairs.
@@ -170,7 +222,14 @@ impl Button {
             args: Vec::new(),
             confirm: None,
             tone: Tone::Neutral,
+            primary: false,
         }
+    }
+
+    /// The main action of its row or page (drawn filled).
+    pub fn primary(mut self) -> Self {
+        self.primary = true;
+        self
     }
 
     /// Send an argument with the action.
@@ -236,6 +295,21 @@ impl Cell {
     pub fn datetime(timestamp: i64) -> Self {
         Cell::Datetime(timestamp)
     }
+
+    /// A calendar day.
+    pub fn day(day: Date) -> Self {
+        Cell::Day(types::Date {
+            year: day.year(),
+            month: day.month(),
+            day: day.day(),
+        })
+    }
+}
+
+impl From<Date> for Cell {
+    fn from(v: Date) -> Self {
+        Cell::day(v)
+    }
 }
 
 impl From<&str> for Cell {
@@ -264,7 +338,10 @@ impl From<Kopecks> for Cell {
 
 impl From<Decimal> for Cell {
     fn from(v: Decimal) -> Self {
-        Cell::Decimal((v.value(), v.scale()))
+        Cell::Decimal(types::Decimal {
+            value: v.value(),
+            scale: v.scale(),
+        })
     }
 }
 
@@ -403,10 +480,24 @@ impl Field {
             label: label.into(),
             kind,
             required: false,
-            value: None,
+            value: FieldValue::None,
             help: None,
             error: None,
         }
+    }
+
+    /// One of a few `choices`, all shown at once (radio buttons), given as `(value, label)`.
+    pub fn radio<V: Into<String>, L: Into<String>>(
+        name: impl Into<String>,
+        label: impl Into<String>,
+        choices: impl IntoIterator<Item = (V, L)>,
+    ) -> Self {
+        Self::new(name, label, FieldKind::Radio(to_choices(choices)))
+    }
+
+    /// A code read by the phone's camera from a QR code or a barcode, or typed by hand.
+    pub fn scan(name: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(name, label, FieldKind::Scan)
     }
 
     /// One line of text.
@@ -502,10 +593,40 @@ impl Field {
         self
     }
 
-    /// The current value.
+    /// The current value, as text in the format of the field's kind, as [`Params`] gives it
+    /// back: kopecks for money, `YYYY-MM-DD` for a date, `true` for a ticked box, `lat,lon`,
+    /// comma-separated choices. Set the kind first (`Field::money(…).value(…)`); text that does
+    /// not fit the kind is shown as it is.
+    ///
+    /// [`Params`]: crate::Params
     pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+        self.value = value_of_text(&self.kind, value.into());
         self
+    }
+
+    /// The current value, typed.
+    pub fn typed_value(mut self, value: FieldValue) -> Self {
+        self.value = value;
+        self
+    }
+
+    /// The current amount of a money field.
+    pub fn money_value(self, value: Kopecks) -> Self {
+        self.typed_value(FieldValue::Money(value.0))
+    }
+
+    /// The current day of a date field.
+    pub fn day_value(self, day: Date) -> Self {
+        self.typed_value(FieldValue::Day(types::Date {
+            year: day.year(),
+            month: day.month(),
+            day: day.day(),
+        }))
+    }
+
+    /// Whether a checkbox is ticked.
+    pub fn checked(self, ticked: bool) -> Self {
+        self.typed_value(FieldValue::Flag(ticked))
     }
 
     /// A hint under the field.
@@ -519,6 +640,70 @@ impl Field {
         self.error = Some(error.into());
         self
     }
+}
+
+/// A field's value given as text in the format of its kind, typed.
+fn value_of_text(kind: &FieldKind, text: String) -> FieldValue {
+    if text.is_empty() {
+        return FieldValue::None;
+    }
+    let parsed = match kind {
+        FieldKind::Money => text.trim().parse().ok().map(FieldValue::Money),
+        FieldKind::Date => text
+            .get(..10)
+            .and_then(|d| d.parse::<Date>().ok())
+            .map(|d| {
+                FieldValue::Day(types::Date {
+                    year: d.year(),
+                    month: d.month(),
+                    day: d.day(),
+                })
+            }),
+        FieldKind::Checkbox => Some(FieldValue::Flag(text == "true")),
+        FieldKind::Number(scale) => text.parse::<Decimal>().ok().and_then(|d| {
+            (d.scale() <= *scale).then_some(FieldValue::Number(types::Decimal {
+                value: d.value(),
+                scale: d.scale(),
+            }))
+        }),
+        FieldKind::Select(_) | FieldKind::Radio(_) => Some(FieldValue::Choice(text.clone())),
+        FieldKind::MultiSelect(_) => Some(FieldValue::Choices(
+            text.split(',').map(|v| v.trim().to_owned()).collect(),
+        )),
+        FieldKind::File(_) => Some(FieldValue::File(text.clone())),
+        FieldKind::Location => text.split_once(',').and_then(|(lat, lon)| {
+            Some(FieldValue::Point(GeoPoint {
+                lat: lat.trim().parse().ok()?,
+                lon: lon.trim().parse().ok()?,
+            }))
+        }),
+        _ => None,
+    };
+    parsed.unwrap_or(FieldValue::Text(text))
+}
+
+/// Typed form values as text in the format of their kinds (what [`Field::value`] takes): the
+/// pairs [`crate::Params`] reads.
+pub(crate) fn entries_as_pairs(entries: &[FormEntry]) -> Vec<(String, String)> {
+    let mut pairs = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let value = match &entry.value {
+            FieldValue::None => String::new(),
+            FieldValue::Text(t) | FieldValue::Choice(t) | FieldValue::File(t) => t.clone(),
+            FieldValue::Number(d) => Decimal::new(d.value, d.scale).to_string(),
+            FieldValue::Money(k) => k.to_string(),
+            FieldValue::Day(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+            FieldValue::Choices(values) => {
+                pairs.extend(values.iter().map(|v| (entry.name.clone(), v.clone())));
+                continue;
+            }
+            FieldValue::Flag(true) => "true".into(),
+            FieldValue::Flag(false) => continue,
+            FieldValue::Point(p) => format!("{},{}", p.lat, p.lon),
+        };
+        pairs.push((entry.name.clone(), value));
+    }
+    pairs
 }
 
 fn to_choices<V: Into<String>, L: Into<String>>(
@@ -536,27 +721,48 @@ fn to_choices<V: Into<String>, L: Into<String>>(
 impl ActionOutcome {
     /// Go to `link`, showing a short notice.
     pub fn redirect(link: Link, notice: impl Into<String>) -> Self {
-        ActionOutcome::Redirect((link, Some(notice.into())))
+        ActionOutcome::Redirect(Redirect {
+            to: link,
+            notice: Some(notice.into()),
+        })
     }
 
     /// Go to `link` without a notice.
     pub fn redirect_silently(link: Link) -> Self {
-        ActionOutcome::Redirect((link, None))
+        ActionOutcome::Redirect(Redirect {
+            to: link,
+            notice: None,
+        })
     }
 
-    /// Show the form again with these `(field, message)` errors.
+    /// Show the posted form again with these `(field, message)` errors.
     pub fn invalid<F: Into<String>, M: Into<String>>(
         errors: impl IntoIterator<Item = (F, M)>,
     ) -> Self {
-        ActionOutcome::Invalid(
-            errors
+        ActionOutcome::Invalid(InvalidForm {
+            errors: errors
                 .into_iter()
                 .map(|(field, message)| FieldError {
                     field: field.into(),
                     message: message.into(),
                 })
                 .collect(),
-        )
+            form: None,
+        })
+    }
+
+    /// Show form `action` of the page (not the posted one) with these `(field, message)` errors.
+    pub fn invalid_in<F: Into<String>, M: Into<String>>(
+        action: impl Into<String>,
+        errors: impl IntoIterator<Item = (F, M)>,
+    ) -> Self {
+        match Self::invalid(errors) {
+            ActionOutcome::Invalid(mut invalid) => {
+                invalid.form = Some(action.into());
+                ActionOutcome::Invalid(invalid)
+            }
+            other => other,
+        }
     }
 
     /// Show `page`.
@@ -577,6 +783,105 @@ impl ActionOutcome {
             }) => Ok(ActionOutcome::invalid([(field, message)])),
             other => other,
         }
+    }
+}
+
+impl Chart {
+    /// A chart of `kind` titled `title` over `labels`, with plain numbers.
+    pub fn new<L: Into<String>>(
+        kind: ChartKind,
+        title: impl Into<String>,
+        labels: impl IntoIterator<Item = L>,
+    ) -> Self {
+        Chart {
+            kind,
+            title: title.into(),
+            labels: labels.into_iter().map(Into::into).collect(),
+            series: Vec::new(),
+            format: ValueFormat::Number,
+            unit: String::new(),
+        }
+    }
+
+    /// Add a series: its legend and one value per label.
+    pub fn series(
+        mut self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = f64>,
+    ) -> Self {
+        self.series.push(Series {
+            name: name.into(),
+            values: values.into_iter().collect(),
+        });
+        self
+    }
+
+    /// How the values are written, and the unit after them (`"м³"`, `""` for none).
+    pub fn format(mut self, format: ValueFormat, unit: impl Into<String>) -> Self {
+        self.format = format;
+        self.unit = unit.into();
+        self
+    }
+}
+
+impl Marker {
+    /// A point at `lat`, `lon` labelled `label`.
+    pub fn at(lat: f64, lon: f64, label: impl Into<String>) -> Self {
+        Marker {
+            point: GeoPoint { lat, lon },
+            label: label.into(),
+            link: None,
+            tone: Tone::Neutral,
+        }
+    }
+
+    /// The plugin page it opens.
+    pub fn link(mut self, link: Link) -> Self {
+        self.link = Some(link);
+        self
+    }
+
+    /// Its colour.
+    pub fn tone(mut self, tone: Tone) -> Self {
+        self.tone = tone;
+        self
+    }
+}
+
+impl Tile {
+    /// A tile for a host page titled `title` (see [`Plugin::summary`](crate::Plugin::summary)).
+    pub fn new(title: impl Into<String>) -> Self {
+        Tile {
+            title: title.into(),
+            lines: Vec::new(),
+            count: None,
+            tone: Tone::Neutral,
+            link: None,
+        }
+    }
+
+    /// A line of text (the host shows at most four).
+    pub fn line(mut self, line: impl Into<String>) -> Self {
+        self.lines.push(line.into());
+        self
+    }
+
+    /// A number worth a badge.
+    pub fn count(mut self, count: i64) -> Self {
+        self.count = Some(count);
+        self
+    }
+
+    /// Its colour.
+    pub fn tone(mut self, tone: Tone) -> Self {
+        self.tone = tone;
+        self
+    }
+
+    /// The plugin page it opens (the home page if none).
+    pub fn link(mut self, link: Link) -> Self {
+        self.link = Some(link);
+        self
     }
 }
 
@@ -619,7 +924,13 @@ mod tests {
             panic!("not fields: {:?}", blocks[1])
         };
         assert_eq!(fields[0].value, Cell::Money(12_345));
-        assert_eq!(fields[1].value, Cell::Decimal((543, 1)));
+        assert_eq!(
+            fields[1].value,
+            Cell::Decimal(types::Decimal {
+                value: 543,
+                scale: 1
+            })
+        );
         assert_eq!(fields[2].value, Cell::Empty);
         let Block::Table(table) = &blocks[2] else {
             panic!("not a table")
@@ -659,25 +970,79 @@ mod tests {
             panic!("not a select")
         };
         assert_eq!(choices[1].label, "Горячая");
-        assert_eq!(form.fields[3].value.as_deref(), Some("12-345"));
+        assert_eq!(form.fields[3].value, FieldValue::Text("12-345".into()));
         assert_eq!(form.fields[4].kind, FieldKind::Checkbox);
     }
 
     #[test]
     fn builds_outcomes() {
-        let ActionOutcome::Redirect((link, notice)) =
+        let ActionOutcome::Redirect(redirect) =
             ActionOutcome::redirect(Link::to("requests/42", "Заявка №42"), "Сохранено")
         else {
             panic!("not a redirect")
         };
-        assert_eq!(link.route, "requests/42");
-        assert_eq!(notice.as_deref(), Some("Сохранено"));
+        assert_eq!(redirect.to.route, "requests/42");
+        assert_eq!(redirect.notice.as_deref(), Some("Сохранено"));
         assert_eq!(
             ActionOutcome::invalid([("amount", "Слишком много")]),
-            ActionOutcome::Invalid(vec![FieldError {
-                field: "amount".into(),
-                message: "Слишком много".into()
-            }])
+            ActionOutcome::Invalid(InvalidForm {
+                errors: vec![FieldError {
+                    field: "amount".into(),
+                    message: "Слишком много".into()
+                }],
+                form: None,
+            })
         );
+    }
+
+    #[test]
+    fn field_values_are_typed_by_their_kind() {
+        assert_eq!(
+            Field::money("sum", "Сумма").value("123450").value,
+            FieldValue::Money(123_450)
+        );
+        let FieldValue::Day(day) = Field::date("on", "Дата").value("2026-12-15").value else {
+            panic!("not a day")
+        };
+        assert_eq!((day.year, day.month, day.day), (2026, 12, 15));
+        assert_eq!(
+            Field::checkbox("ok", "Да").value("true").value,
+            FieldValue::Flag(true)
+        );
+        assert_eq!(
+            Field::money("sum", "Сумма").value("много").value,
+            FieldValue::Text("много".into())
+        );
+    }
+
+    #[test]
+    fn typed_entries_read_back_as_the_text_params_expect() {
+        let entries = vec![
+            FormEntry {
+                name: "sum".into(),
+                value: FieldValue::Money(150_000),
+            },
+            FormEntry {
+                name: "area".into(),
+                value: FieldValue::Number(types::Decimal {
+                    value: 543,
+                    scale: 1,
+                }),
+            },
+            FormEntry {
+                name: "tags".into(),
+                value: FieldValue::Choices(vec!["a".into(), "b".into()]),
+            },
+            FormEntry {
+                name: "agree".into(),
+                value: FieldValue::Flag(false),
+            },
+        ];
+        let params = crate::Params::from_form(entries);
+        assert_eq!(params.kopecks("sum").unwrap(), Some(Kopecks(150_000)));
+        assert_eq!(params.get("area"), Some("54.3"));
+        assert_eq!(params.all("tags").collect::<Vec<_>>(), ["a", "b"]);
+        assert!(!params.flag("agree"));
+        assert_eq!(params.value("sum"), Some(&FieldValue::Money(150_000)));
     }
 }
