@@ -38,8 +38,8 @@ async fn an_undeclared_collection_is_refused_and_counted() {
 async fn a_requested_but_ungranted_collection_is_refused() {
     // `hello` asks for `stats`; this operator grants only `notes` and `echoes`.
     let config = common::config_text("").replace(
-        "collections = [\"notes\", \"echoes\", \"stats\"]",
-        "collections = [\"notes\", \"echoes\"]",
+        "collections = [\"notes\", \"echoes\", \"stats\", \"exports\"]",
+        "collections = [\"notes\", \"echoes\", \"exports\"]",
     );
     let config = dvor::config::Config::from_str_with_env(
         &config,

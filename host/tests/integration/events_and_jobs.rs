@@ -25,10 +25,7 @@ async fn echoes(instance: &dvor::Instance) -> usize {
         name: "echoes".into(),
         indexes: vec![],
     };
-    let scope = Scope {
-        plugin: "hello",
-        community_path: "/",
-    };
+    let scope = Scope::subtree("hello", "/");
     let query = Query {
         conditions: vec![],
         order: None,

@@ -820,10 +820,7 @@ async fn the_demo_house_is_seeded_and_billed_on_the_first_run() {
                 let plugin = &runtime.plugins()["housing"];
                 let groups = dvor::storage::aggregate(
                     runtime.shared().db.connection(),
-                    &dvor::storage::Scope {
-                        plugin: "housing",
-                        community_path: "/demo-town/demo-house-1/",
-                    },
+                    &dvor::storage::Scope::subtree("housing", "/demo-town/demo-house-1/"),
                     &plugin.collections[&collection],
                     dvor::storage::Aggregate {
                         conditions: field

@@ -41,7 +41,7 @@ async fn a_plugin_built_against_an_unsupported_contract_is_refused_by_name() {
     // A component that imports a future contract version.
     let component = wat::parse_str(
         r#"(component
-            (import "dvor:plugin/context@0.2.0" (instance))
+            (import "dvor:plugin/context@0.3.0" (instance))
         )"#,
     )
     .unwrap();
@@ -59,17 +59,28 @@ async fn a_plugin_built_against_an_unsupported_contract_is_refused_by_name() {
         Err(error) => error.to_string(),
     };
     assert!(error.contains("future"), "names the plugin: {error}");
-    assert!(error.contains("0.2.0"), "names its version: {error}");
-    assert!(error.contains("0.1.0"), "names the host's: {error}");
+    assert!(error.contains("0.3.0"), "names its version: {error}");
+    assert!(
+        error.contains("0.2.0") && error.contains("0.1.0"),
+        "names the host's: {error}"
+    );
 }
 
 #[test]
 fn compatible_contract_versions_follow_semver() {
     use dvor::runtime::contract_supported;
     let v = |s: &str| semver::Version::parse(s).unwrap();
-    assert!(contract_supported(&v("0.1.0")));
-    assert!(!contract_supported(&v("0.1.1")), "newer than the host");
-    assert!(!contract_supported(&v("0.2.0")));
+    assert!(
+        contract_supported(&v("0.1.0")),
+        "the first release, adapted"
+    );
+    assert!(contract_supported(&v("0.2.0")), "the newest");
+    assert!(
+        !contract_supported(&v("0.1.1")),
+        "newer than the host's 0.1 line"
+    );
+    assert!(!contract_supported(&v("0.2.1")), "newer than the host");
+    assert!(!contract_supported(&v("0.3.0")));
     assert!(!contract_supported(&v("1.0.0")));
 }
 

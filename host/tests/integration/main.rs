@@ -10,6 +10,7 @@ mod announcements;
 mod authz;
 mod capabilities;
 mod cli;
+mod contracts;
 mod events_and_jobs;
 mod gamification;
 mod housing;

@@ -1065,10 +1065,7 @@ async fn deadline_passed(served: &Served, id: &str, days: i64) {
     use dvor::storage::{NewDocument, Scope};
     let runtime = &served.runtime;
     let spec = runtime.plugins()["people-control"].collections["appeals"].clone();
-    let scope = Scope {
-        plugin: "people-control",
-        community_path: "/",
-    };
+    let scope = Scope::subtree("people-control", "/");
     let db = runtime.shared().db.connection();
     let stored = dvor::storage::get(db, &scope, &spec, id)
         .await

@@ -153,6 +153,23 @@ impl Plugin for Gamification {
         }
     }
 
+    fn summary(&self, place: TilePlace) -> Result<Option<Tile>> {
+        if place != TilePlace::Person || ctx::caller().is_none() {
+            return Ok(None);
+        }
+        let me = me()?;
+        let mut tile = Tile::new(me.status.clone())
+            .line(format!("{} {}", me.points, tr("баллов", "points")))
+            .tone(Tone::Success);
+        if let (Some(next), Some(needed)) = (&me.next, me.needed) {
+            tile = tile.line(format!(
+                "{} «{next}»: {needed}",
+                tr("До статуса", "Points to")
+            ));
+        }
+        Ok(Some(tile))
+    }
+
     fn render_page(&self, route: &str, _query: &Params) -> Result<Page> {
         match route.trim_matches('/') {
             "" => home_page(),

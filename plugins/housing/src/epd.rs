@@ -235,8 +235,17 @@ pub fn sections(epd: &Epd, qr_link: Option<Link>) -> Vec<Section> {
         (tr("Оплатить до", "Pay by"), Cell::from(epd.due.to_string())),
     ]);
     match (&epd.qr_payload, qr_link) {
-        (Some(_), Some(link)) => {
-            total = total.links([link]);
+        (Some(payload), link) => {
+            total = total.qr(
+                payload.clone(),
+                tr(
+                    "QR-код для оплаты: наведите камеру приложения банка",
+                    "Payment QR code: point your banking app's camera at it",
+                ),
+            );
+            if let Some(link) = link {
+                total = total.links([link]);
+            }
         }
         _ => {
             if let Some(why) = &epd.qr_missing {

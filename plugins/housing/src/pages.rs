@@ -592,10 +592,7 @@ fn request_page(id: &str) -> Result<Page> {
         ])
         .paragraph(r.description.clone());
     if let Some(photo) = &r.photo {
-        summary = summary.block(dvor_sdk::ui::Block::Attachment((
-            photo.clone(),
-            tr("Фото", "Photo").to_owned(),
-        )));
+        summary = summary.photo(photo.clone(), tr("Фото к заявке", "Photo of the request"));
     }
     let mut page = Page::new(format!(
         "{} — {}",

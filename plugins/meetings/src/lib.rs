@@ -278,6 +278,52 @@ impl Plugin for Meetings {
         pages::act(route, action, form)
     }
 
+    fn summary(&self, place: TilePlace) -> Result<Option<Tile>> {
+        if place != TilePlace::Community {
+            return Ok(None);
+        }
+        let now = ctx::now();
+        let community = ctx::community();
+        let open = POLLS
+            .query()
+            .in_community(&community)
+            .filter("closes", Compare::Gt, now)
+            .order_by("closes", Direction::Asc)
+            .limit(3)
+            .fetch()?;
+        let voting = MEETINGS
+            .query()
+            .in_community(&community)
+            .filter("voting_to", Compare::Gt, now)
+            .count()?;
+        let polls = POLLS
+            .query()
+            .in_community(&community)
+            .filter("closes", Compare::Gt, now)
+            .count()?;
+        if polls == 0 && voting == 0 {
+            return Ok(None);
+        }
+        let mut tile = Tile::new(tr("Идёт голосование", "Voting now"))
+            .count((polls + voting) as i64)
+            .tone(Tone::Info);
+        for doc in &open.docs {
+            tile = tile.line(doc.data.title.clone());
+        }
+        if voting > 0 {
+            tile = tile.line(format!(
+                "{}: {voting}",
+                tr("Общие собрания", "General meetings")
+            ));
+        }
+        if let [only] = open.docs.as_slice()
+            && voting == 0
+        {
+            tile = tile.link(Link::to(format!("poll/{}", only.id), ""));
+        }
+        Ok(Some(tile))
+    }
+
     fn run_job(&self, name: &str, _cursor: Option<String>) -> Result<Option<String>> {
         match name {
             "close" => {

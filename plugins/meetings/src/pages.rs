@@ -539,6 +539,8 @@ fn results_section(doc: &Doc<Poll>) -> Result<Section> {
                 .map(|o| o["count"].as_f64().unwrap_or(0.0))
                 .collect(),
         }],
+        format: dvor_sdk::ui::ValueFormat::Number,
+        unit: tr("голосов", "votes").to_owned(),
     }));
     if !p.anonymous {
         section = section.table(
@@ -721,6 +723,8 @@ fn meeting_page(id: &str) -> Result<Page> {
                     name: tr("Голоса", "Votes").into(),
                     values: vec![q.for_.to_f64(), q.against.to_f64(), q.abstain.to_f64()],
                 }],
+                format: dvor_sdk::ui::ValueFormat::Number,
+                unit: tr("голосов", "votes").to_owned(),
             }));
         }
         page = page.section(section);

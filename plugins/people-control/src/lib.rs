@@ -129,6 +129,70 @@ impl Plugin for PeopleControl {
         pages::act(route, action, form)
     }
 
+    fn summary(&self, place: TilePlace) -> Result<Option<Tile>> {
+        let community = ctx::community();
+        match place {
+            TilePlace::Community => {
+                let in_work = APPEALS
+                    .query()
+                    .in_community(&community)
+                    .filter("public", Compare::Eq, true)
+                    .filter("status", Compare::Eq, Status::Accepted.as_str())
+                    .count()?;
+                let resolved = APPEALS
+                    .query()
+                    .in_community(&community)
+                    .filter("public", Compare::Eq, true)
+                    .filter("status", Compare::Eq, Status::Resolved.as_str())
+                    .count()?;
+                if in_work + resolved == 0 {
+                    return Ok(None);
+                }
+                Ok(Some(
+                    Tile::new(tr("Обращения жителей", "Residents' appeals"))
+                        .count(in_work as i64)
+                        .line(format!("{}: {in_work}", tr("В работе", "In work")))
+                        .line(format!("{}: {resolved}", tr("Решено", "Resolved"))),
+                ))
+            }
+            TilePlace::Person => {
+                let Some(caller) = ctx::caller() else {
+                    return Ok(None);
+                };
+                let mine = APPEALS
+                    .query()
+                    .filter("author", Compare::Eq, caller.person_id.as_str())
+                    .fetch_all()?;
+                let asked = mine
+                    .iter()
+                    .filter(|d| d.data.status == Status::NeedsInfo)
+                    .count();
+                let open = mine
+                    .iter()
+                    .filter(|d| {
+                        matches!(
+                            d.data.status,
+                            Status::New | Status::Accepted | Status::NeedsInfo
+                        )
+                    })
+                    .count();
+                if open == 0 {
+                    return Ok(None);
+                }
+                let mut tile = Tile::new(tr("Мои обращения", "My appeals"))
+                    .count(open as i64)
+                    .line(format!("{}: {open}", tr("Открыто", "Open")));
+                if asked > 0 {
+                    tile = tile.tone(Tone::Warning).line(format!(
+                        "{}: {asked}",
+                        tr("Ждут вашего ответа", "Waiting for your answer")
+                    ));
+                }
+                Ok(Some(tile.link(Link::to("", "").param("mine", "true"))))
+            }
+        }
+    }
+
     fn run_job(&self, name: &str, cursor: Option<String>) -> Result<Option<String>> {
         if name != "sync" {
             return Err(Error::not_found(format!("no job `{name}`")));

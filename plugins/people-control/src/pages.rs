@@ -133,8 +133,10 @@ fn home(query: &Params) -> Result<Page> {
         .iter()
         .filter_map(|doc| {
             doc.data.point.map(|p| Marker {
-                lat: p.lat,
-                lon: p.lon,
+                point: dvor_sdk::ui::GeoPoint {
+                    lat: p.lat,
+                    lon: p.lon,
+                },
                 label: format!(
                     "№{} {}",
                     doc.data.number,
@@ -332,18 +334,20 @@ fn appeal_page(id: &str) -> Result<Page> {
     }
     if let Some(point) = a.point {
         main = main.block(Block::Markers(vec![Marker {
-            lat: point.lat,
-            lon: point.lon,
+            point: dvor_sdk::ui::GeoPoint {
+                lat: point.lat,
+                lon: point.lon,
+            },
             label: format!("№{}", a.number),
             link: None,
             tone: status_tone(a.status),
         }]));
     }
-    for photo in &a.photos {
-        main = main.block(Block::Attachment((
+    for (i, photo) in a.photos.iter().enumerate() {
+        main = main.photo(
             photo.clone(),
-            tr("Фото", "Photo").into(),
-        )));
+            format!("{} {} · №{}", tr("Фото", "Photo"), i + 1, a.number),
+        );
     }
     page = page.section(main);
     let timeline: Vec<TimelineEntry> = a
@@ -499,6 +503,8 @@ fn stats_page() -> Result<Page> {
             name: tr("Обращения", "Appeals").into(),
             values: rows.iter().map(|r| r.count as f64).collect(),
         }],
+        format: dvor_sdk::ui::ValueFormat::Number,
+        unit: tr("обращений", "appeals").into(),
     };
     Ok(Page::new(tr("Статистика обращений", "Appeal statistics"))
         .breadcrumb(home_link())

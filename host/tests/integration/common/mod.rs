@@ -97,10 +97,12 @@ area = "54.3"
 [plugins.hello]
 enabled_for = ["town"]
 [plugins.hello.grants]
-collections = ["notes", "echoes", "stats"]
+collections = ["notes", "echoes", "stats", "exports"]
 emits = ["hello.note_added"]
 consumes = ["hello.note_added"]
-schedules = ["tidy"]
+schedules = ["tidy", "export"]
+files = true
+live = true
 
 [plugins.chaos]
 enabled_for = ["house-1", "snt"]
