@@ -84,10 +84,7 @@ async fn seed(instance: &dvor::Instance, accounts: usize) {
     let runtime = &instance.runtime;
     let plugin = &runtime.plugins()["housing"];
     let db = &runtime.shared().db;
-    let scope = Scope {
-        plugin: "housing",
-        community_path: "/town/",
-    };
+    let scope = Scope::subtree("housing", "/town/");
     let coll = |name: &str| plugin.collections[name].clone();
     let tx = db.begin().await.unwrap();
     let tariffs = SERVICES
@@ -236,10 +233,7 @@ fn main() {
                 let elapsed = started.elapsed();
                 let bills = dvor::storage::aggregate(
                     conn,
-                    &Scope {
-                        plugin: "housing",
-                        community_path: "/town/",
-                    },
+                    &Scope::subtree("housing", "/town/"),
                     &instance.runtime.plugins()["housing"].collections["bills"],
                     dvor::storage::Aggregate {
                         conditions: vec![dvor::storage::Condition {

@@ -43,10 +43,7 @@ fn main() {
             sync_collection(db.connection(), "bench", &coll)
                 .await
                 .unwrap();
-            let scope = Scope {
-                plugin: "bench",
-                community_path: &town,
-            };
+            let scope = Scope::subtree("bench", &town);
             let started = Instant::now();
             for chunk in 0..total / batch {
                 let docs = (0..batch)
