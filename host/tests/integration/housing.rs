@@ -959,6 +959,15 @@ async fn money_adds_up_and_is_paid_through_the_provider() {
         served
             .own(anna.person.as_deref().unwrap(), "house-1/12")
             .await;
+        // Anna joined her house: she is reminded when the reading window opens.
+        served
+            .grant(
+                anna.person.as_deref().unwrap(),
+                "resident",
+                Some("house-1"),
+                None,
+            )
+            .await;
         let meter = first_meter(&anna).await;
         let reading = anna
             .post(
@@ -984,6 +993,19 @@ async fn money_adds_up_and_is_paid_through_the_provider() {
             assert_eq!(queued.status, 202, "{e}: {queued:?}");
             run_billing(&served).await;
         }
+        // The job ran four times in the window: one reminder, with the window's last day.
+        let reminders: Vec<String> = anna
+            .inbox_texts()
+            .await
+            .into_iter()
+            .filter(|t| t.contains("Пора передать показания"))
+            .collect();
+        let end = today().with_day(1).unwrap() + chrono::Months::new(1) - chrono::Duration::days(1);
+        assert_eq!(reminders.len(), 1, "{e}: {reminders:?}");
+        assert!(
+            reminders[0].contains(&end.format("до %d.%m.%Y").to_string()),
+            "{e}: {reminders:?}"
+        );
         let older = anna.get(&format!("{H1}/accounts/12/bills/{last}")).await;
         let newer = anna.get(&format!("{H1}/accounts/12/bills/{this}")).await;
         assert_eq!(older.json["charged"], 204_072, "{e}: {older:?}");

@@ -627,7 +627,14 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
     let doc = visible_account(number)?;
     let today = ctx::today()?;
     if !window_is_open(&settings, today) {
-        return Err(Error::invalid("value", window_text(&settings)));
+        return Err(Error::invalid(
+            "value",
+            format!(
+                "{}. {}",
+                window_text(&settings),
+                window_schedule(&settings, today)
+            ),
+        ));
     }
     let meter = doc
         .data

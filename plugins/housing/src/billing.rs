@@ -489,8 +489,8 @@ pub fn check_period(period: Period, today: Date, confirmed: bool) -> Result<()> 
     Ok(())
 }
 
-/// Once per reading window, on its first day the job runs: remind the residents and owners
-/// under the job's community that readings are accepted, and until when.
+/// Once per reading window, on its first day the job runs: remind the residents under the
+/// job's community (people who joined their house) that readings are accepted, and until when.
 pub fn remind_readings(settings: &Settings, today: Date) -> Result<bool> {
     let (from, to, open) = crate::accounts::window_dates(settings, today);
     if !open {
@@ -517,7 +517,6 @@ pub fn remind_readings(settings: &Settings, today: Date) -> Result<bool> {
     )
     .link(format!("/c/{root}/p/housing"));
     notifications::notify_community(&root, "resident", &message)?;
-    notifications::notify_community(&root, "owner", &message)?;
     Ok(true)
 }
 

@@ -138,15 +138,15 @@ fn pay_card(
         Some(p) => card
             .buttons([Button::action("pay", tr("Оплатить", "Pay")).tone(Tone::Info)])
             .paragraph(format!(
-                "{} {}. {}",
+                "{}{}. {}",
                 tr(
-                    "Оплата картой или через СБП на странице",
-                    "Pay by card or SBP on the page of"
+                    "Картой или через СБП на странице платёжного сервиса",
+                    "By card or SBP on the page of the payment service"
                 ),
                 if p.name.trim().is_empty() {
-                    tr("платёжного сервиса", "the payment service")
+                    String::new()
                 } else {
-                    p.name.trim()
+                    format!(" «{}»", p.name.trim())
                 },
                 tr(
                     "Платёж сам придёт на лицевой счёт — ничего вводить не нужно.",
@@ -366,7 +366,7 @@ fn readings_section(
         .rows(rows),
     );
     meters = meters.paragraph(format!(
-        "{} {}",
+        "{}. {}",
         accounts::window_text(settings),
         accounts::window_schedule(settings, today)
     ));
@@ -390,20 +390,52 @@ fn readings_section(
                 volume_text(value)
             ));
         }
+        help.push('.');
         if !m.is_verified_on(today) {
             help = tr(
-                "Срок поверки истёк — показания не принимаются",
-                "The verification has expired: no readings accepted",
+                "Срок поверки истёк — показания не принимаются.",
+                "The verification has expired: no readings accepted.",
             )
             .to_owned();
         }
         form = form.field(Field::number(format!("meter-{}", i + 1), meter_name(m), 3).help(help));
     }
-    meters = meters.form(form).heading(tr(
+    meters.form(form).links([Link::to(
+        format!("account/{}/meter-change", account.number),
+        tr(
+            "Счётчик заменили или он прошёл через ноль",
+            "A meter was replaced or rolled over",
+        ),
+    )])
+}
+
+/// The page for a replaced meter or a counter that passed zero: the one reading that is lower
+/// than the last one, said so.
+pub fn meter_change_page(number: &str) -> Result<Page> {
+    let doc = visible_account(number)?;
+    let settings = Settings::load()?;
+    let today = ctx::today()?;
+    let names = service_names(&doc.community)?;
+    let account = &doc.data;
+    let page = Page::new(tr(
         "Счётчик заменили или он прошёл через ноль",
         "A meter was replaced or rolled over",
-    ));
-    meters.form(
+    ))
+    .breadcrumb(home_link())
+    .breadcrumb(account_link(number));
+    if !accounts::window_is_open(&settings, today) {
+        return Ok(page.section(Section::untitled().paragraph(format!(
+            "{}. {}",
+            accounts::window_text(&settings),
+            accounts::window_schedule(&settings, today)
+        ))));
+    }
+    let meter_name =
+        |m: &crate::model::Meter| format!("{} № {}", service_name(&names, &m.service), m.serial);
+    Ok(page.section(Section::untitled().paragraph(tr(
+        "Новое показание меньше прошлого, когда счётчик заменили (укажите последнее показание старого) или когда он дошёл до предела и начал с нуля.",
+        "A new reading is below the last one when the meter was replaced (give the old meter's last value) or when it reached its limit and started from zero.",
+    )).form(
         Form::new("submit-reading", tr("Передать", "Submit"))
             .field(
                 Field::select(
@@ -438,11 +470,11 @@ fn readings_section(
                     3,
                 )
                 .help(tr(
-                    "Только при замене счётчика",
-                    "Only when the meter was replaced",
+                    "Только при замене счётчика.",
+                    "Only when the meter was replaced.",
                 )),
             ),
-    )
+    )))
 }
 
 /// The operator's form to record a payment made at a bank's counter or by transfer.
@@ -686,6 +718,8 @@ fn document_sections(
             (tr("Эл. почта", "E-mail"), Cell::from(p.email.clone())),
         ]));
     }
+    // The increasing coefficient's columns only where some line has it (ПП 354 п.69).
+    let raised = bill.lines.iter().any(|l| l.coefficient.is_some());
     let rows = bill.lines.iter().map(|l| {
         let name = tr(&l.name_ru, &l.name_en);
         let name = if name.is_empty() || name == l.service {
@@ -693,31 +727,37 @@ fn document_sections(
         } else {
             name.to_owned()
         };
-        Row::new([
+        let mut cells = vec![
             Cell::from(name),
             Cell::from(l.unit.clone()),
             volume_cell(l.volume),
             decimal_cell(&l.tariff),
             Cell::from(l.method.label(ctx::is_english())),
-            l.coefficient.as_deref().map_or(Cell::Empty, decimal_cell),
-            Cell::from(l.above_norm),
-            Cell::from(l.amount),
-        ])
+        ];
+        if raised {
+            cells.push(l.coefficient.as_deref().map_or(Cell::Empty, decimal_cell));
+            cells.push(Cell::from(l.above_norm));
+        }
+        cells.push(Cell::from(l.amount));
+        Row::new(cells)
     });
+    let mut columns = vec![
+        Column::text(tr("Услуга", "Service")),
+        Column::text(tr("Ед.", "Unit")),
+        Column::numeric(tr("Объём", "Volume")),
+        Column::numeric(tr("Тариф, ₽", "Tariff, ₽")),
+        Column::text(tr("Как", "How")),
+    ];
+    if raised {
+        columns.push(Column::numeric(tr("Повыш. коэф.", "Raising coef.")));
+        columns.push(Column::numeric(tr("Сверх норматива", "Above the norm")));
+    }
+    columns.push(Column::numeric(tr("Сумма", "Amount")));
     sections.push(
         Section::titled(tr("Начисления", "Charges")).table(
-            Table::new([
-                Column::text(tr("Услуга", "Service")),
-                Column::text(tr("Ед.", "Unit")),
-                Column::numeric(tr("Объём", "Volume")),
-                Column::numeric(tr("Тариф, ₽", "Tariff, ₽")),
-                Column::text(tr("Как", "How")),
-                Column::numeric(tr("Повыш. коэф.", "Raising coef.")),
-                Column::numeric(tr("Сверх норматива", "Above the norm")),
-                Column::numeric(tr("Сумма", "Amount")),
-            ])
-            .rows(rows)
-            .empty_text(tr("Начислений нет", "No charges")),
+            Table::new(columns)
+                .rows(rows)
+                .empty_text(tr("Начислений нет", "No charges")),
         ),
     );
     if !bill.recalculations.is_empty() {
@@ -977,7 +1017,7 @@ pub fn act(number: &str, rest: &[&str], action: &str, form: &Params) -> Result<A
 
 fn one_form(number: &str, rest: &[&str], action: &str, form: &Params) -> Result<ActionOutcome> {
     match (rest, action) {
-        ([], "submit-reading") => {
+        (["meter-change"], "submit-reading") => {
             let kind = match form.require("kind")? {
                 "replacement" => ReadingKind::Replacement,
                 "rollover" => ReadingKind::Rollover,

@@ -67,6 +67,7 @@ pub fn render(route: &str, query: &Params) -> Result<Page> {
         ["account", number] => account::account_page(number, query),
         ["account", number, "bill", period] => account::bill_page(number, period),
         ["account", number, "statement"] => account::statement_page(number, query),
+        ["account", number, "meter-change"] => account::meter_change_page(number),
         ["requests"] => requests::requests_page(query),
         ["request", id] => requests::request_page(id),
         ["billing"] if is_operator() => billing::billing_page(),
