@@ -95,6 +95,17 @@ async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client 
     client
 }
 
+/// The run for `period` among the answer of `GET billing/runs` (null if there is none).
+fn run_of(runs: &Answer, period: &str) -> Value {
+    runs.json["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"]["period"] == period)
+        .map(|r| r["run"].clone())
+        .unwrap_or(Value::Null)
+}
+
 /// Run the billing job of both houses now, as the scheduler would.
 async fn run_billing(served: &Served) {
     for house in ["house-1", "house-2"] {
@@ -353,15 +364,7 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
         assert_eq!(queued.status, 202, "{e}: {queued:?}");
         run_billing(&served).await;
         let runs = operator.get(&format!("{H1}/billing/runs")).await;
-        let this_run = |runs: &Answer| {
-            runs.json["runs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["run"]["period"] == period.as_str())
-                .map(|r| r["run"].clone())
-                .unwrap_or(Value::Null)
-        };
+        let this_run = |runs: &Answer| run_of(runs, &period);
         let run = &this_run(&runs);
         assert_eq!(run["status"], "done", "{e}: {runs:?}");
         assert_eq!(run["billed"], 2, "{e}");
@@ -935,7 +938,7 @@ fn rub(kopecks: i64) -> String {
     let digits = (kopecks / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{202F}');
         }
         grouped.push(c);
@@ -1196,13 +1199,7 @@ async fn a_flagged_reading_holds_the_bill_until_the_operator_reviews_it() {
             .await;
         run_billing(&served).await;
         let runs = operator.get(&format!("{H1}/billing/runs")).await;
-        let run = runs.json["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["run"]["period"] == period.as_str())
-            .unwrap()["run"]
-            .clone();
+        let run = run_of(&runs, &period);
         assert_eq!(
             (run["billed"].clone(), run["held"].clone()),
             (json!(1), json!(1)),
@@ -1256,13 +1253,7 @@ async fn a_flagged_reading_holds_the_bill_until_the_operator_reviews_it() {
             "{e}"
         );
         let runs = operator.get(&format!("{H1}/billing/runs")).await;
-        let run = runs.json["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["run"]["period"] == period.as_str())
-            .unwrap()["run"]
-            .clone();
+        let run = run_of(&runs, &period);
         assert_eq!(
             (run["billed"].clone(), run["held"].clone()),
             (json!(2), json!(0)),

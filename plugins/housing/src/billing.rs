@@ -983,12 +983,9 @@ mod tests {
         assert_eq!(b.lines[0].coefficient.as_deref(), Some("1.5"));
     }
 
-    /// Penalties reach the next bill: a 10 000 ₽ bill due 2025-02-10 left unpaid accrues
-    /// through the end of April: 49 days at 1/300 (day 31 = 2025-03-13) to 2025-04-30 =
-    /// 155.17 ₽ (RULES.md P2), charged once; the May bill adds only May's accrual.
-    #[test]
-    fn unpaid_bills_bring_penalties_once() {
-        let setup = Setup::new();
+    /// An account whose only debt is January 2025's 10 000 ₽, due 2025-02-10 (RULES.md P2),
+    /// and no services of its own.
+    fn january_unpaid() -> Account {
         let mut account = account(vec![]);
         account.services = vec!["none".into()];
         account.balance = Kopecks(1_000_000);
@@ -999,6 +996,16 @@ mod tests {
             paid: Kopecks::ZERO,
             payments: vec![],
         }];
+        account
+    }
+
+    /// Penalties reach the next bill: a 10 000 ₽ bill due 2025-02-10 left unpaid accrues
+    /// through the end of April: 49 days at 1/300 (day 31 = 2025-03-13) to 2025-04-30 =
+    /// 155.17 ₽ (RULES.md P2), charged once; the May bill adds only May's accrual.
+    #[test]
+    fn unpaid_bills_bring_penalties_once() {
+        let setup = Setup::new();
+        let mut account = january_unpaid();
         let april: Period = "2025-04".parse().unwrap();
         let b = bill_account(
             "h:12",
@@ -1029,16 +1036,7 @@ mod tests {
     #[test]
     fn a_bill_shows_its_penalty_calculation() {
         let setup = Setup::new();
-        let mut account = account(vec![]);
-        account.services = vec!["none".into()];
-        account.balance = Kopecks(1_000_000);
-        account.open = vec![OpenBill {
-            period: "2025-01".parse().unwrap(),
-            due: day("2025-02-10"),
-            principal: Kopecks(1_000_000),
-            paid: Kopecks::ZERO,
-            payments: vec![],
-        }];
+        let mut account = january_unpaid();
         let b = bill_account(
             "h:12",
             &mut account,

@@ -106,11 +106,7 @@ mod tests {
     }
 
     fn account() -> Account {
-        serde_json::from_value(serde_json::json!({
-            "number": "12", "unit": null, "payer": "Смирнова А.", "address": "",
-            "area": 5430, "residents": 2
-        }))
-        .unwrap()
+        crate::model::tests::account_no_12()
     }
 
     fn open(period: &str, principal: i64, paid: i64, due: &str) -> OpenBill {

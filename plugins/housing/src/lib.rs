@@ -310,12 +310,14 @@ fn request_json(doc: &Doc<model::ServiceRequest>) -> Result<ApiResponse> {
     ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
 }
 
-/// Accounts: the caller's own; with `all=true` the staff see every account (paged).
+/// Accounts: the caller's own; with `all=true` the staff see every account (paged, flat 2
+/// before flat 10).
 fn list_accounts(req: &ApiRequest) -> Result<ApiResponse> {
     if is_operator() && req.param("all") == Some("true") {
         let page = ACCOUNTS
             .query()
             .in_community(&ctx::community())
+            .order_by("sort_key", Direction::Asc)
             .limit(200)
             .cursor(req.param("cursor"))
             .fetch()?;

@@ -1018,8 +1018,18 @@ pub fn is_code(code: &str) -> bool {
 pub use dvor_sdk::money::Decimal;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Account 12 of 54.3 m² with two residents and nothing else: the other modules' tests
+    /// start from it.
+    pub(crate) fn account_no_12() -> Account {
+        serde_json::from_value(serde_json::json!({
+            "number": "12", "unit": null, "payer": "Смирнова А.", "address": "",
+            "area": 5430, "residents": 2
+        }))
+        .unwrap()
+    }
 
     /// Flat 2 comes before flat 10, 12 before 12а, whatever the case.
     #[test]
