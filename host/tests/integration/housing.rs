@@ -678,6 +678,27 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             "{e}"
         );
 
+        // The executor sees the request's deadline and can call its author; the operator's
+        // refusal asks to confirm; the author does not see her own phone as a field.
+        let handled = executor
+            .get(&format!("/c/house-1/p/housing/request/{id}"))
+            .await;
+        assert!(
+            handled.text.contains("Телефон автора") && handled.text.contains(ANNA),
+            "{e}: {}",
+            handled.text
+        );
+        assert!(handled.text.contains("Выполнить до"), "{e}");
+        let queue_page = operator
+            .get(&format!("/c/house-1/p/housing/request/{id}"))
+            .await;
+        assert!(
+            queue_page.text.contains("Отклонить заявку? Автор получит уведомление"),
+            "{e}"
+        );
+        let own = anna.get(&format!("/c/house-1/p/housing/request/{id}")).await;
+        assert!(!own.text.contains("Телефон автора"), "{e}");
+
         // A rejection needs a reason.
         let no_reason = operator
             .post(
@@ -716,7 +737,15 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             )
             .await;
         assert_eq!(commented.status, 200, "{e}");
-        // «Выполнено» says what was done.
+        // «Выполнено» says what was done: on the page, the note is required next to its field.
+        let empty = post_form(
+            &executor,
+            &format!("/c/house-1/p/housing/request/{id}?action=done"),
+            "note=",
+        )
+        .await;
+        assert_eq!(empty.status, 422, "{e}: {}", empty.text);
+        assert!(empty.text.contains("Напишите, что сделано"), "{e}");
         let no_note = executor
             .post(
                 &format!("{H1}/requests/{id}/status"),
