@@ -693,10 +693,14 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             .get(&format!("/c/house-1/p/housing/request/{id}"))
             .await;
         assert!(
-            queue_page.text.contains("Отклонить заявку? Автор получит уведомление"),
+            queue_page
+                .text
+                .contains("Отклонить заявку? Автор получит уведомление"),
             "{e}"
         );
-        let own = anna.get(&format!("/c/house-1/p/housing/request/{id}")).await;
+        let own = anna
+            .get(&format!("/c/house-1/p/housing/request/{id}"))
+            .await;
         assert!(!own.text.contains("Телефон автора"), "{e}");
 
         // A rejection needs a reason.
