@@ -51,7 +51,7 @@ kind = "settlement"
 [plugins.housing]
 enabled_for = ["town"]
 [plugins.housing.grants]
-collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements"]
+collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters"]
 emits = ["reading.submitted", "payment.received", "request.created", "request.done", "bill.issued"]
 schedules = ["billing"]
 notifications = true

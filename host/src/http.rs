@@ -389,6 +389,12 @@ pub async fn run_plugin_action(
         Err(other) => return Err(other.into()),
     };
     match outcome {
+        Outcome::Action(ActionOutcome::Redirect(redirect))
+            if redirect.to.route.starts_with("https://")
+                || redirect.to.route.starts_with("http://") =>
+        {
+            external_redirect(&state.runtime, target.plugin, &redirect.to.route)
+        }
         Outcome::Action(ActionOutcome::Redirect(redirect)) => {
             let mut href = crate::pages::plugin_href(
                 target.community,
@@ -418,6 +424,31 @@ pub async fn run_plugin_action(
         _ => Err(AppError::internal(
             "plugin answered an action with something else",
         )),
+    }
+}
+
+/// After an action, a plugin may send the browser off the site only to a host it is granted
+/// to talk to (`outbound_hosts`, both keys): a payment provider's checkout page. Anything else
+/// is refused and logged (contract 0.1 names plugin routes only; see `docs/contract-next.md`).
+fn external_redirect(runtime: &Runtime, plugin: &str, url: &str) -> Result<Response, AppError> {
+    let allowed = reqwest::Url::parse(url).ok().filter(|parsed| {
+        runtime
+            .plugins()
+            .get(plugin)
+            .is_some_and(|p| p.effective.allows_url(parsed))
+    });
+    match allowed {
+        Some(parsed) => Ok(Redirect::to(parsed.as_str()).into_response()),
+        None => {
+            tracing::warn!(
+                plugin,
+                url,
+                "a plugin redirected to a host it is not granted"
+            );
+            Err(AppError::internal(format!(
+                "plugin `{plugin}` sent the browser to a host it is not granted"
+            )))
+        }
     }
 }
 

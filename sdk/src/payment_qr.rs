@@ -215,24 +215,30 @@ pub fn parse_payload(text: &str) -> Result<Vec<(String, String)>, String> {
     Ok(pairs)
 }
 
+/// The smallest side of the drawn code in CSS pixels: a phone camera reads it from there.
+pub const MIN_SIDE_PX: usize = 240;
+
 /// `text` as a QR code (error correction level M) in a standalone SVG.
 ///
 /// The `viewBox` is in module units and includes a 4-module quiet zone; a white background
 /// `<rect>` covers it, and each horizontal run of dark modules is one
 /// `<rect x=".." y=".." width="n" height="1"/>` inside a black `<g>`. No external resources, no
-/// script; the SVG has no fixed size, so it scales to whatever box it is put in.
+/// script. Its `width` and `height` are a whole number of pixels per module, at least
+/// [`MIN_SIDE_PX`] (so it scans when opened as it is, and prints at 63 mm or more); it still
+/// scales to any box it is put in.
 pub fn svg(text: &str) -> Result<String, String> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
         .map_err(|e| format!("cannot encode QR code: {e}"))?;
     let width = code.width();
     let colors = code.to_colors();
     let total = width + 2 * QUIET_ZONE;
+    let side = total * MIN_SIDE_PX.div_ceil(total);
 
     let mut out = String::with_capacity(width * width * 20 + 400);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" viewBox=\"0 0 {total} {total}\" \
-         shape-rendering=\"crispEdges\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{side}\" height=\"{side}\" \
+         viewBox=\"0 0 {total} {total}\" shape-rendering=\"crispEdges\">\n"
     ));
     out.push_str(&format!(
         "<rect x=\"0\" y=\"0\" width=\"{total}\" height=\"{total}\" fill=\"#fff\"/>\n"
@@ -461,6 +467,21 @@ mod tests {
             }
         }
         assert_eq!(decode_svg(&svg), text);
+    }
+
+    /// Opened as it is, the code is at least 240 px and a whole number of pixels per module
+    /// (crisp, so a camera reads it).
+    #[test]
+    fn svg_has_a_size_that_scans() {
+        let payee = payee();
+        let svg = svg(&payload(&bill(&payee)).unwrap()).unwrap();
+        let root = &svg[svg.find("<svg").unwrap()..];
+        let root = &root[..root.find('>').unwrap()];
+        let side: usize = attribute(root, "width").unwrap().parse().unwrap();
+        assert_eq!(attribute(root, "height"), attribute(root, "width"));
+        let (modules, _) = modules_from_svg(&svg).unwrap();
+        assert!(side >= MIN_SIDE_PX, "{side} px");
+        assert_eq!(side % modules, 0, "{side} px for {modules} modules");
     }
 
     #[test]

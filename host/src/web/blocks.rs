@@ -12,6 +12,9 @@ use super::format::{
 };
 use super::{PageContext, Strings, escape_into, url};
 
+/// Tables with this many columns or more are drawn as cards on narrow screens.
+const CARD_COLUMNS: usize = 3;
+
 /// Draws one page into a string.
 pub(crate) struct Renderer<'c, 'a> {
     pub(super) ctx: &'c PageContext<'a>,
@@ -455,19 +458,36 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 .columns
                 .len()
                 .max(t.rows.iter().map(|r| r.cells.len()).max().unwrap_or(0));
-            self.raw("<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"");
+            // Three columns and more do not fit a phone: there each row becomes a card whose
+            // cells carry their column's name (`data-label`, drawn by the stylesheet). The
+            // explicit roles keep the table a table for screen readers when CSS makes its
+            // parts blocks.
+            let cards = t.columns.len() >= CARD_COLUMNS;
+            let role = |r: &'static str| if cards { r } else { "" };
+            self.raw(if cards {
+                "<div class=\"table-wrap cards\" role=\"region\" tabindex=\"0\" aria-label=\""
+            } else {
+                "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\""
+            });
             let label = section_title
                 .filter(|s| !s.trim().is_empty())
                 .unwrap_or(self.t.table);
             self.text(label);
-            self.raw("\"><table>");
+            self.raw("\"><table");
+            self.raw(role(" role=\"table\""));
+            self.raw(">");
             if !t.columns.is_empty() {
-                self.raw("<thead><tr>");
+                self.raw("<thead");
+                self.raw(role(" role=\"rowgroup\""));
+                self.raw("><tr");
+                self.raw(role(" role=\"row\""));
+                self.raw(">");
                 for c in &t.columns {
-                    self.raw(if c.numeric {
-                        "<th scope=\"col\" class=\"num\">"
-                    } else {
-                        "<th scope=\"col\">"
+                    self.raw(match (c.numeric, cards) {
+                        (true, false) => "<th scope=\"col\" class=\"num\">",
+                        (false, false) => "<th scope=\"col\">",
+                        (true, true) => "<th scope=\"col\" role=\"columnheader\" class=\"num\">",
+                        (false, true) => "<th scope=\"col\" role=\"columnheader\">",
                     });
                     self.text(&c.label);
                     self.raw("</th>");
@@ -476,19 +496,28 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     self.raw("<td></td>");
                 }
                 if has_actions {
-                    self.raw("<th scope=\"col\"><span class=\"vh\">");
+                    self.raw(role(
+                        "<th scope=\"col\" role=\"columnheader\"><span class=\"vh\">",
+                    ));
+                    if !cards {
+                        self.raw("<th scope=\"col\"><span class=\"vh\">");
+                    }
                     self.raw(self.t.actions);
                     self.raw("</span></th>");
                 }
                 self.raw("</tr></thead>");
             }
-            self.raw("<tbody>");
+            self.raw("<tbody");
+            self.raw(role(" role=\"rowgroup\""));
+            self.raw(">");
             for row in &t.rows {
                 let href = row
                     .link
                     .as_ref()
                     .and_then(|l| url::href_of(self.ctx.base, l));
-                self.raw("<tr class=\"");
+                self.raw("<tr");
+                self.raw(role(" role=\"row\""));
+                self.raw(" class=\"");
                 self.raw(tone_class(row.tone));
                 if href.is_some() {
                     self.raw(" linked");
@@ -501,11 +530,14 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     .filter(|_| href.is_some());
                 for i in 0..width {
                     let numeric = t.columns.get(i).is_some_and(|c| c.numeric);
-                    self.raw(if numeric {
-                        "<td class=\"num\">"
-                    } else {
-                        "<td>"
-                    });
+                    self.raw(if numeric { "<td class=\"num\"" } else { "<td" });
+                    if cards {
+                        self.raw(" role=\"cell\" data-label=\"");
+                        let label = t.columns.get(i).map_or("", |c| c.label.as_str());
+                        self.text(label);
+                        self.raw("\"");
+                    }
+                    self.raw(">");
                     let cell = row.cells.get(i).unwrap_or(&Cell::Empty);
                     match &href {
                         Some(h) if link_col == Some(i) => {
@@ -523,7 +555,11 @@ impl<'c, 'a> Renderer<'c, 'a> {
                     self.raw("</td>");
                 }
                 if has_actions {
-                    self.raw("<td class=\"row-actions\">");
+                    self.raw(if cards {
+                        "<td role=\"cell\" class=\"row-actions\">"
+                    } else {
+                        "<td class=\"row-actions\">"
+                    });
                     for b in &row.actions {
                         self.button(b, true);
                     }

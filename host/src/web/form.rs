@@ -190,10 +190,35 @@ fn kind_hint(kind: &FieldKind, t: &Strings) -> Option<String> {
         FieldKind::Number(0) => Some(t.decimal_help_0.to_owned()),
         FieldKind::Number(d) => Some(format!("{} {d}.", t.decimal_help)),
         FieldKind::File(types) if !types.is_empty() => {
-            Some(format!("{}: {}.", t.accepted_types, types.join(", ")))
+            let mut names: Vec<&str> = types.iter().map(|m| file_kind_name(m)).collect();
+            names.dedup();
+            Some(format!("{}: {}.", t.accepted_types, names.join(", ")))
         }
         FieldKind::Location => Some(t.location_help.to_owned()),
         _ => None,
+    }
+}
+
+/// What people call a file of MIME type `mime`: `JPEG` for `image/jpeg`, `CSV` for `text/csv`
+/// (the `accept` attribute keeps the MIME type for the browser).
+fn file_kind_name(mime: &str) -> &str {
+    match mime.trim().to_ascii_lowercase().as_str() {
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => "JPEG",
+        "image/png" => "PNG",
+        "image/webp" => "WebP",
+        "image/heic" | "image/heif" => "HEIC",
+        "image/gif" => "GIF",
+        "image/*" => "JPEG, PNG, WebP",
+        "application/pdf" => "PDF",
+        "text/csv" | "application/csv" => "CSV",
+        "text/plain" => "TXT",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "XLSX",
+        "application/vnd.ms-excel" => "XLS",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "DOCX",
+        "application/msword" => "DOC",
+        "application/zip" => "ZIP",
+        // Anything else by its subtype, `image/x-foo` as `x-foo`: still no `type/` prefix.
+        _ => mime.rsplit('/').next().unwrap_or(mime),
     }
 }
 

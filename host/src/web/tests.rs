@@ -147,6 +147,36 @@ fn form_field_error_is_shown() {
     assert_eq!(html.matches("aria-invalid").count(), 1);
 }
 
+/// A file field says which files fit by the names people know, not by MIME type.
+#[test]
+fn file_fields_name_their_kinds_without_mime_types() {
+    let form = Form {
+        action: "import".into(),
+        fields: vec![field(
+            "file",
+            FieldKind::File(vec![
+                "text/csv".into(),
+                "text/plain".into(),
+                "image/jpeg".into(),
+            ]),
+        )],
+        submit: "Загрузить".into(),
+        confirm: None,
+    };
+    let html = body(vec![Block::Form(form)]);
+    assert!(html.contains("Подходят файлы: CSV, TXT, JPEG."), "{html}");
+    // The browser still filters by the types.
+    assert!(
+        html.contains("accept=\"text/csv,text/plain,image/jpeg\""),
+        "{html}"
+    );
+    let shown = html.replace("accept=\"text/csv,text/plain,image/jpeg\"", "");
+    assert!(
+        !shown.contains("text/csv") && !shown.contains("image/"),
+        "{html}"
+    );
+}
+
 #[test]
 fn own_field_error_and_unknown_errors() {
     let mut f = field("amount", FieldKind::Money);
@@ -277,6 +307,62 @@ fn table_with_numeric_column() {
     assert!(
         empty.contains("Долгов нет") && !empty.contains("<table"),
         "{empty}"
+    );
+}
+
+/// A table too wide for a phone names each cell's column, so the stylesheet can draw its
+/// rows as cards there; the roles keep it a table for screen readers.
+#[test]
+fn wide_tables_become_cards_with_labelled_cells() {
+    let column = |label: &str, numeric| Column {
+        label: label.into(),
+        numeric,
+    };
+    let t = Table {
+        columns: vec![
+            column("Месяц", false),
+            column("Начислено", true),
+            column("Статус", false),
+        ],
+        rows: vec![Row {
+            cells: vec![
+                Cell::Text("11.2026".into()),
+                Cell::Money(233_112),
+                Cell::Text("Не оплачен".into()),
+            ],
+            actions: vec![],
+            link: None,
+            tone: Tone::Neutral,
+        }],
+        empty_text: "".into(),
+        next_page: None,
+    };
+    let html = body(vec![Block::Table(t)]);
+    assert!(html.contains("class=\"table-wrap cards\""), "{html}");
+    assert!(html.contains("<table role=\"table\">"), "{html}");
+    assert!(
+        html.contains("<td class=\"num\" role=\"cell\" data-label=\"Начислено\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td role=\"cell\" data-label=\"Месяц\">11.2026</td>"),
+        "{html}"
+    );
+    // Two columns fit a phone as they are.
+    let narrow = body(vec![Block::Table(Table {
+        columns: vec![column("Счёт", false), column("Долг", true)],
+        rows: vec![Row {
+            cells: vec![Cell::Text("12".into()), Cell::Money(1)],
+            actions: vec![],
+            link: None,
+            tone: Tone::Neutral,
+        }],
+        empty_text: "".into(),
+        next_page: None,
+    })]);
+    assert!(
+        !narrow.contains("cards") && !narrow.contains("data-label"),
+        "{narrow}"
     );
 }
 

@@ -8,9 +8,7 @@ use crate::common;
 
 use chrono::Datelike;
 use common::server::{Answer, Client, Served};
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 const OPERATOR: &str = "+79990000010";
 const EXECUTOR: &str = "+79990000020";
@@ -21,6 +19,11 @@ const WEBHOOK_SECRET: &str = "whsec-test";
 /// The plugin enabled for both houses, with a reading window of the whole month (so the test
 /// does not depend on today's date) and the webhook's secret; and a second flat.
 fn housing_config(window: (u8, u8)) -> String {
+    housing_config_with(window, "", "")
+}
+
+/// [`housing_config`] with more lines in its grants and its settings.
+fn housing_config_with(window: (u8, u8), grants: &str, settings: &str) -> String {
     format!(
         r#"
 [[units]]
@@ -44,14 +47,16 @@ serves = ["house-2"]
 [plugins.housing]
 enabled_for = ["house-1", "house-2"]
 [plugins.housing.grants]
-collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements"]
+collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters"]
 emits = ["reading.submitted", "payment.received", "request.created", "request.done", "bill.issued"]
 schedules = ["billing"]
 notifications = true
 files = true
+{grants}
 [plugins.housing.settings]
 reading_window = {{ from_day = {from}, to_day = {to} }}
 payment_webhook_secret = "{WEBHOOK_SECRET}"
+{settings}
 "#,
         from = window.0,
         to = window.1,
@@ -88,6 +93,17 @@ async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client 
         )
         .await;
     client
+}
+
+/// The run for `period` among the answer of `GET billing/runs` (null if there is none).
+fn run_of(runs: &Answer, period: &str) -> Value {
+    runs.json["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"]["period"] == period)
+        .map(|r| r["run"].clone())
+        .unwrap_or(Value::Null)
 }
 
 /// Run the billing job of both houses now, as the scheduler would.
@@ -210,9 +226,7 @@ fn decode_qr(svg: &str) -> String {
 }
 
 fn sign(body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    common::payments::sign(WEBHOOK_SECRET, body)
 }
 
 #[tokio::test]
@@ -326,21 +340,31 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
             (400, Some("period")),
             "{e}"
         );
-        let queued = operator
+        // The month is not over: billing it needs the operator's explicit confirmation,
+        // and the refusal says what billing it now means.
+        let unconfirmed = operator
             .post(&format!("{H1}/billing/runs"), json!({ "period": period }))
+            .await;
+        assert_eq!(
+            (unconfirmed.status, unconfirmed.field()),
+            (400, Some("period")),
+            "{e}: {unconfirmed:?}"
+        );
+        let why = unconfirmed.json["error"]["message"].as_str().unwrap();
+        assert!(
+            why.contains("ещё не закончился") && why.contains("в счёт не попадут"),
+            "{e}: {why}"
+        );
+        let queued = operator
+            .post(
+                &format!("{H1}/billing/runs"),
+                json!({ "period": period, "confirm_unfinished": true }),
+            )
             .await;
         assert_eq!(queued.status, 202, "{e}: {queued:?}");
         run_billing(&served).await;
         let runs = operator.get(&format!("{H1}/billing/runs")).await;
-        let this_run = |runs: &Answer| {
-            runs.json["runs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["run"]["period"] == period.as_str())
-                .map(|r| r["run"].clone())
-                .unwrap_or(Value::Null)
-        };
+        let this_run = |runs: &Answer| run_of(runs, &period);
         let run = &this_run(&runs);
         assert_eq!(run["status"], "done", "{e}: {runs:?}");
         assert_eq!(run["billed"], 2, "{e}");
@@ -415,7 +439,10 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
         // Running the month again changes nothing.
         let before = anna.get(&format!("{H1}/accounts/12")).await;
         operator
-            .post(&format!("{H1}/billing/runs"), json!({ "period": period }))
+            .post(
+                &format!("{H1}/billing/runs"),
+                json!({ "period": period, "confirm_unfinished": true }),
+            )
             .await;
         run_billing(&served).await;
         let after = anna.get(&format!("{H1}/accounts/12")).await;
@@ -651,6 +678,31 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             "{e}"
         );
 
+        // The executor sees the request's deadline and can call its author; the operator's
+        // refusal asks to confirm; the author does not see her own phone as a field.
+        let handled = executor
+            .get(&format!("/c/house-1/p/housing/request/{id}"))
+            .await;
+        assert!(
+            handled.text.contains("Телефон автора") && handled.text.contains(ANNA),
+            "{e}: {}",
+            handled.text
+        );
+        assert!(handled.text.contains("Выполнить до"), "{e}");
+        let queue_page = operator
+            .get(&format!("/c/house-1/p/housing/request/{id}"))
+            .await;
+        assert!(
+            queue_page
+                .text
+                .contains("Отклонить заявку? Автор получит уведомление"),
+            "{e}"
+        );
+        let own = anna
+            .get(&format!("/c/house-1/p/housing/request/{id}"))
+            .await;
+        assert!(!own.text.contains("Телефон автора"), "{e}");
+
         // A rejection needs a reason.
         let no_reason = operator
             .post(
@@ -689,10 +741,30 @@ async fn service_requests_go_from_registered_to_done_and_are_rated() {
             )
             .await;
         assert_eq!(commented.status, 200, "{e}");
-        let done = executor
+        // «Выполнено» says what was done: on the page, the note is required next to its field.
+        let empty = post_form(
+            &executor,
+            &format!("/c/house-1/p/housing/request/{id}?action=done"),
+            "note=",
+        )
+        .await;
+        assert_eq!(empty.status, 422, "{e}: {}", empty.text);
+        assert!(empty.text.contains("Напишите, что сделано"), "{e}");
+        let no_note = executor
             .post(
                 &format!("{H1}/requests/{id}/status"),
                 json!({ "status": "done" }),
+            )
+            .await;
+        assert_eq!(
+            (no_note.status, no_note.field()),
+            (400, Some("note")),
+            "{e}: {no_note:?}"
+        );
+        let done = executor
+            .post(
+                &format!("{H1}/requests/{id}/status"),
+                json!({ "status": "done", "note": "Заменили прокладку смесителя" }),
             )
             .await;
         assert_eq!(done.json["request"]["status"], "done", "{e}: {done:?}");
@@ -851,5 +923,444 @@ async fn the_demo_house_is_seeded_and_billed_on_the_first_run() {
         common::run_job_now(&runtime, "housing", "billing", "demo-house-1").await;
         assert_eq!(count("accounts", None).await, 5, "{engine}");
         assert_eq!(count("tariffs", None).await, 5, "{engine}");
+    }
+}
+
+const PROVIDER_KEY: &str = "sk-test-provider";
+
+/// Instances on each test database whose `housing` takes payments through `provider`, set up
+/// as an operator does it: the provider in the plugin's settings (with the instance's own
+/// address, where payers come back and notifications arrive), its host granted as an outbound
+/// host. `settings` adds more settings lines.
+async fn serve_paying_through(
+    provider: &common::payments::FakeProvider,
+    settings: &str,
+) -> Vec<Served> {
+    let mut out = Vec::new();
+    for (engine, db) in common::databases().await {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (sms_url, sms) = common::server::sms_gateway().await;
+        let housing = housing_config_with(
+            (1, 31),
+            &format!("outbound_hosts = [\"{}\"]", provider.host),
+            &format!(
+                "payment_provider = {{ name = \"Тестовый банк\", api_url = \"{}\", api_key = \"{PROVIDER_KEY}\", site_url = \"{base}\" }}\n{settings}",
+                provider.url
+            ),
+        );
+        let text = common::config_text(&common::server::identity_config(&sms_url, &housing));
+        let config = common::config_from_text(text, "sqlite://unused.db");
+        out.push(common::server::serve_config(engine, db, config, listener, sms).await);
+    }
+    out
+}
+
+/// A page form posted as a browser posts it.
+async fn post_form(client: &Client, path: &str, form: &str) -> Answer {
+    client
+        .post_raw(path, "application/x-www-form-urlencoded", form, &[])
+        .await
+}
+
+/// The amount a card or page shows, as the host writes money in Russian: `4 371,84 ₽`.
+fn rub(kopecks: i64) -> String {
+    let digits = (kopecks / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202F}');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped},{:02}\u{a0}₽", kopecks % 100)
+}
+
+/// Two months billed and unpaid: the card asks for both once, and agrees with the balance, the
+/// statement's closing debt and the latest bill; each bill is the document of its month.
+/// Paying the older month by hand lowers what the newer bill's page and QR code ask. Then the
+/// resident presses «Оплатить»: the provider's page, its signed notification recorded exactly
+/// once (a redelivery changes nothing), and the card after paying.
+#[tokio::test]
+async fn money_adds_up_and_is_paid_through_the_provider() {
+    let provider = common::payments::FakeProvider::start(PROVIDER_KEY, WEBHOOK_SECRET).await;
+    for served in serve_paying_through(&provider, "").await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        set_up_house(&served, &operator).await;
+        let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        served
+            .own(anna.person.as_deref().unwrap(), "house-1/12")
+            .await;
+        // Anna joined her house: she is reminded when the reading window opens.
+        served
+            .grant(
+                anna.person.as_deref().unwrap(),
+                "resident",
+                Some("house-1"),
+                None,
+            )
+            .await;
+        let meter = first_meter(&anna).await;
+        let reading = anna
+            .post(
+                &format!("{H1}/accounts/12/readings"),
+                json!({ "meter": meter, "value": "1150" }),
+            )
+            .await;
+        assert_eq!(reading.status, 201, "{e}: {reading:?}");
+
+        // Last month (no reading yet: 2 040,72 ₽), then this month on purpose (2 331,12 ₽,
+        // the electricity spread over both months by the reading).
+        let this = this_month();
+        let last = (today().with_day(1).unwrap() - chrono::Duration::days(1))
+            .format("%Y-%m")
+            .to_string();
+        for (period, confirm) in [(&last, false), (&this, true)] {
+            let queued = operator
+                .post(
+                    &format!("{H1}/billing/runs"),
+                    json!({ "period": period, "confirm_unfinished": confirm }),
+                )
+                .await;
+            assert_eq!(queued.status, 202, "{e}: {queued:?}");
+            run_billing(&served).await;
+        }
+        // The job ran four times in the window: one reminder, with the window's last day.
+        let reminders: Vec<String> = anna
+            .inbox_texts()
+            .await
+            .into_iter()
+            .filter(|t| t.contains("Пора передать показания"))
+            .collect();
+        let end = today().with_day(1).unwrap() + chrono::Months::new(1) - chrono::Duration::days(1);
+        assert_eq!(reminders.len(), 1, "{e}: {reminders:?}");
+        assert!(
+            reminders[0].contains(&end.format("до %d.%m.%Y").to_string()),
+            "{e}: {reminders:?}"
+        );
+        let older = anna.get(&format!("{H1}/accounts/12/bills/{last}")).await;
+        let newer = anna.get(&format!("{H1}/accounts/12/bills/{this}")).await;
+        assert_eq!(older.json["charged"], 204_072, "{e}: {older:?}");
+        let total = 204_072 + 233_112;
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        assert_eq!(card.json["to_pay"], total, "{e}: {card:?}");
+        assert_eq!(card.json["balance"], total, "{e}: the card is the balance");
+        let statement = anna.get(&format!("{H1}/accounts/12/statement")).await;
+        assert_eq!(statement.json["closing"], total, "{e}: {statement:?}");
+        assert_eq!(
+            newer.json["to_pay"], total,
+            "{e}: the newer bill's total on its day"
+        );
+        assert_eq!(newer.json["pay_now"], total, "{e}");
+        let months: Vec<&str> = card.json["due"]["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["period"].as_str().unwrap())
+            .collect();
+        assert_eq!(months, [last.as_str(), this.as_str()], "{e}");
+        let due_date = newer.json["due"].as_str().unwrap();
+        assert_eq!(card.json["due"]["pay_by"], due_date, "{e}");
+        let overdue = today() > older.json["due"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            card.json["due"]["overdue"],
+            if overdue { 204_072 } else { 0 },
+            "{e}: {card:?}"
+        );
+
+        // The page: one card with the amount and the due date in Russian formats; each month
+        // listed with its own amount, so nothing is asked twice.
+        let page = anna.get("/c/house-1/p/housing/account/12").await;
+        assert_eq!(page.status, 200, "{e}");
+        assert!(page.text.contains(&rub(total)), "{e}: {}", page.text);
+        let (y, m, d) = (&due_date[..4], &due_date[5..7], &due_date[8..]);
+        assert!(
+            page.text.contains(&format!(">{d}.{m}.{y}</time>")),
+            "{e}: the due date {d}.{m}.{y}: {}",
+            page.text
+        );
+        assert!(page.text.contains(&rub(204_072)) && page.text.contains(&rub(233_112)));
+        assert!(page.text.contains("Оплатить"), "{e}");
+        // (The ISO date stays only where machines read it: `<time datetime>`.)
+        let shown = page.text.replace(&format!("datetime=\"{due_date}\""), "");
+        assert!(
+            !shown.contains("cold_water") && !shown.contains(due_date),
+            "{e}: no codes, no ISO dates: {shown}"
+        );
+
+        // Paying the older month by hand: the card and the newer bill's QR code ask less.
+        let paid = operator
+            .post(
+                &format!("{H1}/payments"),
+                json!({ "account": "12", "amount": "2040.72", "date": today().to_string(),
+                        "reference": "cash-1", "period": last }),
+            )
+            .await;
+        assert_eq!(paid.status, 201, "{e}: {paid:?}");
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        assert_eq!(card.json["to_pay"], 233_112, "{e}: {card:?}");
+        let newer = anna.get(&format!("{H1}/accounts/12/bills/{this}")).await;
+        assert_eq!(newer.json["pay_now"], 233_112, "{e}");
+        let svg = anna
+            .get(&format!("{H1}/accounts/12/bills/{this}/qr.svg"))
+            .await;
+        let fields = housing::qr::parse_payload(&decode_qr(&svg.text)).unwrap();
+        let sum = fields
+            .iter()
+            .find(|(k, _)| k == "Sum")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(
+            sum,
+            Some("233112"),
+            "{e}: the QR code asks what is owed now"
+        );
+        let older_page = anna
+            .get(&format!("/c/house-1/p/housing/account/12/bill/{last}"))
+            .await;
+        assert!(older_page.text.contains("Оплачен"), "{e}");
+
+        // «Оплатить»: the provider's page, for what is owed now.
+        let pressed = post_form(&anna, "/c/house-1/p/housing/account/12?action=pay", "").await;
+        assert_eq!(pressed.status, 303, "{e}: {pressed:?}");
+        let checkout = pressed.headers["location"].to_str().unwrap().to_owned();
+        assert!(checkout.starts_with(&provider.url), "{e}: {checkout}");
+        let created = provider.payments().last().cloned().unwrap();
+        assert_eq!(created.request["amount"], 233_112, "{e}");
+        assert_eq!(created.request["account"], "12", "{e}");
+        assert_eq!(created.request["period"], this.as_str(), "{e}");
+        assert!(
+            created.request["notify_url"]
+                .as_str()
+                .unwrap()
+                .starts_with(&served.base),
+            "{e}: {:?}",
+            created.request
+        );
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let shown = browser.get(&checkout).send().await.unwrap();
+        assert!(shown.text().await.unwrap().contains("2331,12"), "{e}");
+        let back = browser.post(&checkout).send().await.unwrap();
+        assert_eq!(back.status(), 303, "{e}");
+        let back = back.headers()["location"].to_str().unwrap().to_owned();
+        let path = back
+            .strip_prefix(&served.base)
+            .expect("back to the instance");
+        let after = anna.get(path).await;
+        assert!(
+            after.text.contains("получена") && after.text.contains(&rub(0)),
+            "{e}: {}",
+            after.text
+        );
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        assert_eq!(
+            (card.json["to_pay"].clone(), card.json["balance"].clone()),
+            (json!(0), json!(0)),
+            "{e}: {card:?}"
+        );
+
+        // The provider delivers the notification again: nothing changes.
+        let (status, again) = provider.deliver_again(&created.id).await;
+        assert_eq!(
+            (status, again["duplicate"].clone()),
+            (200, json!(true)),
+            "{e}"
+        );
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        assert_eq!(card.json["balance"], 0, "{e}: recorded exactly once");
+        let statement = anna.get(&format!("{H1}/accounts/12/statement")).await;
+        assert_eq!(statement.json["closing"], 0, "{e}");
+        assert_eq!(statement.json["paid"], total, "{e}");
+
+        // With nothing owed there is nothing to start.
+        let nothing = anna
+            .post(&format!("{H1}/accounts/12/checkout"), json!({}))
+            .await;
+        assert_eq!(nothing.status, 409, "{e}: {nothing:?}");
+    }
+}
+
+/// A reading far above the average holds its account's bill until an operator accepts or
+/// corrects it; the other accounts are billed; accepting bills the month at once. The demo
+/// data gives the flats meters with half a year of history.
+#[tokio::test]
+async fn a_flagged_reading_holds_the_bill_until_the_operator_reviews_it() {
+    let config = housing_config_with((1, 31), "", "demo = true");
+    for served in common::server::serve_all(&config).await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        // The first run seeds the demo (an account per flat, meters, last month's readings)
+        // and bills last month.
+        run_billing(&served).await;
+        let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        served
+            .own(anna.person.as_deref().unwrap(), "house-1/12")
+            .await;
+        let card = anna.get(&format!("{H1}/accounts/12")).await;
+        let cold = card.json["account"]["meters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["service"] == "cold_water")
+            .unwrap()
+            .clone();
+        let last = cold["last_value"].as_i64().unwrap();
+        // About 5 m³ a month; 40 m³ is a jump.
+        let jump = format!("{}", last / 1000 + 40);
+        let submitted = anna
+            .post(
+                &format!("{H1}/accounts/12/readings"),
+                json!({ "meter": cold["id"], "value": jump }),
+            )
+            .await;
+        assert_eq!(submitted.status, 201, "{e}: {submitted:?}");
+        assert_eq!(submitted.json["reading"]["flagged"], true, "{e}");
+
+        // This month's run bills flat 45 and holds flat 12.
+        let period = this_month();
+        operator
+            .post(
+                &format!("{H1}/billing/runs"),
+                json!({ "period": period, "confirm_unfinished": true }),
+            )
+            .await;
+        run_billing(&served).await;
+        let runs = operator.get(&format!("{H1}/billing/runs")).await;
+        let run = run_of(&runs, &period);
+        assert_eq!(
+            (run["billed"].clone(), run["held"].clone()),
+            (json!(1), json!(1)),
+            "{e}: {run}"
+        );
+        let held = anna.get(&format!("{H1}/accounts/12/bills/{period}")).await;
+        assert_eq!(held.status, 404, "{e}: no bill while the reading waits");
+        let page = operator.get("/c/house-1/p/housing/billing").await;
+        assert!(
+            page.text.contains("ждут проверки") && page.text.contains("Холодное водоснабжение"),
+            "{e}: {}",
+            page.text
+        );
+
+        // A correction below the last billed value is refused next to the field.
+        let low = post_form(
+            &operator,
+            "/c/house-1/p/housing/billing?action=correct-reading",
+            &format!(
+                "reading={}&value=1",
+                form_encode(&format!("12|{}", cold["id"].as_str().unwrap()))
+            ),
+        )
+        .await;
+        assert_eq!(low.status, 422, "{e}: {}", low.text);
+        assert!(low.text.contains("меньше последнего учтённого"), "{e}");
+
+        // The operator accepts it: the month is billed now, by the reading.
+        let accepted = post_form(
+            &operator,
+            "/c/house-1/p/housing/billing?action=accept-reading",
+            &format!(
+                "account=12&meter={}&confirm=1",
+                form_encode(cold["id"].as_str().unwrap())
+            ),
+        )
+        .await;
+        assert_eq!(accepted.status, 303, "{e}: {}", accepted.text);
+        let bill = anna.get(&format!("{H1}/accounts/12/bills/{period}")).await;
+        assert_eq!(bill.status, 200, "{e}: {bill:?}");
+        let line = bill.json["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["service"] == "cold_water")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (line["method"].clone(), line["volume"].clone()),
+            (json!("meter"), json!(40_000)),
+            "{e}"
+        );
+        let runs = operator.get(&format!("{H1}/billing/runs")).await;
+        let run = run_of(&runs, &period);
+        assert_eq!(
+            (run["billed"].clone(), run["held"].clone()),
+            (json!(2), json!(0)),
+            "{e}: {run}"
+        );
+        let page = operator.get("/c/house-1/p/housing/billing").await;
+        assert!(
+            !page.text.contains("accept-reading"),
+            "{e}: nothing waits any more"
+        );
+    }
+}
+
+/// `application/x-www-form-urlencoded` value encoding.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The operator's list of accounts: flat 2 before flat 10, found by the beginning of a number
+/// or a surname, debtors only on request; request numbers to quote.
+#[tokio::test]
+async fn staff_find_accounts_in_natural_order_and_quote_request_numbers() {
+    for served in common::server::serve_all(&housing_config((1, 31))).await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        let accounts = "number,payer,area,residents\n10,Иванов Иван,40,1\n2,Петрова Мария,40,1\n1,Сидоров Пётр,40,1\n";
+        let imported = operator
+            .post_raw(&format!("{H1}/import/accounts"), "text/csv", accounts, &[])
+            .await;
+        assert_eq!(imported.status, 200, "{e}: {imported:?}");
+        let home = operator.get("/c/house-1/p/housing").await;
+        let at = |n: &str| home.text.find(&format!(">Лицевой счёт {n}<")).unwrap();
+        assert!(
+            at("1") < at("2") && at("2") < at("10"),
+            "{e}: {}",
+            home.text
+        );
+        let found = operator
+            .get("/c/house-1/p/housing?q=%D0%BF%D0%B5%D1%82%D1%80")
+            .await;
+        assert!(
+            found.text.contains("Петрова Мария") && !found.text.contains("Иванов Иван"),
+            "{e}: {}",
+            found.text
+        );
+        let found = operator.get("/c/house-1/p/housing?q=1").await;
+        assert!(
+            found.text.contains("Лицевой счёт 10") && !found.text.contains("Лицевой счёт 2<"),
+            "{e}"
+        );
+        let debtors = operator.get("/c/house-1/p/housing?debtors=true").await;
+        assert!(
+            debtors.text.contains("Ничего не нашлось"),
+            "{e}: nobody owes yet"
+        );
+
+        let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        for expected in [1, 2] {
+            let filed = anna
+                .post(
+                    &format!("{H1}/requests"),
+                    json!({ "category": "plumbing", "description": "Течёт кран на кухне" }),
+                )
+                .await;
+            assert_eq!(filed.json["request"]["number"], expected, "{e}: {filed:?}");
+        }
+        let told = operator.inbox_texts().await;
+        assert!(
+            told.iter().any(|t| t.contains("Новая заявка № 2")),
+            "{e}: {told:?}"
+        );
     }
 }

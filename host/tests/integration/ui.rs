@@ -3,7 +3,8 @@
 //! do: a person signs in through an OpenID Connect provider; an admin signs in and makes an
 //! invitation; a resident opens it on a phone, signs up,
 //! asks to join the house and is approved; submits a meter reading; files an appeal; staff
-//! publish and work it; the resident follows it to "resolved" and confirms. Every page the
+//! publish and work it; the resident follows it to "resolved" and confirms; the resident sees
+//! what to pay on a 390 px phone and pays it through a (fake) payment provider. Every page the
 //! browser visits is checked with the axe accessibility checker, weighed against the 200 KB
 //! budget, and drawn at 360 px; the main pages are screenshotted at phone and desktop width.
 //!
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use crate::common;
 
 use common::node::NodeFixture;
+use common::payments::FakeProvider;
 use common::server::{Served, serve_config, sms_gateway};
 
 /// The staff member of the story: an operator of the management company and an official of
@@ -22,6 +24,9 @@ use common::server::{Served, serve_config, sms_gateway};
 const STAFF_PHONE: &str = "+79005550101";
 /// The instance admin of the bundled config.
 const ADMIN_PHONE: &str = "+79000000000";
+/// The payment provider's API key and the secret its notifications are signed with.
+const PROVIDER_KEY: &str = "sk-ui-test";
+const PAYMENT_SECRET: &str = "whsec-ui-test";
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -30,10 +35,18 @@ fn repo_root() -> PathBuf {
 /// The bundled `config/dvor.toml`, with what an operator changes for this machine through the
 /// environment: the database, the address it is reached at, where plugins are, and an SMS
 /// gateway that delivers codes (to the test's phone screen).
-async fn demo_instance() -> (Served, String, NodeFixture) {
+async fn demo_instance() -> (Served, String, NodeFixture, FakeProvider) {
     let (sms_url, sms) = sms_gateway().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    // The payment provider of «Оплатить», connected as an operator connects one: settings, its
+    // secrets through the environment, its host granted.
+    let provider = FakeProvider::start(PROVIDER_KEY, PAYMENT_SECRET).await;
+    let payment_provider = format!(
+        "{{ name = \"Тестовый банк\", api_url = \"{}\", api_key = \"{PROVIDER_KEY}\", site_url = \"{base}\" }}",
+        provider.url
+    );
+    let outbound = format!("[\"{}\"]", provider.host);
     // A real OpenID Connect provider, as a region connects its ЕСИА-style one.
     let (idp, issuer) = NodeFixture::start(
         "idp.mjs",
@@ -66,6 +79,15 @@ async fn demo_instance() -> (Served, String, NodeFixture) {
             "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
             "{ from_day = 1, to_day = 31 }",
         ),
+        (
+            "DVOR_PLUGINS__HOUSING__SETTINGS__PAYMENT_PROVIDER",
+            &payment_provider,
+        ),
+        (
+            "DVOR_PLUGINS__HOUSING__SETTINGS__PAYMENT_WEBHOOK_SECRET",
+            PAYMENT_SECRET,
+        ),
+        ("DVOR_PLUGINS__HOUSING__GRANTS__OUTBOUND_HOSTS", &outbound),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -81,6 +103,7 @@ async fn demo_instance() -> (Served, String, NodeFixture) {
         serve_config(engine, db, config, listener, sms).await,
         codes,
         idp,
+        provider,
     )
 }
 
@@ -91,7 +114,7 @@ async fn a_resident_and_staff_in_a_real_browser() {
         std::path::Path::new(&chromium).exists(),
         "the browser tests need Chromium at {chromium}: `apt-get install chromium` (Debian), or set DVOR_CHROMIUM"
     );
-    let (served, sms_codes, _idp) = demo_instance().await;
+    let (served, sms_codes, _idp, provider) = demo_instance().await;
     // The demo's first job runs: the house's accounts and meters, the town's appeal categories.
     common::run_job_now(&served.runtime, "housing", "billing", "demo-house-1").await;
     common::run_job_now(&served.runtime, "people-control", "sync", "demo-town").await;
@@ -141,6 +164,13 @@ async fn a_resident_and_staff_in_a_real_browser() {
         housing.iter().any(|k| k == "reading.submitted"),
         "{housing:?}"
     );
+    // The resident paid once through the provider, and the payment was recorded once.
+    assert_eq!(provider.payments().len(), 1, "one payment started");
+    assert_eq!(
+        housing.iter().filter(|k| *k == "payment.received").count(),
+        1,
+        "{housing:?}"
+    );
     let meetings = served.event_kinds("meetings").await;
     assert!(meetings.iter().any(|k| k == "poll.voted"), "{meetings:?}");
     let appeals = served.event_kinds("people-control").await;
@@ -148,7 +178,7 @@ async fn a_resident_and_staff_in_a_real_browser() {
         assert!(appeals.iter().any(|k| k == kind), "{kind}: {appeals:?}");
     }
     for page in [
-        "signin", "join", "me", "inbox", "admin", "housing", "appeal",
+        "signin", "join", "me", "inbox", "admin", "housing", "pay", "bill", "appeal",
     ] {
         for width in ["phone", "desktop"] {
             let shot = screenshots.join(format!("{page}-{width}.png"));

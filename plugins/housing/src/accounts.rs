@@ -10,8 +10,9 @@ use crate::access::{account_id, visible_account};
 use crate::charges::{self, ReadingKind, ReadingRefusal, is_jump};
 use crate::model::{
     ACCOUNTS, Account, ChargeBasis, Decimal, Meter, PROVIDERS, PendingReading, Period, Provider,
-    READINGS, Rate, Reading, Settings, TARIFFS, Tariff, is_code,
+    READINGS, Rate, Reading, Review, Settings, TARIFFS, Tariff, is_code,
 };
+use crate::show;
 
 /// The event a reading emits.
 pub const READING_SUBMITTED: &str = "reading.submitted";
@@ -185,8 +186,10 @@ fn build_account(number: &str, input: AccountInput, old: Option<Account>) -> Res
         penalty_settled: Kopecks::ZERO,
         last_billed: None,
         open: Vec::new(),
+        sort_key: String::new(),
+        payer_key: String::new(),
     });
-    Ok(Account {
+    let mut account = Account {
         number: number.to_owned(),
         unit: unit.map(|u| u.id),
         payer: payer.to_owned(),
@@ -197,7 +200,9 @@ fn build_account(number: &str, input: AccountInput, old: Option<Account>) -> Res
         services: input.services,
         raised: input.raised,
         ..old
-    })
+    };
+    account.index();
+    Ok(account)
 }
 
 /// Create or update the account `number` of the call's house.
@@ -477,13 +482,159 @@ pub fn window_is_open(settings: &Settings, today: Date) -> bool {
     (settings.reading_window.from_day..=settings.reading_window.to_day).contains(&today.day())
 }
 
+/// The reading window people can use next: this month's while it is open or still to come,
+/// else next month's; its first and last day, and whether it is open on `today`.
+pub fn window_dates(settings: &Settings, today: Date) -> (Date, Date, bool) {
+    let window = &settings.reading_window;
+    let in_month = |day: Date| {
+        let last = day.last_day_of_month();
+        let from = day.with_day(window.from_day).unwrap_or(last);
+        let to = day.with_day(window.to_day).unwrap_or(last);
+        (from, to)
+    };
+    let (from, to) = in_month(today);
+    if today <= to {
+        return (from, to, today >= from);
+    }
+    let next = today
+        .first_day_of_month()
+        .add_months(1)
+        .unwrap_or(today.last_day_of_month());
+    let (from, to) = in_month(next);
+    (from, to, false)
+}
+
+/// The window's dates as people read them: «Приём показаний открыт до 25.12.2026» or
+/// «Следующий приём показаний — с 20.12.2026 по 25.12.2026».
+pub fn window_schedule(settings: &Settings, today: Date) -> String {
+    let (from, to, open) = window_dates(settings, today);
+    if open {
+        format!(
+            "{} {}.",
+            tr("Приём показаний открыт до", "Readings are accepted until"),
+            show::date_text(to)
+        )
+    } else {
+        format!(
+            "{} {} {} {}.",
+            tr(
+                "Следующий приём показаний — с",
+                "The next reading window is from"
+            ),
+            show::date_text(from),
+            tr("по", "to"),
+            show::date_text(to)
+        )
+    }
+}
+
+/// An operator's decision on a flagged reading: accept it as submitted (no `value`) or
+/// correct it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    /// The meter id.
+    pub meter: String,
+    /// The corrected value (`"123.456"`); none accepts the reading as it is.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Accept or correct the flagged reading waiting on a meter of account `number`: it is no
+/// longer held, so the account's bill can be issued (see [`crate::billing::bill_after_review`]).
+pub fn review_reading(number: &str, input: ReviewInput) -> Result<Reading> {
+    let caller = crate::access::require_operator()?;
+    let doc = ACCOUNTS.get(&account_id(number))?.ok_or_else(|| {
+        Error::not_found(tr("Нет такого лицевого счёта", "no such personal account"))
+    })?;
+    let mut account = doc.data.clone();
+    let meter = account
+        .meters
+        .iter_mut()
+        .find(|m| m.id == input.meter)
+        .ok_or_else(|| invalid("meter", "Нет такого счётчика", "no such meter"))?;
+    let pending = meter.pending.clone().filter(|p| p.held).ok_or_else(|| {
+        Error::conflict(tr(
+            "Показания этого счётчика не ждут проверки",
+            "no reading of this meter waits for a review",
+        ))
+    })?;
+    let reading_id = format!("{}@{}", meter.id, pending.period);
+    let reading_doc = READINGS
+        .get(&reading_id)?
+        .ok_or_else(|| Error::not_found(tr("Показание не найдено", "the reading was not found")))?;
+    let mut reading = reading_doc.data.clone();
+    let submitted = reading.value;
+    let corrected = match input
+        .value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => false,
+        Some(text) => {
+            let value = parse_volume("value", text)?;
+            reading.volume = charges::consumed(
+                meter.last_value,
+                value,
+                pending.kind,
+                pending.old_final,
+                0,
+                meter.digits,
+            )
+            .map_err(|_| {
+                Error::invalid(
+                    "value",
+                    format!(
+                        "{} {}",
+                        tr(
+                            "Показание меньше последнего учтённого:",
+                            "The reading is below the last billed one:"
+                        ),
+                        show::volume_text(meter.last_value)
+                    ),
+                )
+            })?;
+            reading.value = value;
+            true
+        }
+    };
+    reading.review = Some(Review {
+        corrected,
+        submitted: corrected.then_some(submitted),
+        by: caller.display_name,
+        at: ctx::now(),
+    });
+    meter.pending = Some(PendingReading {
+        value: reading.value,
+        held: false,
+        ..pending
+    });
+    READINGS.put(
+        &reading_doc.community,
+        &reading_doc.id,
+        &reading,
+        Some(reading_doc.version),
+    )?;
+    let saved = ACCOUNTS.put(&doc.community, &doc.id, &account, Some(doc.version))?;
+    crate::billing::bill_after_review(&saved, reading.period)?;
+    Ok(reading)
+}
+
 /// Submit a reading for this month to account `number`.
 pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
     let settings = Settings::load()?;
     let doc = visible_account(number)?;
     let today = ctx::today()?;
     if !window_is_open(&settings, today) {
-        return Err(Error::invalid("value", window_text(&settings)));
+        return Err(Error::invalid(
+            "value",
+            format!(
+                "{}. {}",
+                window_text(&settings),
+                window_schedule(&settings, today)
+            ),
+        ));
     }
     let meter = doc
         .data
@@ -521,7 +672,7 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
                     "Показание меньше предыдущего:",
                     "The reading is lower than the previous one:"
                 ),
-                crate::billing::show_volume(previous),
+                show::volume_text(previous),
                 tr(
                     "Если счётчик заменили или он прошёл через ноль, отметьте это",
                     "If the meter was replaced or rolled over, say so"
@@ -556,6 +707,7 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
         flagged,
         by: ctx::caller().map(|c| c.person_id),
         at: ctx::now(),
+        review: None,
     };
     READINGS.put(
         &doc.community,
@@ -571,6 +723,7 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
             value,
             kind: input.kind,
             old_final,
+            held: flagged,
         });
     }
     ACCOUNTS.put(&doc.community, &doc.id, &account, Some(doc.version))?;

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use dvor_sdk::directory;
+use dvor_sdk::notifications::{self, Localized, Message};
 use dvor_sdk::prelude::*;
 
 use crate::charges::{
@@ -12,8 +13,9 @@ use crate::charges::{
     volume_without_reading,
 };
 use crate::model::{
-    ACCOUNTS, Account, BILLS, Bill, ChargeBasis, Decimal, Line, Meter, OpenBill, Period, RUNS,
-    Recalculation, Run, RunStatus, Settings, TARIFFS, Tariff,
+    ACCOUNTS, Account, BILLS, Bill, COUNTERS, ChargeBasis, Counter, Decimal, Line, Meter, Note,
+    OpenBill, PenaltyOfBill, Period, RUNS, Recalculation, Run, RunStatus, Settings, TARIFFS,
+    Tariff,
 };
 use crate::penalty::PenaltyRules;
 
@@ -60,11 +62,20 @@ pub fn bill_account(
             continue;
         }
         let Some(rate) = in_force(&tariff.rates, month_start, |r| r.from) else {
-            anomalies.push(format!("{}: нет тарифа на {period}", tariff.code));
+            anomalies.push(Note::new(
+                format!("{}: нет тарифа на {}", tariff.name_ru, period.dotted()),
+                format!("{}: no tariff for {}", tariff.name_en, period.dotted()),
+            ));
             continue;
         };
         let Some(price) = decimal(&rate.tariff) else {
-            anomalies.push(format!("{}: тариф «{}» не число", tariff.code, rate.tariff));
+            anomalies.push(Note::new(
+                format!("{}: тариф «{}» не число", tariff.name_ru, rate.tariff),
+                format!(
+                    "{}: the tariff “{}” is not a number",
+                    tariff.name_en, rate.tariff
+                ),
+            ));
             continue;
         };
         let norm = rate
@@ -102,7 +113,10 @@ pub fn bill_account(
                     .collect();
                 if meters.is_empty() {
                     let Some(norm) = norm else {
-                        anomalies.push(format!("{}: нет счётчика и норматива", tariff.code));
+                        anomalies.push(Note::new(
+                            format!("{}: нет ни счётчика, ни норматива", tariff.name_ru),
+                            format!("{}: neither a meter nor a norm", tariff.name_en),
+                        ));
                         continue;
                     };
                     let raised = account.raised.contains(&tariff.code);
@@ -129,9 +143,15 @@ pub fn bill_account(
                     });
                     let verified = meter.is_verified_on(period.last_day());
                     if !verified {
-                        anomalies.push(format!(
-                            "{}: истёк срок поверки счётчика {}",
-                            tariff.code, meter.serial
+                        anomalies.push(Note::new(
+                            format!(
+                                "{}: истёк срок поверки счётчика № {}",
+                                tariff.name_ru, meter.serial
+                            ),
+                            format!(
+                                "{}: the verification of meter No. {} has expired",
+                                tariff.name_en, meter.serial
+                            ),
                         ));
                     }
                     match total.filter(|_| verified) {
@@ -158,9 +178,9 @@ pub fn bill_account(
                                     reason_ru: format!(
                                         "Перерасчёт по показаниям за {} мес.: начислено {} {}, по счётчику {} {}",
                                         months - 1,
-                                        show_volume(history.volume_without_readings),
+                                        show_volume(history.volume_without_readings).replace('.', ","),
                                         tariff.unit,
-                                        show_volume(earlier),
+                                        show_volume(earlier).replace('.', ","),
                                         tariff.unit
                                     ),
                                     reason_en: format!(
@@ -195,11 +215,19 @@ pub fn bill_account(
                                 ),
                                 None => (norm.unwrap_or(0) * account.residents, Method::Norm),
                             };
-                            anomalies.push(format!(
-                                "{}: нет показаний счётчика {} — {}",
-                                tariff.code,
-                                meter.serial,
-                                method.label(false)
+                            anomalies.push(Note::new(
+                                format!(
+                                    "{}: нет показаний счётчика № {} — {}",
+                                    tariff.name_ru,
+                                    meter.serial,
+                                    method.label(false)
+                                ),
+                                format!(
+                                    "{}: no reading of meter No. {} — {}",
+                                    tariff.name_en,
+                                    meter.serial,
+                                    method.label(true)
+                                ),
                             ));
                             meter.history.months_without_readings =
                                 meter.history.months_without_readings.saturating_add(1);
@@ -220,25 +248,41 @@ pub fn bill_account(
     .unwrap_or(Kopecks::ZERO);
 
     // Penalties accrued through the end of the month on every bill not paid in full, plus
-    // the final penalties of bills already paid; the bill carries what is new.
+    // the final penalties of bills already paid; the bill carries what is new, and keeps how
+    // each unpaid bill's penalty was calculated.
     let as_of = period.last_day();
-    let open_penalties = account
+    let penalty_details: Vec<PenaltyOfBill> = account
         .open
         .iter()
         .filter(|b| b.principal > Kopecks::ZERO && b.period < period)
         .map(|b| {
-            rules
+            let accrued = rules
                 .penalty
-                .penalty(b.principal, b.due, &b.payments, as_of)
-                .total
-        });
-    let accrued =
-        Kopecks::checked_sum(core::iter::once(account.penalty_settled).chain(open_penalties))
-            .unwrap_or(account.penalty_settled);
-    let penalty = accrued
-        .checked_sub(account.penalty_charged)
-        .unwrap_or(Kopecks::ZERO);
+                .penalty(b.principal, b.due, &b.payments, as_of);
+            PenaltyOfBill {
+                period: b.period,
+                due: b.due,
+                principal: b.principal,
+                total: accrued.total,
+                periods: accrued.periods,
+            }
+        })
+        .filter(|p| p.total > Kopecks::ZERO)
+        .collect();
+    let accrued = Kopecks::checked_sum(
+        core::iter::once(account.penalty_settled).chain(penalty_details.iter().map(|p| p.total)),
+    )
+    .unwrap_or(account.penalty_settled);
+    let penalty_before = account.penalty_charged;
+    let penalty = accrued.checked_sub(penalty_before).unwrap_or(Kopecks::ZERO);
     account.penalty_charged = accrued;
+    // A late-recorded payment can make the penalties smaller than what was already paid of
+    // them: the difference is the payer's, an advance.
+    if account.penalty_paid > account.penalty_charged {
+        let excess = account.penalty_paid.0 - account.penalty_charged.0;
+        account.penalty_paid = account.penalty_charged;
+        account.advance = Kopecks(account.advance.0 + excess);
+    }
 
     let balance_before = account.balance;
     account.balance = Kopecks(balance_before.0 + principal.0 + penalty.0);
@@ -258,14 +302,23 @@ pub fn bill_account(
         payments: Vec::new(),
         open: principal > Kopecks::ZERO,
         anomalies,
+        penalty_details,
+        penalty_settled: account.penalty_settled,
+        penalty_before,
     };
-    // An advance pays the new bill at once.
+    // An advance pays the new bill at once, then the penalties.
     if account.advance > Kopecks::ZERO && principal > Kopecks::ZERO {
         let applied = account.advance.min(principal);
         account.advance = Kopecks(account.advance.0 - applied.0);
         bill.paid = applied;
         bill.payments.push((issued, applied));
         bill.open = bill.paid < bill.principal;
+    }
+    let penalties_owed = crate::due::penalties_owed(account);
+    if account.advance > Kopecks::ZERO && penalties_owed > Kopecks::ZERO {
+        let applied = account.advance.min(penalties_owed);
+        account.advance = Kopecks(account.advance.0 - applied.0);
+        account.penalty_paid = Kopecks(account.penalty_paid.0 + applied.0);
     }
     if bill.open {
         account.open.push(OpenBill {
@@ -278,6 +331,239 @@ pub fn bill_account(
     }
     account.last_billed = Some(period);
     bill
+}
+
+/// A bill to write: the house, the bill's id, the bill.
+type NewBill = (String, String, Bill);
+
+/// Bill account `doc` for every month it has not been billed for, through `period`, counting
+/// it in `run`: the account as it is after, and the bills; none when a flagged reading holds
+/// the account back (counted as held, with the reason among the run's anomalies).
+fn bill_through(
+    doc: &Doc<Account>,
+    tariffs: &[&Tariff],
+    period: Period,
+    today: Date,
+    rules: &Rules,
+    run: &mut Run,
+) -> Option<(Account, Vec<NewBill>)> {
+    let mut account = doc.data.clone();
+    if let Some(note) = held_reading(&account, tariffs, period) {
+        run.held += 1;
+        run.anomalies += 1;
+        if run.anomaly_samples.len() < MAX_SAMPLES {
+            run.anomaly_samples.push(note);
+        }
+        return None;
+    }
+    let mut notes: Vec<Note> = Vec::new();
+    let mut bills = Vec::new();
+    for month in months_to_bill(account.last_billed, period) {
+        let bill = bill_account(&doc.id, &mut account, tariffs, month, today, rules);
+        run.total = Kopecks(run.total.0 + bill.principal.0 + bill.penalty.0);
+        notes.extend(bill.anomalies.iter().cloned());
+        bills.push((doc.community.clone(), format!("{}@{month}", doc.id), bill));
+    }
+    run.billed += 1;
+    if !notes.is_empty() {
+        run.anomalies += 1;
+        if run.anomaly_samples.len() < MAX_SAMPLES {
+            let ru: Vec<&str> = notes.iter().map(|n| n.both().0).collect();
+            let en: Vec<&str> = notes.iter().map(|n| n.both().1).collect();
+            run.anomaly_samples.push(Note::new(
+                format!("{}: {}", account.number, ru.join("; ")),
+                format!("{}: {}", account.number, en.join("; ")),
+            ));
+        }
+    }
+    account.index();
+    Some((account, bills))
+}
+
+/// Tell other plugins of the bills issued.
+fn announce_bills(bills: &[NewBill]) -> Result<()> {
+    for (community, _, bill) in bills {
+        events::emit(
+            BILL_ISSUED,
+            community,
+            &serde_json::json!({
+                "account": bill.account,
+                "number": bill.number,
+                "period": bill.period,
+                "principal": bill.principal,
+                "penalty": bill.penalty,
+                "to_pay": bill.to_pay,
+                "due": bill.due,
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+/// After an operator accepted or corrected the flagged reading of `period` that held account
+/// `doc` back: if a run has already billed the houses here for that month or later, bill the
+/// account now, through that run's month, and count it in the run (no longer held). Otherwise
+/// the account is billed with everyone else when its month is run.
+pub fn bill_after_review(doc: &Doc<Account>, period: Period) -> Result<Vec<Bill>> {
+    let latest = RUNS
+        .query()
+        .in_community(&ctx::community())
+        .order_by("requested", Direction::Desc)
+        .limit(1)
+        .fetch()?
+        .docs
+        .into_iter()
+        .next()
+        .filter(|r| r.data.status == RunStatus::Done && r.data.period >= period);
+    let Some(run_doc) = latest else {
+        return Ok(Vec::new());
+    };
+    if doc
+        .data
+        .last_billed
+        .is_some_and(|p| p >= run_doc.data.period)
+    {
+        return Ok(Vec::new());
+    }
+    let settings = Settings::load()?;
+    let penalty = settings.penalty_rules()?;
+    let rules = Rules {
+        averaging: &settings.averaging,
+        coefficient: &settings.increasing_coefficient,
+        penalty: &penalty,
+    };
+    let tariffs = TARIFFS.query().fetch_all()?;
+    let house_tariffs = tariffs_for(&doc.community, &tariffs, &mut HashMap::new());
+    let mut run = run_doc.data.clone();
+    let Some((account, bills)) = bill_through(
+        doc,
+        &house_tariffs,
+        run.period,
+        ctx::today()?,
+        &rules,
+        &mut run,
+    ) else {
+        // Another meter's reading still waits: it was held and stays held.
+        return Ok(Vec::new());
+    };
+    run.held = run.held.saturating_sub(1);
+    ACCOUNTS.put(&doc.community, &doc.id, &account, Some(doc.version))?;
+    BILLS.put_many(
+        bills
+            .iter()
+            .map(|(c, id, b)| (c.as_str(), Some(id.as_str()), b)),
+    )?;
+    announce_bills(&bills)?;
+    RUNS.put(&run_doc.community, &run_doc.id, &run, Some(run_doc.version))?;
+    Ok(bills.into_iter().map(|(_, _, b)| b).collect())
+}
+
+/// Whether a run for `period` may start on `today`: never for a month to come; for the
+/// current month, which is not over, only when the operator confirms it, knowing that readings
+/// still to come this month miss the bill. The error names the `period` field and says so.
+pub fn check_period(period: Period, today: Date, confirmed: bool) -> Result<()> {
+    let this_month = Period::of(today);
+    if period > this_month {
+        return Err(Error::invalid(
+            "period",
+            tr(
+                "Нельзя начислить будущий месяц",
+                "cannot bill a month to come",
+            ),
+        ));
+    }
+    if period == this_month && !confirmed {
+        return Err(Error::invalid(
+            "period",
+            format!(
+                "{} {} {}",
+                tr("Месяц", "The month"),
+                period.name(),
+                tr(
+                    "ещё не закончился. Если начислить его сейчас, показания, переданные до конца месяца, в счёт не попадут: счётчики без показаний начислятся по среднему или по нормативу, а пересчёт будет только в следующем месяце. Чтобы всё же начислить, отметьте «Начислить незаконченный месяц».",
+                    "is not over yet. Billed now, readings still to come this month miss the bill: meters without a reading are charged by the average or the norm, and recalculated only next month. To bill it anyway, tick “Bill the unfinished month”.",
+                )
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Once per reading window, on its first day the job runs: remind the residents under the
+/// job's community (people who joined their house) that readings are accepted, and until when.
+pub fn remind_readings(settings: &Settings, today: Date) -> Result<bool> {
+    let (from, to, open) = crate::accounts::window_dates(settings, today);
+    if !open {
+        return Ok(false);
+    }
+    let root = ctx::community();
+    let key = format!("reminder:{root}@{}", Period::of(from));
+    if COUNTERS.get(&key)?.is_some() {
+        return Ok(false);
+    }
+    COUNTERS.put(&root, &key, &Counter { value: 1 }, Some(0))?;
+    let ru_date = |d: Date| format!("{:02}.{:02}.{}", d.day(), d.month(), d.year());
+    let message = Message::new(
+        Localized::new("Пора передать показания счётчиков", "Time to submit meter readings"),
+        Localized::new(
+            format!(
+                "Приём показаний открыт до {} включительно. Передайте их на странице лицевого счёта — все счётчики в одной форме.",
+                ru_date(to)
+            ),
+            format!(
+                "Readings are accepted until {to} inclusive. Submit them on your account's page — every meter on one form."
+            ),
+        ),
+    )
+    .link(format!("/c/{root}/p/housing"));
+    notifications::notify_community(&root, "resident", &message)?;
+    Ok(true)
+}
+
+/// The months a run for `period` bills an account last billed for `last_billed`: the month
+/// after that through `period` (a month held back for a flagged reading is billed when the
+/// reading is reviewed, before the months after it); a new account starts at `period`.
+pub fn months_to_bill(last_billed: Option<Period>, period: Period) -> Vec<Period> {
+    let Some(last) = last_billed else {
+        return vec![period];
+    };
+    let mut months = Vec::new();
+    let mut month = last.next();
+    while month <= period {
+        months.push(month);
+        month = month.next();
+    }
+    months
+}
+
+/// Why the account's bill for `period` waits: a reading flagged as a jump that no operator
+/// has accepted or corrected yet.
+pub fn held_reading(account: &Account, tariffs: &[&Tariff], period: Period) -> Option<Note> {
+    let (meter, reading) = account.meters.iter().find_map(|m| {
+        m.pending
+            .as_ref()
+            .filter(|r| r.held && r.period <= period)
+            .map(|r| (m, r))
+    })?;
+    let (ru, en) = tariffs
+        .iter()
+        .find(|t| t.code == meter.service)
+        .map_or((meter.service.as_str(), meter.service.as_str()), |t| {
+            (t.name_ru.as_str(), t.name_en.as_str())
+        });
+    let value = Decimal::new(reading.value, 3).to_string();
+    Some(Note::new(
+        format!(
+            "{}: показание «{ru}» № {} ({}) намного выше обычного — счёт ждёт проверки",
+            account.number,
+            meter.serial,
+            value.replace('.', ",")
+        ),
+        format!(
+            "{}: the reading of “{en}” No. {} ({value}) is far above usual — the bill waits for a review",
+            account.number, meter.serial
+        ),
+    ))
 }
 
 /// A volume in thousandths as people read it: `5`, `5.5`, `4.123`.
@@ -337,6 +623,7 @@ pub fn request_run(scope: &str, period: Period, by: Option<String>) -> Result<Do
         cursor: None,
         billed: 0,
         skipped: 0,
+        held: 0,
         total: Kopecks::ZERO,
         anomalies: 0,
         anomaly_samples: Vec::new(),
@@ -356,6 +643,15 @@ pub fn run_job_chunk(cursor: Option<String>) -> Result<Option<String>> {
     let root = ctx::community();
     if cursor.is_none() && settings.demo && crate::demo::seed(today)? {
         log::info("demo data seeded");
+    }
+    if cursor.is_none() {
+        // A reminder that cannot be sent (say, the counters are not granted) must not stop
+        // the bills.
+        match remind_readings(&settings, today) {
+            Ok(true) => log::info("residents reminded of the reading window"),
+            Ok(false) => {}
+            Err(e) => log::warn(format!("no reading reminder: {}", e.message)),
+        }
     }
     if cursor.is_none() && today.day() >= settings.billing_day {
         let last_month = Period::of(today).previous();
@@ -416,27 +712,17 @@ pub fn bill_chunk(run_doc: Doc<Run>, settings: &Settings, today: Date) -> Result
     let mut updated_accounts = Vec::new();
     let mut new_bills = Vec::new();
     for doc in &page.docs {
-        let mut account = doc.data.clone();
-        if account.last_billed.is_some_and(|p| p >= period) {
+        if doc.data.last_billed.is_some_and(|p| p >= period) {
             run.skipped += 1;
             continue;
         }
         let house_tariffs = tariffs_for(&doc.community, &tariffs, &mut ancestors);
-        let bill = bill_account(&doc.id, &mut account, &house_tariffs, period, today, &rules);
-        run.billed += 1;
-        run.total = Kopecks(run.total.0 + bill.principal.0 + bill.penalty.0);
-        if !bill.anomalies.is_empty() {
-            run.anomalies += 1;
-            if run.anomaly_samples.len() < MAX_SAMPLES {
-                run.anomaly_samples.push(format!(
-                    "{}: {}",
-                    account.number,
-                    bill.anomalies.join("; ")
-                ));
-            }
+        if let Some((account, bills)) =
+            bill_through(doc, &house_tariffs, period, today, &rules, &mut run)
+        {
+            updated_accounts.push((doc.community.clone(), doc.id.clone(), account));
+            new_bills.extend(bills);
         }
-        updated_accounts.push((doc.community.clone(), doc.id.clone(), account));
-        new_bills.push((doc.community.clone(), format!("{}@{period}", doc.id), bill));
     }
     // No other transaction can have changed these accounts since this chunk read them and
     // still commit after it: SQLite refuses the later writer, and the host runs plugin calls
@@ -451,21 +737,7 @@ pub fn bill_chunk(run_doc: Doc<Run>, settings: &Settings, today: Date) -> Result
             .iter()
             .map(|(c, id, b)| (c.as_str(), Some(id.as_str()), b)),
     )?;
-    for (community, _, bill) in &new_bills {
-        events::emit(
-            BILL_ISSUED,
-            community,
-            &serde_json::json!({
-                "account": bill.account,
-                "number": bill.number,
-                "period": bill.period,
-                "principal": bill.principal,
-                "penalty": bill.penalty,
-                "to_pay": bill.to_pay,
-                "due": bill.due,
-            }),
-        )?;
-    }
+    announce_bills(&new_bills)?;
     let done = page.next_cursor.is_none();
     run.cursor = page.next_cursor;
     run.status = if done {
@@ -524,6 +796,8 @@ mod tests {
             penalty_settled: Kopecks::ZERO,
             last_billed: None,
             open: vec![],
+            sort_key: String::new(),
+            payer_key: String::new(),
         }
     }
 
@@ -551,6 +825,7 @@ mod tests {
             value,
             kind: Default::default(),
             old_final: None,
+            held: false,
         }
     }
 
@@ -708,12 +983,9 @@ mod tests {
         assert_eq!(b.lines[0].coefficient.as_deref(), Some("1.5"));
     }
 
-    /// Penalties reach the next bill: a 10 000 ₽ bill due 2025-02-10 left unpaid accrues
-    /// through the end of April: 49 days at 1/300 (day 31 = 2025-03-13) to 2025-04-30 =
-    /// 155.17 ₽ (RULES.md P2), charged once; the May bill adds only May's accrual.
-    #[test]
-    fn unpaid_bills_bring_penalties_once() {
-        let setup = Setup::new();
+    /// An account whose only debt is January 2025's 10 000 ₽, due 2025-02-10 (RULES.md P2),
+    /// and no services of its own.
+    fn january_unpaid() -> Account {
         let mut account = account(vec![]);
         account.services = vec!["none".into()];
         account.balance = Kopecks(1_000_000);
@@ -724,6 +996,16 @@ mod tests {
             paid: Kopecks::ZERO,
             payments: vec![],
         }];
+        account
+    }
+
+    /// Penalties reach the next bill: a 10 000 ₽ bill due 2025-02-10 left unpaid accrues
+    /// through the end of April: 49 days at 1/300 (day 31 = 2025-03-13) to 2025-04-30 =
+    /// 155.17 ₽ (RULES.md P2), charged once; the May bill adds only May's accrual.
+    #[test]
+    fn unpaid_bills_bring_penalties_once() {
+        let setup = Setup::new();
+        let mut account = january_unpaid();
         let april: Period = "2025-04".parse().unwrap();
         let b = bill_account(
             "h:12",
@@ -746,5 +1028,114 @@ mod tests {
         // Through 2025-05-31: 60 days at 1/300 (190.00) + 20 days at 1/130 (146.15) = 336.15.
         assert_eq!(account.penalty_charged, Kopecks(33_615));
         assert_eq!(b.penalty, Kopecks(33_615 - 15_517));
+    }
+
+    /// The bill keeps how its penalty was found, as public calculators show it: RULES.md P2's
+    /// 10 000 ₽ due 2025-02-10, unpaid through 2025-04-30, is 49 days from 2025-03-13 at 9.5 %
+    /// and 1/300 = 155.17 ₽.
+    #[test]
+    fn a_bill_shows_its_penalty_calculation() {
+        let setup = Setup::new();
+        let mut account = january_unpaid();
+        let b = bill_account(
+            "h:12",
+            &mut account,
+            &[],
+            "2025-04".parse().unwrap(),
+            day("2025-05-01"),
+            &setup.rules(),
+        );
+        assert_eq!(b.penalty_details.len(), 1);
+        let detail = &b.penalty_details[0];
+        assert_eq!(detail.total, Kopecks(15_517));
+        assert_eq!(detail.periods.len(), 1);
+        let period = &detail.periods[0];
+        assert_eq!(
+            (period.from, period.to, period.days),
+            (day("2025-03-13"), day("2025-04-30"), 49)
+        );
+        assert_eq!((period.debt, period.rate_bp), (Kopecks(1_000_000), 950));
+        assert_eq!((period.numerator, period.denominator), (1, 300));
+        assert_eq!(b.penalty_before, Kopecks::ZERO);
+        assert_eq!(b.penalty, detail.total);
+    }
+
+    /// An advance pays the new bill and then the penalties: the account never shows a debt
+    /// and an advance at once, and what the card asks is the balance.
+    #[test]
+    fn an_advance_pays_the_bill_then_the_penalties() {
+        let setup = Setup::new();
+        let tariffs = [tariff("maintenance", ChargeBasis::Area, "10.00", None)];
+        let mut account = account(vec![]);
+        account.area = 1_000; // 10 m² × 10 ₽ = 100 ₽
+        account.advance = Kopecks(50_000);
+        account.balance = Kopecks(-50_000 + 2_000);
+        // The final penalty of a bill paid in full, charged and not paid yet.
+        account.penalty_settled = Kopecks(2_000);
+        account.penalty_charged = Kopecks(2_000);
+        let b = bill(
+            &mut account,
+            &tariffs,
+            &[],
+            "2026-10".parse().unwrap(),
+            &setup,
+        );
+        assert_eq!(b.principal, Kopecks(10_000));
+        assert!(!b.open, "the advance paid it");
+        assert_eq!(account.penalty_paid, Kopecks(2_000));
+        assert_eq!(account.advance, Kopecks(38_000));
+        assert_eq!(account.balance, Kopecks(-38_000));
+        let due = crate::due::AmountDue::of(&account, day("2026-11-01"));
+        assert!(due.is_settled());
+        assert_eq!(Kopecks(due.total.0 - due.advance.0), account.balance);
+    }
+
+    /// A flagged reading holds the account back; once reviewed, the months it missed are
+    /// billed in order, before the month the run is for.
+    #[test]
+    fn a_flagged_reading_holds_the_bill_and_the_missed_months_follow() {
+        let mut held = account(vec![meter(vec![5_000; 6], 100_000)]);
+        let october: Period = "2026-10".parse().unwrap();
+        held.meters[0].pending = Some(PendingReading {
+            held: true,
+            ..reading(october, 160_000)
+        });
+        let tariffs = [tariff(
+            "cold_water",
+            ChargeBasis::Metered,
+            "45.00",
+            Some("4.9"),
+        )];
+        let names: Vec<&Tariff> = tariffs.iter().collect();
+        let note = held_reading(&held, &names, october.next()).expect("held");
+        assert!(note.text().contains("ждёт проверки"), "{}", note.text());
+        assert!(note.text().contains("cold_water") || note.text().contains("160"));
+        held.meters[0].pending.as_mut().unwrap().held = false;
+        assert!(held_reading(&held, &names, october.next()).is_none());
+
+        assert_eq!(
+            months_to_bill(Some("2026-09".parse().unwrap()), october.next()),
+            vec![october, october.next()]
+        );
+        assert_eq!(months_to_bill(None, october), vec![october]);
+        assert!(months_to_bill(Some(october), october).is_empty());
+    }
+
+    /// The current month is billed only on purpose; a month to come never.
+    #[test]
+    fn an_unfinished_month_needs_a_confirmation() {
+        let today = day("2026-11-01");
+        let november: Period = "2026-11".parse().unwrap();
+        assert!(check_period(november.previous(), today, false).is_ok());
+        let refused = check_period(november, today, false).unwrap_err();
+        assert_eq!(refused.field.as_deref(), Some("period"));
+        assert!(
+            refused.message.contains("ноябрь 2026 ещё не закончился"),
+            "{}",
+            refused.message
+        );
+        assert!(check_period(november, today, true).is_ok());
+        let future = check_period(november.next(), today, true).unwrap_err();
+        assert_eq!(future.field.as_deref(), Some("period"));
     }
 }

@@ -165,6 +165,7 @@ pub fn seed(today: Date) -> Result<bool> {
                     value: meter.last_value + volume,
                     kind: Default::default(),
                     old_final: None,
+                    held: false,
                 });
             }
             let account = Account {
@@ -197,7 +198,11 @@ pub fn seed(today: Date) -> Result<bool> {
                 penalty_settled: Kopecks::ZERO,
                 last_billed: Some(month_before),
                 open: vec![],
+                sort_key: String::new(),
+                payer_key: String::new(),
             };
+            let mut account = account;
+            account.index();
             ACCOUNTS.put(&house.id, &id, &account, None)?;
             for meter in &meters {
                 let Some(pending) = &meter.pending else {
@@ -216,6 +221,7 @@ pub fn seed(today: Date) -> Result<bool> {
                     flagged: false,
                     by: None,
                     at: ctx::now(),
+                    review: None,
                 };
                 READINGS.put(
                     &house.id,

@@ -1,10 +1,16 @@
-//! The single payment document (ЕПД) of a bill — every field ПП 354 п.69 asks for — and its
-//! payment QR code (ГОСТ Р 56042-2014), as JSON, as a printable page and as SVG.
+//! The single payment document (ЕПД) of a bill — every field ПП 354 п.69 asks for — and the
+//! payment QR code (ГОСТ Р 56042-2014) of what the account owes now, as JSON and as SVG. The
+//! pages draw both (`pages::account`).
+//!
+//! A bill is the document of its month: what was charged for it, the penalties it carries, the
+//! debt before it and the total on the day it was issued. What to pay *now* is not a bill's: it
+//! is the account's ([`AmountDue`]), so a month billed and unpaid is asked for once, on the card
+//! and in its QR code, and paying it lowers what every later page asks.
 
 use dvor_sdk::prelude::*;
 use serde::Serialize;
 
-use crate::billing::show_volume;
+use crate::due::AmountDue;
 use crate::model::{Account, Bill, Line, Provider};
 use crate::qr::{self, PaymentQr};
 
@@ -37,14 +43,88 @@ pub struct Epd {
     pub advance_before: Kopecks,
     /// Penalties this month.
     pub penalty: Kopecks,
-    /// Total to pay.
+    /// Total to pay on the day the bill was issued (with the debt from earlier periods).
     pub to_pay: Kopecks,
     /// Pay by.
     pub due: Date,
-    /// The QR code's text; none without the provider's bank details or nothing to pay.
+    /// The day it was issued.
+    pub issued: Date,
+    /// What the account owes now, every month and the penalties: the amount of the QR code.
+    pub pay_now: Kopecks,
+    /// The QR code's text (for `pay_now`); none without the provider's bank details or with
+    /// nothing to pay.
     pub qr_payload: Option<String>,
     /// Why there is no QR code.
     pub qr_missing: Option<String>,
+}
+
+/// The payment QR code of what an account owes now, as a page draws it: the ГОСТ Р 56042
+/// text and what it says for people who cannot see it. It scans from at least
+/// [`QR_MIN_SCREEN_PX`] CSS pixels on a screen and [`QR_MIN_PRINT_MM`] on paper.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QrImage {
+    /// The text the code carries.
+    pub payload: String,
+    /// The image's alternative text.
+    pub alt: String,
+}
+
+/// The smallest side of the QR code on a screen, CSS pixels: a phone camera reads a
+/// 300-byte level M code (about 77 modules) from it at arm's length.
+pub const QR_MIN_SCREEN_PX: u32 = 240;
+/// The smallest side of the printed QR code, millimetres (banks' guidance for ЕПД).
+pub const QR_MIN_PRINT_MM: u32 = 35;
+
+/// The payment QR code for what `account` owes now (`due`), paid to `provider`: the sum of
+/// every unpaid month and the penalties, for the latest month billed. Why there is none when
+/// there is none.
+pub fn payment_qr(
+    account: &Account,
+    provider: Option<&Provider>,
+    due: &AmountDue,
+) -> Result<QrImage, String> {
+    let Some(provider) = provider else {
+        return Err(tr(
+            "Управляющая организация не указала реквизиты",
+            "the provider's bank details are not set",
+        )
+        .to_owned());
+    };
+    if due.is_settled() {
+        return Err(tr("Платить нечего", "nothing to pay").to_owned());
+    }
+    let months = match (due.months.first(), due.months.last()) {
+        (Some(first), Some(last)) if first.period != last.period => {
+            format!("{}–{}", first.period.dotted(), last.period.dotted())
+        }
+        (Some(only), _) => only.period.dotted(),
+        _ => due.last_billed.map(|p| p.dotted()).unwrap_or_default(),
+    };
+    let purpose = format!("Оплата ЖКУ за {months}, л/с {}", account.number);
+    let period = due.last_billed;
+    let payload = qr::payload(&PaymentQr {
+        payee: &provider.payee,
+        sum: due.total,
+        purpose,
+        personal_account: account.number.clone(),
+        period_month: period.map_or(0, |p| p.month),
+        period_year: period.map_or(0, |p| p.year),
+        last_name: last_name(&account.payer),
+        payer_address: account.address.clone(),
+    })?;
+    Ok(QrImage {
+        payload,
+        alt: format!(
+            "{} {}, {} {}",
+            tr(
+                "QR-код для оплаты в приложении банка:",
+                "QR code to pay in a banking app:"
+            ),
+            crate::show::money_text(due.total),
+            tr("лицевой счёт", "account"),
+            account.number
+        ),
+    })
 }
 
 /// The payer's surname for the QR code: the first word of the payer's name.
@@ -56,49 +136,12 @@ fn last_name(payer: &str) -> String {
         .to_owned()
 }
 
-/// The payment document of `bill` on `account`.
-pub fn build(account: &Account, bill: &Bill, provider: Option<Provider>) -> Epd {
-    let mut qr_missing = None;
-    let qr_payload = match &provider {
-        Some(p) if bill.to_pay > Kopecks::ZERO => {
-            let purpose = format!(
-                "{} {}, {} {}",
-                "Оплата ЖКУ за",
-                bill.period.dotted(),
-                "л/с",
-                account.number
-            );
-            match qr::payload(&PaymentQr {
-                payee: &p.payee,
-                sum: bill.to_pay,
-                purpose,
-                personal_account: account.number.clone(),
-                period_month: bill.period.month,
-                period_year: bill.period.year,
-                last_name: last_name(&account.payer),
-                payer_address: account.address.clone(),
-            }) {
-                Ok(text) => Some(text),
-                Err(e) => {
-                    qr_missing = Some(e);
-                    None
-                }
-            }
-        }
-        Some(_) => {
-            qr_missing = Some(tr("Платить нечего", "nothing to pay").to_owned());
-            None
-        }
-        None => {
-            qr_missing = Some(
-                tr(
-                    "Управляющая организация не указала реквизиты",
-                    "the provider's bank details are not set",
-                )
-                .to_owned(),
-            );
-            None
-        }
+/// The payment document of `bill` on `account`, with the QR code of what the account owes now
+/// (`due`).
+pub fn build(account: &Account, bill: &Bill, provider: Option<Provider>, due: &AmountDue) -> Epd {
+    let (qr_payload, qr_missing) = match payment_qr(account, provider.as_ref(), due) {
+        Ok(image) => (Some(image.payload), None),
+        Err(why) => (None, Some(why)),
     };
     Epd {
         payer: account.payer.clone(),
@@ -116,146 +159,9 @@ pub fn build(account: &Account, bill: &Bill, provider: Option<Provider>) -> Epd 
         penalty: bill.penalty,
         to_pay: bill.to_pay,
         due: bill.due,
+        issued: bill.issued,
+        pay_now: due.total,
         qr_payload,
         qr_missing,
     }
-}
-
-/// The ЕПД as page sections (printable from the browser).
-pub fn sections(epd: &Epd, qr_link: Option<Link>) -> Vec<Section> {
-    let mut sections = Vec::new();
-    let mut payer = Section::titled(tr("Плательщик", "Payer")).fields([
-        (tr("Плательщик", "Payer"), Cell::from(epd.payer.clone())),
-        (tr("Адрес", "Address"), Cell::from(epd.address.clone())),
-        (
-            tr("Лицевой счёт", "Personal account"),
-            Cell::from(epd.account_number.clone()),
-        ),
-        (tr("Площадь, м²", "Area, m²"), Cell::from(epd.area.clone())),
-        (
-            tr("Зарегистрировано", "Registered residents"),
-            Cell::from(epd.residents),
-        ),
-        (
-            tr("Расчётный период", "Billing month"),
-            Cell::from(epd.month.clone()),
-        ),
-    ]);
-    if epd.provider.is_none() {
-        payer = payer.notice(
-            Tone::Warning,
-            tr(
-                "Реквизиты получателя не указаны",
-                "the provider's details are not set",
-            ),
-        );
-    }
-    sections.push(payer);
-    if let Some(p) = &epd.provider {
-        sections.push(Section::titled(tr("Получатель платежа", "Payee")).fields([
-            (
-                tr("Организация", "Organization"),
-                Cell::from(p.payee.name.clone()),
-            ),
-            (
-                tr("ИНН / КПП", "INN / KPP"),
-                Cell::from(format!("{} / {}", p.payee.inn, p.payee.kpp)),
-            ),
-            (tr("Банк", "Bank"), Cell::from(p.payee.bank_name.clone())),
-            (tr("БИК", "BIC"), Cell::from(p.payee.bic.clone())),
-            (
-                tr("Расчётный счёт", "Account"),
-                Cell::from(p.payee.account.clone()),
-            ),
-            (
-                tr("Корр. счёт", "Correspondent account"),
-                Cell::from(p.payee.corr_account.clone()),
-            ),
-            (tr("Адрес", "Address"), Cell::from(p.address.clone())),
-            (tr("Телефон", "Phone"), Cell::from(p.phone.clone())),
-            (tr("Эл. почта", "E-mail"), Cell::from(p.email.clone())),
-        ]));
-    }
-    let rows = epd.lines.iter().map(|l| {
-        Row::new([
-            Cell::from(tr(&l.name_ru, &l.name_en).to_owned()),
-            Cell::from(l.unit.clone()),
-            Cell::from(show_volume(l.volume)),
-            Cell::from(l.tariff.clone()),
-            Cell::from(l.method.label(ctx::is_english())),
-            Cell::from(l.coefficient.clone().unwrap_or_default()),
-            Cell::from(l.above_norm),
-            Cell::from(l.amount),
-        ])
-    });
-    sections.push(
-        Section::titled(tr("Начисления", "Charges")).table(
-            Table::new([
-                Column::text(tr("Услуга", "Service")),
-                Column::text(tr("Ед.", "Unit")),
-                Column::numeric(tr("Объём", "Volume")),
-                Column::numeric(tr("Тариф, ₽", "Tariff, ₽")),
-                Column::text(tr("Как", "How")),
-                Column::numeric(tr("Повыш. коэф.", "Raising coef.")),
-                Column::numeric(tr("Сверх норматива", "Above the norm")),
-                Column::numeric(tr("Сумма", "Amount")),
-            ])
-            .rows(rows)
-            .empty_text(tr("Начислений нет", "No charges")),
-        ),
-    );
-    if !epd.recalculations.is_empty() {
-        sections.push(
-            Section::titled(tr("Перерасчёты", "Recalculations")).table(
-                Table::new([
-                    Column::text(tr("Причина", "Reason")),
-                    Column::numeric(tr("Сумма", "Amount")),
-                ])
-                .rows(epd.recalculations.iter().map(|r| {
-                    Row::new([
-                        Cell::from(tr(&r.reason_ru, &r.reason_en).to_owned()),
-                        Cell::from(r.amount),
-                    ])
-                })),
-            ),
-        );
-    }
-    let mut total = Section::titled(tr("Итого", "Total")).fields([
-        (
-            tr("Начислено за месяц", "Charged this month"),
-            Cell::from(epd.charged),
-        ),
-        (
-            tr("Долг прошлых периодов", "Debt from earlier periods"),
-            Cell::from(epd.debt_before),
-        ),
-        (tr("Аванс", "Advance"), Cell::from(epd.advance_before)),
-        (tr("Пени", "Penalties"), Cell::from(epd.penalty)),
-        (tr("Итого к оплате", "Total to pay"), Cell::from(epd.to_pay)),
-        (tr("Оплатить до", "Pay by"), Cell::from(epd.due.to_string())),
-    ]);
-    match (&epd.qr_payload, qr_link) {
-        (Some(payload), link) => {
-            total = total.qr(
-                payload.clone(),
-                tr(
-                    "QR-код для оплаты: наведите камеру приложения банка",
-                    "Payment QR code: point your banking app's camera at it",
-                ),
-            );
-            if let Some(link) = link {
-                total = total.links([link]);
-            }
-        }
-        _ => {
-            if let Some(why) = &epd.qr_missing {
-                total = total.notice(
-                    Tone::Info,
-                    format!("{} {why}", tr("QR-кода нет:", "No QR code:")),
-                );
-            }
-        }
-    }
-    sections.push(total);
-    sections
 }

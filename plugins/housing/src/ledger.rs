@@ -217,7 +217,9 @@ pub struct StatementLine {
     pub balance: Kopecks,
 }
 
-/// A statement of an account from `from` to `to` (inclusive).
+/// A statement of an account from `from` to `to` (inclusive). Its closing debt is the
+/// account's balance on `to`: through today, what the account card asks (or, below zero, the
+/// advance it shows).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Statement {
     /// From.
@@ -240,11 +242,7 @@ pub struct Statement {
 pub fn statement(bills: &[Bill], payments: &[Payment], from: Date, to: Date) -> Statement {
     let mut events: Vec<(Date, u8, String, Kopecks, Kopecks)> = Vec::new();
     for bill in bills {
-        let text = format!(
-            "{} {}",
-            tr("Начислено за", "Charged for"),
-            bill.period.dotted()
-        );
+        let text = format!("{} {}", tr("Счёт за", "Bill for"), bill.period.name());
         events.push((
             bill.issued,
             0,
@@ -254,7 +252,12 @@ pub fn statement(bills: &[Bill], payments: &[Payment], from: Date, to: Date) -> 
         ));
     }
     for payment in payments {
-        let text = format!("{} ({})", tr("Оплата", "Payment"), payment.reference);
+        let text = format!(
+            "{} — {}, № {}",
+            tr("Оплата", "Payment"),
+            payment.source.label().to_lowercase(),
+            payment.reference
+        );
         events.push((payment.date, 1, text, Kopecks::ZERO, payment.amount));
     }
     events.sort_by_key(|e| (e.0, e.1));
@@ -301,11 +304,7 @@ mod tests {
     }
 
     fn account() -> Account {
-        serde_json::from_value(serde_json::json!({
-            "number": "12", "unit": null, "payer": "Смирнова А.", "address": "",
-            "area": 5430, "residents": 2
-        }))
-        .unwrap()
+        crate::model::tests::account_no_12()
     }
 
     fn open(period: &str, principal: i64, due: &str) -> OpenBill {
@@ -335,6 +334,9 @@ mod tests {
             payments: vec![],
             open: true,
             anomalies: vec![],
+            penalty_details: vec![],
+            penalty_settled: Kopecks::ZERO,
+            penalty_before: Kopecks::ZERO,
         }
     }
 

@@ -11,7 +11,9 @@ pub mod access;
 pub mod accounts;
 pub mod billing;
 pub mod charges;
+pub mod checkout;
 mod demo;
+pub mod due;
 pub mod epd;
 pub mod ledger;
 pub mod model;
@@ -19,6 +21,7 @@ mod pages;
 pub mod penalty;
 pub mod qr;
 pub mod requests;
+mod show;
 
 use dvor_sdk::notifications::{self, Localized, Message, Urgency};
 use dvor_sdk::prelude::*;
@@ -78,18 +81,25 @@ impl Plugin for Housing {
             ("GET", ["accounts", number, "bills", period]) => {
                 let (account, bill) = bill_of(number, period)?;
                 let provider = accounts::provider_for(&account.community)?;
-                ApiResponse::ok(&epd::build(&account.data, &bill, provider))
+                let due = due::AmountDue::of(&account.data, ctx::today()?);
+                ApiResponse::ok(&epd::build(&account.data, &bill, provider, &due))
             }
+            // The QR code of what the account owes now: the same on every bill of it.
             ("GET", ["accounts", number, "bills", period, "qr.svg"]) => {
-                let (account, bill) = bill_of(number, period)?;
-                let provider = accounts::provider_for(&account.community)?;
-                let document = epd::build(&account.data, &bill, provider);
-                let text = document
-                    .qr_payload
-                    .ok_or_else(|| Error::not_found(document.qr_missing.unwrap_or_default()))?;
-                let svg = qr::svg(&text).map_err(Error::internal)?;
-                Ok(ApiResponse::bytes(200, "image/svg+xml", svg.into_bytes())
-                    .header("cache-control", "private, max-age=300"))
+                let (account, _) = bill_of(number, period)?;
+                qr_svg(&account)
+            }
+            ("GET", ["accounts", number, "qr.svg"]) => qr_svg(&visible_account(number)?),
+            ("POST", ["accounts", number, "checkout"]) => {
+                let account = visible_account(number)?;
+                let started = checkout::start(&account, &Settings::load()?)?;
+                ApiResponse::created(&serde_json::json!({
+                    "order": started.id, "url": started.data.url, "checkout": started.data
+                }))
+            }
+            ("POST", ["accounts", number, "readings", "review"]) => {
+                let reading = accounts::review_reading(number, req.json()?)?;
+                ApiResponse::ok(&serde_json::json!({ "reading": reading }))
             }
             ("GET", ["accounts", number, "statement"]) => {
                 let doc = visible_account(number)?;
@@ -147,18 +157,13 @@ impl Plugin for Housing {
                 #[serde(deny_unknown_fields)]
                 struct NewRun {
                     period: String,
+                    /// The operator knows the month is not over (see `billing::check_period`).
+                    #[serde(default)]
+                    confirm_unfinished: bool,
                 }
                 let body: NewRun = req.json()?;
                 let period = Period::parse_field("period", &body.period)?;
-                if period > Period::of(ctx::today()?) {
-                    return Err(Error::invalid(
-                        "period",
-                        tr(
-                            "Нельзя начислить будущий месяц",
-                            "cannot bill a future month",
-                        ),
-                    ));
-                }
+                billing::check_period(period, ctx::today()?, body.confirm_unfinished)?;
                 let run = billing::request_run(&ctx::community(), period, Some(caller.person_id))?;
                 ApiResponse::json(202, &serde_json::json!({ "id": run.id, "run": run.data }))
             }
@@ -221,11 +226,19 @@ impl Plugin for Housing {
                 #[serde(deny_unknown_fields)]
                 struct Move {
                     status: RequestStatus,
+                    /// Why, for `rejected`.
                     #[serde(default)]
                     reason: Option<String>,
+                    /// What was done, for `done`.
+                    #[serde(default)]
+                    note: Option<String>,
                 }
                 let body: Move = req.json()?;
-                let doc = requests::set_status(id, body.status, body.reason.as_deref())?;
+                let text = match body.status {
+                    RequestStatus::Done => body.note.as_deref(),
+                    _ => body.reason.as_deref(),
+                };
+                let doc = requests::set_status(id, body.status, text)?;
                 request_json(&doc)
             }
             ("POST", ["requests", id, "comments"]) => {
@@ -297,12 +310,14 @@ fn request_json(doc: &Doc<model::ServiceRequest>) -> Result<ApiResponse> {
     ApiResponse::ok(&serde_json::json!({ "id": doc.id, "request": doc.data }))
 }
 
-/// Accounts: the caller's own; with `all=true` the staff see every account (paged).
+/// Accounts: the caller's own; with `all=true` the staff see every account (paged, flat 2
+/// before flat 10).
 fn list_accounts(req: &ApiRequest) -> Result<ApiResponse> {
     if is_operator() && req.param("all") == Some("true") {
         let page = ACCOUNTS
             .query()
             .in_community(&ctx::community())
+            .order_by("sort_key", Direction::Asc)
             .limit(200)
             .cursor(req.param("cursor"))
             .fetch()?;
@@ -321,31 +336,35 @@ fn list_accounts(req: &ApiRequest) -> Result<ApiResponse> {
     }))
 }
 
-/// What the account owes: debt (bills past due and unpaid, plus penalties) as of `today`.
-pub fn debt_of(account: &model::Account, today: Date) -> Kopecks {
-    let overdue: i64 = account
-        .open
-        .iter()
-        .filter(|b| b.due < today)
-        .map(|b| b.owed().0)
-        .sum();
-    Kopecks(overdue + (account.penalty_charged.0 - account.penalty_paid.0).max(0))
-}
-
-/// The account card: balance, debt, penalties, meters, the latest bill.
+/// The account card: what to pay now (`due`: the total, the overdue part, by when, the
+/// months), the balance behind it, meters, the latest bill.
 fn account_json(doc: &Doc<model::Account>) -> Result<serde_json::Value> {
     let bills = bills_of(&doc.id)?;
-    let today = ctx::today()?;
+    let due = due::AmountDue::of(&doc.data, ctx::today()?);
     Ok(serde_json::json!({
         "id": doc.id,
         "house": doc.community,
         "account": doc.data,
         "balance": doc.data.balance,
-        "debt": debt_of(&doc.data, today),
-        "penalties_owed": Kopecks((doc.data.penalty_charged.0 - doc.data.penalty_paid.0).max(0)),
+        "to_pay": due.total,
+        "debt": due.overdue,
+        "penalties_owed": due.penalties,
         "advance": doc.data.advance,
+        "due": due,
         "latest_bill": bills.last(),
     }))
+}
+
+/// The payment QR code (SVG) of what `account` owes now.
+fn qr_svg(account: &Doc<model::Account>) -> Result<ApiResponse> {
+    let provider = accounts::provider_for(&account.community)?;
+    let due = due::AmountDue::of(&account.data, ctx::today()?);
+    let image =
+        epd::payment_qr(&account.data, provider.as_ref(), &due).map_err(Error::not_found)?;
+    let svg = qr::svg(&image.payload).map_err(Error::internal)?;
+    // What it asks changes with every payment: never kept by a cache.
+    Ok(ApiResponse::bytes(200, "image/svg+xml", svg.into_bytes())
+        .header("cache-control", "private, no-cache"))
 }
 
 /// Every bill of an account, oldest first.
@@ -426,9 +445,9 @@ fn record_manual_payment(req: &ApiRequest, by: String) -> Result<ledger::Recorde
     ledger::record(payment, &settings)
 }
 
-/// A payment provider's notification: `{"id", "account", "house", "amount" (kopecks), "date",
-/// "period"?}`, signed with HMAC-SHA256 of the body in `x-signature`. The provider's `id` is
-/// the idempotency key: a repeated notification is answered as the first and changes nothing.
+/// A payment provider's notification (see [`checkout::Notice`]), signed with HMAC-SHA256 of
+/// the body in `x-signature`. The provider's `id` is the idempotency key: a repeated
+/// notification is answered as the first and changes nothing.
 fn payment_webhook(req: &ApiRequest) -> Result<ApiResponse> {
     let settings = Settings::load()?;
     if settings.payment_webhook_secret.is_empty() {
@@ -448,34 +467,14 @@ fn payment_webhook(req: &ApiRequest) -> Result<ApiResponse> {
             "bad signature",
         )));
     }
-    #[derive(Deserialize)]
-    struct Notice {
-        id: String,
-        account: String,
-        amount: i64,
-        date: Date,
-        #[serde(default)]
-        period: Option<String>,
+    match checkout::notice(req.json()?, &settings)? {
+        checkout::Outcome::Paid(recorded) => ApiResponse::ok(&serde_json::json!({
+            "accepted": true, "duplicate": !recorded.new, "payment": recorded.payment
+        })),
+        checkout::Outcome::Canceled => {
+            ApiResponse::ok(&serde_json::json!({ "accepted": true, "recorded": false }))
+        }
     }
-    let notice: Notice = req.json()?;
-    let recorded = ledger::record(
-        ledger::NewPayment {
-            source: PaymentSource::Webhook,
-            reference: notice.id,
-            account_id: account_id(&notice.account),
-            date: notice.date,
-            amount: Kopecks(notice.amount),
-            period: notice
-                .period
-                .map(|p| Period::parse_field("period", &p))
-                .transpose()?,
-            by: None,
-        },
-        &settings,
-    )?;
-    ApiResponse::ok(
-        &serde_json::json!({ "accepted": true, "duplicate": !recorded.new, "payment": recorded.payment }),
-    )
 }
 
 /// A bank registry: `account,date,amount,reference[,period]` — all or nothing; lines already
@@ -700,8 +699,8 @@ fn export_debtors() -> Result<String> {
             a.payer.clone(),
             a.address.clone(),
             rubles(a.balance),
-            rubles(debt_of(a, today)),
-            rubles(Kopecks((a.penalty_charged.0 - a.penalty_paid.0).max(0))),
+            rubles(due::AmountDue::of(a, today).overdue),
+            rubles(due::penalties_owed(a)),
         ]));
     }
     Ok(out)

@@ -30,6 +30,11 @@ pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
 pub const REQUESTS: Collection<ServiceRequest> = Collection::new("requests");
 /// Announcements of outages and works.
 pub const ANNOUNCEMENTS: Collection<Announcement> = Collection::new("announcements");
+/// Payments started at the payment provider («Оплатить»), id = the order sent to it.
+pub const CHECKOUTS: Collection<Checkout> = Collection::new("checkouts");
+/// Counters and once-only marks: request numbers per house (`requests:{house}`), the reading
+/// reminder of a month (`reminder:{community}@{YYYY-MM}`).
+pub const COUNTERS: Collection<Counter> = Collection::new("counters");
 
 /// A billing month, `YYYY-MM`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,6 +77,41 @@ impl Period {
     /// `MM.YYYY`, as the bill shows it.
     pub fn dotted(self) -> String {
         format!("{:02}.{}", self.month, self.year)
+    }
+
+    /// The month as people name it in the call's locale: `ноябрь 2026`, `November 2026`.
+    pub fn name(self) -> String {
+        const RU: [&str; 12] = [
+            "январь",
+            "февраль",
+            "март",
+            "апрель",
+            "май",
+            "июнь",
+            "июль",
+            "август",
+            "сентябрь",
+            "октябрь",
+            "ноябрь",
+            "декабрь",
+        ];
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let i = usize::from(self.month.clamp(1, 12) - 1);
+        let month = if ctx::is_english() { EN[i] } else { RU[i] };
+        format!("{month} {}", self.year)
     }
 
     /// Parse what a person or a file gave for field `field`.
@@ -164,6 +204,10 @@ pub struct PendingReading {
     /// For a replacement: the old meter's last value.
     #[serde(default)]
     pub old_final: Option<i64>,
+    /// Flagged as a jump and not yet accepted or corrected by an operator: the account's
+    /// bill waits for it.
+    #[serde(default)]
+    pub held: bool,
 }
 
 /// A bill not yet paid in full, as the account keeps it for payments and penalties.
@@ -244,6 +288,48 @@ pub struct Account {
     /// Bills not yet paid in full, oldest first.
     #[serde(default)]
     pub open: Vec<OpenBill>,
+    /// The number for natural order (flat 2 before flat 10): runs of digits zero-padded.
+    /// Indexed; set by [`Account::index`].
+    #[serde(default)]
+    pub sort_key: String,
+    /// The payer's name in lower case, for search by its beginning. Indexed.
+    #[serde(default)]
+    pub payer_key: String,
+}
+
+impl Account {
+    /// Fill the indexed keys from the number and the payer.
+    pub fn index(&mut self) {
+        self.sort_key = natural_key(&self.number);
+        self.payer_key = self.payer.trim().to_lowercase();
+    }
+}
+
+/// A key that sorts numbers people write the way they read them: `2` before `10`, `12` before
+/// `12а`: every run of digits is left-padded to 12 digits, letters are lower-cased.
+pub fn natural_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 12);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if !digits.is_empty() {
+            let trimmed = digits.trim_start_matches('0');
+            for _ in trimmed.len()..12 {
+                out.push('0');
+            }
+            out.push_str(trimmed);
+            digits.clear();
+        }
+    };
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.extend(c.to_lowercase());
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
 }
 
 /// How a service is charged.
@@ -312,6 +398,80 @@ pub struct Reading {
     pub by: Option<String>,
     /// When (ms).
     pub at: i64,
+    /// The operator's review of a flagged reading.
+    #[serde(default)]
+    pub review: Option<Review>,
+}
+
+/// What an operator decided about a flagged reading.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Accepted as submitted, or corrected.
+    pub corrected: bool,
+    /// The value submitted, when corrected (thousandths).
+    pub submitted: Option<i64>,
+    /// Who reviewed it (name).
+    pub by: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// A text in both languages, stored where the locale of the reader is not known yet (a run's
+/// anomalies are written by a job and read by an operator). Reads plain strings (Russian) of
+/// older documents too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Note {
+    /// Russian and English.
+    Both {
+        /// Russian.
+        ru: String,
+        /// English.
+        en: String,
+    },
+    /// Russian only (older documents).
+    Russian(String),
+}
+
+impl Note {
+    /// A note in Russian and English.
+    pub fn new(ru: impl Into<String>, en: impl Into<String>) -> Note {
+        Note::Both {
+            ru: ru.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The Russian and the English text (the Russian twice for older documents).
+    pub fn both(&self) -> (&str, &str) {
+        match self {
+            Note::Both { ru, en } => (ru, en),
+            Note::Russian(ru) => (ru, ru),
+        }
+    }
+
+    /// The text in the call's locale.
+    pub fn text(&self) -> &str {
+        match self {
+            Note::Both { ru, en } => tr(ru, en),
+            Note::Russian(ru) => ru,
+        }
+    }
+}
+
+/// The penalty one unpaid bill had accrued when a later bill was issued, with its calculation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PenaltyOfBill {
+    /// The unpaid bill's month.
+    pub period: Period,
+    /// Its due date.
+    pub due: Date,
+    /// Its principal.
+    pub principal: Kopecks,
+    /// The penalty accrued on it through the end of the billing month, rounded once.
+    pub total: Kopecks,
+    /// Runs of days with the same debt, rate and fraction.
+    pub periods: Vec<crate::penalty::PenaltyPeriod>,
 }
 
 /// A line of a bill: one service.
@@ -384,7 +544,16 @@ pub struct Bill {
     /// Principal not yet paid in full.
     pub open: bool,
     /// What the operator should look at (estimated volumes, a missing tariff).
-    pub anomalies: Vec<String>,
+    pub anomalies: Vec<Note>,
+    /// How `penalty` was found: the penalty of each unpaid bill through the end of the month.
+    #[serde(default)]
+    pub penalty_details: Vec<PenaltyOfBill>,
+    /// The final penalties of bills paid in full before this bill (also part of `penalty`).
+    #[serde(default)]
+    pub penalty_settled: Kopecks,
+    /// Penalties put on earlier bills (subtracted to find `penalty`).
+    #[serde(default)]
+    pub penalty_before: Kopecks,
 }
 
 /// Where a payment came from.
@@ -406,6 +575,15 @@ impl PaymentSource {
             PaymentSource::Manual => "manual",
             PaymentSource::Registry => "registry",
             PaymentSource::Webhook => "webhook",
+        }
+    }
+
+    /// How people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentSource::Manual => tr("Внесён оператором", "Entered by an operator"),
+            PaymentSource::Registry => tr("Реестр банка", "Bank registry"),
+            PaymentSource::Webhook => tr("Онлайн-оплата", "Paid online"),
         }
     }
 }
@@ -466,12 +644,15 @@ pub struct Run {
     pub billed: u64,
     /// Accounts already billed for the month (skipped).
     pub skipped: u64,
+    /// Accounts not billed because a flagged reading waits for an operator.
+    #[serde(default)]
+    pub held: u64,
     /// The sum of the bills it issued.
     pub total: Kopecks,
     /// Accounts with something for the operator to look at.
     pub anomalies: u64,
     /// Up to 50 of those, `number: what`.
-    pub anomaly_samples: Vec<String>,
+    pub anomaly_samples: Vec<Note>,
     /// Who asked for it; none for the schedule.
     pub requested_by: Option<String>,
     /// When it was asked for (ms). Indexed.
@@ -565,6 +746,10 @@ pub struct RequestEntry {
 /// A service request (заявка) to the management company.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceRequest {
+    /// The number people quote, counted per house from 1 (0 for requests made before
+    /// numbers).
+    #[serde(default)]
+    pub number: u64,
     /// The category code. Indexed.
     pub category: String,
     /// What is wrong.
@@ -630,6 +815,72 @@ pub struct Announcement {
     pub reached: u32,
 }
 
+/// Where a payment started at the provider is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutStatus {
+    /// The payer was sent to the provider's page.
+    Started,
+    /// The provider said it is paid; the payment is recorded.
+    Paid,
+    /// The provider said it failed or the payer gave up.
+    Canceled,
+}
+
+/// A payment started at the payment provider: what the payer was asked to pay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkout {
+    /// The account id. Indexed.
+    pub account: String,
+    /// The account number.
+    pub number: String,
+    /// The amount asked.
+    pub amount: Kopecks,
+    /// The latest month it pays (the payment goes there first, then to the oldest debt).
+    pub period: Option<Period>,
+    /// The provider's id of the payment.
+    pub provider_id: String,
+    /// The provider's page the payer was sent to.
+    pub url: String,
+    /// Where it is.
+    pub status: CheckoutStatus,
+    /// Who started it.
+    pub by: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// A counter, or a mark that something was done once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counter {
+    /// The last number given (1 for a mark).
+    pub value: u64,
+}
+
+/// The payment provider the payer is sent to by «Оплатить» (see `docs/housing.md`); an empty
+/// `api_url` turns it off. Its notifications come to `payments/webhook`, signed with
+/// `payment_webhook_secret`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentProvider {
+    /// The name the payer sees («ЮKassa»).
+    pub name: String,
+    /// Where payments are created: `POST {api_url}/payments`. Its host must be granted in
+    /// `grants.outbound_hosts`.
+    pub api_url: String,
+    /// The bearer key of that API (set through the environment).
+    pub api_key: String,
+    /// The instance's public address, for the payer's way back and the notifications.
+    pub site_url: String,
+}
+
+impl PaymentProvider {
+    /// Whether «Оплатить» is offered.
+    pub fn is_configured(&self) -> bool {
+        !self.api_url.trim().is_empty()
+    }
+}
+
 /// The reading window: days of the month readings are accepted on.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -681,6 +932,9 @@ pub struct Settings {
     pub chunk_size: u32,
     /// The payment webhook's HMAC-SHA256 secret; empty turns the webhook off.
     pub payment_webhook_secret: String,
+    /// The payment provider of «Оплатить»; none configured by default.
+    #[serde(default)]
+    pub payment_provider: PaymentProvider,
     /// Service request categories.
     pub categories: Vec<Category>,
     /// Seed demo data on the job's first run (the bundled demo town only).
@@ -700,6 +954,28 @@ impl Settings {
                 "settings.reading_window",
                 "from_day must be 1–28 and to_day from from_day to 31",
             ));
+        }
+        let provider = &settings.payment_provider;
+        if provider.is_configured() {
+            let absolute = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+            if !absolute(provider.api_url.trim()) {
+                return Err(Error::invalid(
+                    "settings.payment_provider.api_url",
+                    "an absolute http(s) URL of the provider's API",
+                ));
+            }
+            if !absolute(provider.site_url.trim()) {
+                return Err(Error::invalid(
+                    "settings.payment_provider.site_url",
+                    "the instance's public URL, where the provider sends payers back and its notifications",
+                ));
+            }
+            if settings.payment_webhook_secret.is_empty() {
+                return Err(Error::invalid(
+                    "settings.payment_webhook_secret",
+                    "a payment provider needs the secret its notifications are signed with",
+                ));
+            }
         }
         Ok(settings)
     }
@@ -740,3 +1016,27 @@ pub fn is_code(code: &str) -> bool {
 }
 
 pub use dvor_sdk::money::Decimal;
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Account 12 of 54.3 m² with two residents and nothing else: the other modules' tests
+    /// start from it.
+    pub(crate) fn account_no_12() -> Account {
+        serde_json::from_value(serde_json::json!({
+            "number": "12", "unit": null, "payer": "Смирнова А.", "address": "",
+            "area": 5430, "residents": 2
+        }))
+        .unwrap()
+    }
+
+    /// Flat 2 comes before flat 10, 12 before 12а, whatever the case.
+    #[test]
+    fn numbers_sort_as_people_read_them() {
+        let mut numbers = vec!["10", "2", "12а", "Н1", "1", "12", "100"];
+        numbers.sort_by_key(|n| natural_key(n));
+        assert_eq!(numbers, ["1", "2", "10", "12", "12а", "100", "Н1"]);
+        assert_eq!(natural_key("007"), natural_key("7"));
+    }
+}

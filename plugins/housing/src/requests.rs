@@ -11,7 +11,9 @@ use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{is_operator, is_staff, require_operator};
-use crate::model::{REQUESTS, RequestEntry, RequestStatus, ServiceRequest, Settings};
+use crate::model::{
+    COUNTERS, Counter, REQUESTS, RequestEntry, RequestStatus, ServiceRequest, Settings,
+};
 
 /// The event a new request emits.
 pub const REQUEST_CREATED: &str = "request.created";
@@ -77,7 +79,9 @@ pub fn create(input: NewRequest) -> Result<Doc<ServiceRequest>> {
         }
     }
     let now = ctx::now();
+    let community = ctx::community();
     let request = ServiceRequest {
+        number: next_number(&format!("requests:{community}"))?,
         category: input.category,
         description: description.to_owned(),
         photo,
@@ -102,7 +106,6 @@ pub fn create(input: NewRequest) -> Result<Doc<ServiceRequest>> {
         }],
         rating: None,
     };
-    let community = ctx::community();
     let doc = REQUESTS.insert(&community, None, &request)?;
     events::emit(
         REQUEST_CREATED,
@@ -114,13 +117,41 @@ pub fn create(input: NewRequest) -> Result<Doc<ServiceRequest>> {
         notifications::notify(
             &operators,
             &Message::new(
-                Localized::new("Новая заявка", "New service request"),
+                Localized::new(
+                    format!("Новая заявка № {}", doc.data.number),
+                    format!("New service request No. {}", doc.data.number),
+                ),
                 Localized::new(request_summary(&doc.data), request_summary(&doc.data)),
             )
             .link(format!("/c/{community}/p/housing/request/{}", doc.id)),
         )?;
     }
     Ok(doc)
+}
+
+/// The next number of counter `key` (1 for the first): one document per counter, written on
+/// the condition that no other call took a number meanwhile.
+pub fn next_number(key: &str) -> Result<u64> {
+    let existing = COUNTERS.get(key)?;
+    let counter = Counter {
+        value: existing.as_ref().map_or(0, |d| d.data.value) + 1,
+    };
+    COUNTERS.put(
+        &ctx::community(),
+        key,
+        &counter,
+        Some(existing.map_or(0, |d| d.version)),
+    )?;
+    Ok(counter.value)
+}
+
+/// «Заявка № 17» / «Request No. 17» (a request made before numbers has none).
+pub fn title(request: &ServiceRequest) -> String {
+    if request.number == 0 {
+        tr("Заявка", "Request").to_owned()
+    } else {
+        format!("{} {}", tr("Заявка №", "Request No."), request.number)
+    }
 }
 
 fn request_summary(request: &ServiceRequest) -> String {
@@ -175,7 +206,12 @@ fn save(doc: &Doc<ServiceRequest>, request: &ServiceRequest) -> Result<Doc<Servi
     REQUESTS.put(&doc.community, &doc.id, request, Some(doc.version))
 }
 
-fn tell_author(doc: &Doc<ServiceRequest>, request: &ServiceRequest) -> Result<()> {
+/// Tell the author what changed: the new status, or a comment by the staff.
+fn tell_author(
+    doc: &Doc<ServiceRequest>,
+    request: &ServiceRequest,
+    comment: Option<&str>,
+) -> Result<()> {
     let status_ru = match request.status {
         RequestStatus::Registered => "зарегистрирована",
         RequestStatus::Sent => "передана исполнителю",
@@ -190,17 +226,35 @@ fn tell_author(doc: &Doc<ServiceRequest>, request: &ServiceRequest) -> Result<()
         RequestStatus::Done => "done — please rate it",
         RequestStatus::Rejected => "rejected",
     };
-    notifications::notify(
-        std::slice::from_ref(&request.author),
-        &Message::new(
+    let number = |ru: bool| match (request.number, ru) {
+        (0, _) => String::new(),
+        (n, true) => format!(" № {n}"),
+        (n, false) => format!(" No. {n}"),
+    };
+    let (title, body) = match comment {
+        Some(text) => (
             Localized::new(
-                format!("Заявка {status_ru}"),
-                format!("Service request {status_en}"),
+                format!("Новый комментарий к заявке{}", number(true)),
+                format!("A new comment on service request{}", number(false)),
+            ),
+            Localized::new(
+                text.chars().take(200).collect::<String>(),
+                text.chars().take(200).collect::<String>(),
+            ),
+        ),
+        None => (
+            Localized::new(
+                format!("Заявка{} {status_ru}", number(true)),
+                format!("Service request{} {status_en}", number(false)),
             ),
             Localized::new(request_summary(request), request_summary(request)),
-        )
-        .link(format!("/c/{}/p/housing/request/{}", doc.community, doc.id))
-        .urgency(Urgency::Normal),
+        ),
+    };
+    notifications::notify(
+        std::slice::from_ref(&request.author),
+        &Message::new(title, body)
+            .link(format!("/c/{}/p/housing/request/{}", doc.community, doc.id))
+            .urgency(Urgency::Normal),
     )
 }
 
@@ -247,17 +301,20 @@ pub fn assign(id: &str, executor: &str, deadline: Option<i64>) -> Result<Doc<Ser
     notifications::notify(
         &[executor.to_owned()],
         &Message::new(
-            Localized::new("Вам передана заявка", "A request was assigned to you"),
+            Localized::new(
+                format!("Вам передана заявка № {}", request.number),
+                format!("Request No. {} was assigned to you", request.number),
+            ),
             Localized::new(request_summary(&request), request_summary(&request)),
         )
         .link(format!("/c/{}/p/housing/request/{}", doc.community, doc.id)),
     )?;
-    tell_author(&doc, &request)?;
+    tell_author(&doc, &request, None)?;
     Ok(saved)
 }
 
-/// Move a request on: `in_progress` and `done` by its executor or an operator; `rejected`
-/// (with a reason) by an operator.
+/// Move a request on: `in_progress` and `done` (with a note of what was done) by its executor
+/// or an operator; `rejected` (with a reason) by an operator.
 pub fn set_status(
     id: &str,
     status: RequestStatus,
@@ -303,6 +360,15 @@ pub fn set_status(
             tr("Укажите причину отказа", "give the reason for rejecting"),
         ));
     }
+    if status == RequestStatus::Done && text.is_none() {
+        return Err(Error::invalid(
+            "note",
+            tr(
+                "Напишите, что сделано: автор увидит это в заявке",
+                "say what was done: the author sees it in the request",
+            ),
+        ));
+    }
     let now = ctx::now();
     request.status = status;
     if status.is_closed() {
@@ -328,7 +394,7 @@ pub fn set_status(
             }),
         )?;
     }
-    tell_author(&doc, &request)?;
+    tell_author(&doc, &request, None)?;
     Ok(saved)
 }
 
@@ -355,7 +421,7 @@ pub fn comment(id: &str, text: &str) -> Result<Doc<ServiceRequest>> {
     });
     let saved = save(&doc, &request)?;
     if caller.person_id != request.author {
-        tell_author(&doc, &request)?;
+        tell_author(&doc, &request, Some(text))?;
     }
     Ok(saved)
 }
