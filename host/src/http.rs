@@ -200,6 +200,16 @@ async fn call_api(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
+    if caller.is_none()
+        && refused_anonymously(
+            &state,
+            (&plugin, &community),
+            ("api", &format!("{method} {path}")),
+            |access| access.lets_anonymous_call(method.as_str(), &path),
+        )
+    {
+        return Err(AppError::unauthenticated());
+    }
     let mut context = CallContext::anonymous(community, CallTrigger::Api);
     context.caller = caller;
     context.locale = locale_of(&query, &headers);
@@ -263,6 +273,37 @@ async fn call_api(
         }
     }
     Ok(response)
+}
+
+/// Whether a call by someone not signed in is refused before the plugin runs: the plugin is
+/// loaded and enabled in `community` (else the runtime answers 404 as for anyone), and its
+/// manifest's `[access]` does not open what is asked. A refusal is logged and counted.
+fn refused_anonymously(
+    state: &AppState,
+    (plugin, community): (&str, &str),
+    (kind, what): (&'static str, &str),
+    opens: impl Fn(&crate::access::Access) -> bool,
+) -> bool {
+    let Some(loaded) = state.runtime.plugin(plugin) else {
+        return false;
+    };
+    let tree = state.runtime.shared().communities();
+    let enabled = tree.get(community).is_some()
+        && loaded
+            .enabled_for
+            .iter()
+            .any(|root| tree.is_within(community, root));
+    if !enabled || opens(&loaded.manifest.access) {
+        return false;
+    }
+    crate::access::refuse(
+        &state.runtime.shared().metrics,
+        plugin,
+        community,
+        kind,
+        what,
+    );
+    true
 }
 
 /// Which plugin page a request is about, and in which language.
@@ -347,6 +388,18 @@ pub async fn run_plugin_action(
     form: Vec<(String, String)>,
     uploads: Vec<crate::runtime::Upload>,
 ) -> Result<Response, AppError> {
+    if target.caller.is_none()
+        && refused_anonymously(
+            state,
+            (target.plugin, target.community),
+            ("action", &format!("{action} on {}", target.route)),
+            |access| access.lets_anonymous_act(target.route, &action),
+        )
+    {
+        // A browser: sign in, then back to the page the form was on.
+        let back = crate::pages::plugin_href(target.community, target.plugin, target.route, &[]);
+        return Ok(Redirect::to(&crate::pages::sign_in_href(&back)).into_response());
+    }
     let posted = action.clone();
     // Money typed in roubles becomes kopecks, locations become `lat,lon`: what the contract
     // promises the plugin.

@@ -3,6 +3,7 @@
 //! `main.rs` is a thin command line over this library; [`serve`] is what it and the
 //! integration tests start.
 
+pub mod access;
 pub mod announcements;
 pub mod api;
 pub mod cli;

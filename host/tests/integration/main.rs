@@ -22,6 +22,7 @@ mod meetings_pages;
 mod notifications;
 mod oidc;
 mod people_control;
+mod privacy;
 mod runtime_limits;
 mod scoping;
 mod ui;
