@@ -32,6 +32,8 @@ pub struct AppState {
     pub identity: Arc<crate::identity::Identity>,
     /// The OpenAPI document of the host API, made once at start.
     pub openapi: Arc<serde_json::Value>,
+    /// The key the links to stored files are signed with.
+    pub file_links: Arc<crate::file_links::FileLinks>,
 }
 
 /// Every route of the host.
@@ -44,6 +46,7 @@ pub fn router(mut state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/plugins", get(list_plugins))
+        .route("/files/{id}", get(crate::file_links::serve))
         .route("/api/c/{community}/p/{plugin}", any(plugin_api_root))
         .route("/api/c/{community}/p/{plugin}/{*path}", any(plugin_api))
         .merge(crate::pages::routes())

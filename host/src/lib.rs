@@ -12,6 +12,7 @@ pub mod config;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod file_links;
 pub mod files;
 pub mod http;
 pub mod identity;
@@ -76,6 +77,13 @@ pub async fn serve_instance(
         utc_offset_minutes: instance::utc_offset_minutes(&instance.config.instance.timezone),
         identity: instance.identity.clone(),
         openapi: Default::default(),
+        file_links: Arc::new(
+            file_links::FileLinks::load(
+                instance.runtime.shared().db.connection(),
+                identity::now_ms(),
+            )
+            .await?,
+        ),
     };
     let app = http::router(state);
     tracing::info!(address = %listener.local_addr()?, "dvor is serving");

@@ -10,6 +10,7 @@ mod m20261123_000002_plugin_documents;
 mod m20261123_000003_events_jobs_files;
 mod m20261124_000004_identity;
 mod m20261125_000005_announcements;
+mod m20261126_000006_instance_secrets;
 
 /// Every migration of the host, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_events_jobs_files::Migration),
             Box::new(m20261124_000004_identity::Migration),
             Box::new(m20261125_000005_announcements::Migration),
+            Box::new(m20261126_000006_instance_secrets::Migration),
         ]
     }
 }

@@ -648,7 +648,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
             label
         };
         self.raw("<p class=\"attachment\">");
-        match url::file_href(id) {
+        match url::file_href(id, self.ctx.files) {
             Some(h) => {
                 self.raw("<a href=\"");
                 self.text(&h);

@@ -63,6 +63,8 @@ pub struct PageContext<'a> {
     pub utc_offset_minutes: i32,
     /// `(label, href)` of the top navigation.
     pub nav: &'a [(String, String)],
+    /// Signs the links to the files the page shows; none: files are not linked.
+    pub files: Option<crate::file_links::LinkSigner<'a>>,
 }
 
 /// What [`render_shell`] needs besides the title and the body.

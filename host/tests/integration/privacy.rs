@@ -128,3 +128,135 @@ async fn callers_not_signed_in_read_but_write_only_where_the_manifest_opens_it()
         }
     }
 }
+
+/// The first file link on a page, as the browser follows it.
+fn file_link(html: &str) -> Option<String> {
+    let start = html.find("href=\"/files/")? + 6;
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn a_stored_photo_opens_through_the_link_its_page_gave_and_only_for_whom_it_was_drawn() {
+    use super::people_control::{PC, define_categories, moderator_of, plugin_config, pothole};
+    for served in common::server::serve_all(&plugin_config("", "")).await {
+        let e = served.engine;
+        let admin = served
+            .sign_in(common::server::ADMIN_PHONE, "Админ", "Инстанса")
+            .await;
+        define_categories(&admin).await;
+        let anna = served.sign_in("+79991112233", "Анна", "Петрова").await;
+        let boris = served.sign_in("+79994445566", "Борис", "Сидоров").await;
+        let moderator = moderator_of(&served, "+79990000030", "town").await;
+        let anonymous = served.client();
+
+        let filed = anna
+            .post(&format!("{PC}/appeals"), pothole(55.7512, 37.6184))
+            .await;
+        let id = filed.json["id"].as_str().unwrap().to_owned();
+        let photo = anna
+            .post_raw(
+                &format!("{PC}/appeals/{id}/photos?name=yama.png"),
+                "image/png",
+                "not really a png, but bytes all the same",
+                &[],
+            )
+            .await;
+        assert_status(&photo, 201, &format!("{e}: the photo is stored"));
+        let file_id = photo.json["id"].as_str().unwrap().to_owned();
+
+        // The author's page links the photo, and the link opens it for her.
+        let page = anna
+            .get(&format!("/c/town/p/people-control/appeal/{id}"))
+            .await;
+        let link = file_link(&page.text).unwrap_or_else(|| panic!("{e}: a link: {}", page.text));
+        let opened = anna.get(&link).await;
+        assert_status(&opened, 200, &format!("{e}: the author opens her photo"));
+        assert_eq!(
+            opened.text, "not really a png, but bytes all the same",
+            "{e}"
+        );
+        assert_eq!(opened.headers["content-type"], "image/png", "{e}");
+        assert_eq!(opened.headers["x-content-type-options"], "nosniff", "{e}");
+
+        // Nobody else opens her link, nor the file without a signature, nor a forged one.
+        for (who, client) in [("anonymous", &anonymous), ("a neighbour", &boris)] {
+            assert_status(&client.get(&link).await, 404, &format!("{e}: {who}"));
+        }
+        assert_status(
+            &anna.get(&format!("/files/{file_id}")).await,
+            404,
+            &format!("{e}: unsigned"),
+        );
+        let flipped = if link.ends_with('0') { '1' } else { '0' };
+        let forged = format!("{}{flipped}", &link[..link.len() - 1]);
+        assert_status(&anna.get(&forged).await, 404, &format!("{e}: forged"));
+        let elsewhere = link.replace("c=town", "c=house-2");
+        assert_status(
+            &anna.get(&elsewhere).await,
+            404,
+            &format!("{e}: signed for another place"),
+        );
+        // Before publishing, nobody but the author and moderators even gets a page.
+        assert_status(
+            &boris
+                .get(&format!("/c/town/p/people-control/appeal/{id}"))
+                .await,
+            404,
+            &format!("{e}: not published"),
+        );
+        let moderated = moderator
+            .get(&format!("/c/town/p/people-control/appeal/{id}"))
+            .await;
+        let theirs = file_link(&moderated.text).expect("the moderator's link");
+        assert_ne!(theirs, link, "{e}: a link of their own");
+        assert_status(
+            &moderator.get(&theirs).await,
+            200,
+            &format!("{e}: moderator"),
+        );
+
+        // Another host on the same database signs with the same key (a load balancer may
+        // send the download to any of them): the link the page gave is what it signs too.
+        let db = served.runtime.shared().db.connection();
+        let other_host = dvor::file_links::FileLinks::load(db, 0).await.unwrap();
+        let expires: i64 = link
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("e="))
+            .and_then(|e| e.parse().ok())
+            .expect("the link's expiry");
+        let drawn_at = (expires / 3600 - 25) * 3_600_000;
+        let query = other_host
+            .signer("people-control", "town", anna.person.as_deref(), drawn_at)
+            .query(&file_id);
+        let signed = format!(
+            "/files/{file_id}?{}",
+            query
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        );
+        assert_eq!(signed, link, "{e}");
+
+        // Published (roads are public): a page drawn for anyone links it for anyone.
+        let approved = moderator
+            .post(
+                &format!("{PC}/appeals/{id}/moderation"),
+                json!({ "decision": "approve" }),
+            )
+            .await;
+        assert_status(&approved, 200, &format!("{e}: published"));
+        let public = anonymous
+            .get(&format!("/c/town/p/people-control/appeal/{id}"))
+            .await;
+        let public_link = file_link(&public.text).expect("a public link");
+        for (who, client) in [("anonymous", &anonymous), ("a neighbour", &boris)] {
+            assert_status(
+                &client.get(&public_link).await,
+                200,
+                &format!("{e}: {who} opens a public page's photo"),
+            );
+        }
+    }
+}
