@@ -8,7 +8,7 @@
 
 use crate::common;
 
-use common::server::{Answer, Served};
+use common::server::{Answer, Client, Served};
 use dvor::metrics::OutcomeLabels;
 use serde_json::json;
 
@@ -258,5 +258,235 @@ async fn a_stored_photo_opens_through_the_link_its_page_gave_and_only_for_whom_i
                 &format!("{e}: {who} opens a public page's photo"),
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn names_and_running_tallies_are_for_the_people_of_the_place_and_those_who_count() {
+    const M: &str = "/api/c/house-1/p/meetings";
+    for served in common::server::serve_all(super::meetings::PLUGIN_CONFIG).await {
+        let e = served.engine;
+        let anna = served.sign_in("+79991112233", "Анна", "Жителева").await;
+        let anna_id = anna.person.clone().unwrap();
+        served.own(&anna_id, "house-1/12").await;
+        let boris = served.sign_in("+79994445566", "Борис", "Соседов").await;
+        let boris_id = boris.person.clone().unwrap();
+        served
+            .grant(&boris_id, "resident", Some("house-1"), None)
+            .await;
+        let counter = served.sign_in("+79995556677", "Вера", "Счётная").await;
+        let counter_id = counter.person.clone().unwrap();
+        served
+            .grant(&counter_id, "resident", Some("house-1"), None)
+            .await;
+        let outsider = served
+            .sign_in("+79997778899", "Посторонний", "Человек")
+            .await;
+        let anonymous = served.client();
+
+        // A named poll whose results are the place's: neighbours see who voted how, nobody
+        // else sees names or person ids, or the results at all.
+        let poll = anna
+            .post(
+                &format!("{M}/polls"),
+                json!({ "title": "Ставим ёлку во дворе?", "kind": "single", "options": ["Да", "Нет"], "hours": 24 }),
+            )
+            .await;
+        assert_status(&poll, 201, e);
+        let poll_id = poll.json["id"].as_str().unwrap().to_owned();
+        let vote = |client: &Client| {
+            let client = client.clone();
+            let path = format!("{M}/polls/{poll_id}/vote");
+            async move { client.post(&path, json!({ "choices": [0] })).await }
+        };
+        assert_status(&vote(&boris).await, 201, e);
+        let listed = anonymous.get(&format!("{M}/polls")).await;
+        assert_eq!(
+            listed.json["polls"][0]["data"]["title"], "Ставим ёлку во дворе?",
+            "{e}"
+        );
+        for leak in [anna_id.as_str(), "Анна", "Жителева"] {
+            assert!(
+                !listed.text.contains(leak),
+                "{e}: {leak} in {}",
+                listed.text
+            );
+        }
+        assert_status(
+            &anonymous.get(&format!("{M}/polls/{poll_id}/results")).await,
+            401,
+            &format!("{e}: anonymous"),
+        );
+        assert_status(
+            &outsider.get(&format!("{M}/polls/{poll_id}/results")).await,
+            403,
+            &format!("{e}: an outsider"),
+        );
+        let seen = anna.get(&format!("{M}/polls/{poll_id}/results")).await;
+        assert_eq!(
+            seen.json["options"][0]["voters"],
+            json!(["Борис Соседов"]),
+            "{e}: {seen:?}"
+        );
+        let page = |client: &Client, route: String| {
+            let client = client.clone();
+            async move {
+                client
+                    .get(&format!("/c/house-1/p/meetings/{route}"))
+                    .await
+                    .text
+            }
+        };
+        let public_page = page(&anonymous, format!("poll/{poll_id}")).await;
+        assert!(!public_page.contains("Соседов"), "{e}: {public_page}");
+        assert!(
+            !public_page.contains("Жителева"),
+            "{e}: the author: {public_page}"
+        );
+        assert!(
+            page(&anna, format!("poll/{poll_id}"))
+                .await
+                .contains("Борис Соседов"),
+            "{e}"
+        );
+        let ballot = page(&counter, format!("poll/{poll_id}")).await;
+        assert!(
+            ballot.contains("Голосование открытое: жители этого места увидят ваше имя"),
+            "{e}: the warning before a named vote: {ballot}"
+        );
+
+        // Public results: counts for anyone, never names.
+        let open = anna
+            .post(
+                &format!("{M}/polls"),
+                json!({ "title": "Красим скамейки?", "kind": "single", "options": ["Да", "Нет"],
+                        "hours": 24, "public": true }),
+            )
+            .await;
+        let open_id = open.json["id"].as_str().unwrap().to_owned();
+        assert_status(
+            &boris
+                .post(
+                    &format!("{M}/polls/{open_id}/vote"),
+                    json!({ "choices": [1] }),
+                )
+                .await,
+            201,
+            e,
+        );
+        let counted = anonymous.get(&format!("{M}/polls/{open_id}/results")).await;
+        assert_status(&counted, 200, &format!("{e}: public results"));
+        assert_eq!(counted.json["options"][1]["count"], 1, "{e}");
+        assert!(!counted.text.contains("Борис"), "{e}: {}", counted.text);
+        assert_eq!(counted.json["named"], false, "{e}");
+
+        // An initiative: anyone reads it, its author and commenters are named to neighbours.
+        let proposed = boris
+            .post(
+                &format!("{M}/initiatives"),
+                json!({ "title": "Поставить велопарковку", "description": "Велосипеды стоят в подъезде и мешают коляскам, нужна парковка у входа" }),
+            )
+            .await;
+        assert_status(&proposed, 201, e);
+        let initiative = proposed.json["id"].as_str().unwrap().to_owned();
+        assert_status(
+            &anna
+                .post(
+                    &format!("{M}/initiatives/{initiative}/comments"),
+                    json!({ "text": "Поддерживаю, место есть у второго подъезда" }),
+                )
+                .await,
+            200,
+            e,
+        );
+        let read = anonymous
+            .get(&format!("{M}/initiatives/{initiative}"))
+            .await;
+        assert_status(&read, 200, e);
+        for leak in [boris_id.as_str(), anna_id.as_str(), "Борис", "Анна"] {
+            assert!(!read.text.contains(leak), "{e}: {leak} in {}", read.text);
+        }
+        let neighbour = anna.get(&format!("{M}/initiatives/{initiative}")).await;
+        assert_eq!(
+            neighbour.json["data"]["author_name"], "Борис Соседов",
+            "{e}"
+        );
+        let initiative_page = page(&anonymous, format!("initiative/{initiative}")).await;
+        assert!(
+            !initiative_page.contains("Соседов"),
+            "{e}: {initiative_page}"
+        );
+
+        // An open general meeting: its running tally is the organizer's and the commission's.
+        let operator = served.sign_in("+79990000010", "Ольга", "Операторова").await;
+        let operator_id = operator.person.clone().unwrap();
+        served
+            .grant(&operator_id, "operator", None, Some("uk-town"))
+            .await;
+        let (notice, from, to) = super::meetings::period(3600);
+        let meeting = |commission: Vec<String>| {
+            json!({
+                "form": "absentee", "number": "3", "initiator": "УК «Городская»",
+                "place": "ул. Садовая, 1", "storage_place": "Офис УК", "notice_date": notice,
+                "voting_from": from, "voting_to": to, "chair": "Анна Жителева",
+                "secretary": "Ольга Операторова", "commission": commission,
+                "questions": [{ "title": "Выбрать совет дома", "kind": "ordinary" }]
+            })
+        };
+        let nobody = operator
+            .post(&format!("{M}/meetings"), meeting(vec!["p-nobody".into()]))
+            .await;
+        assert_eq!(nobody.field(), Some("commission[0]"), "{e}: {nobody:?}");
+        let created = operator
+            .post(&format!("{M}/meetings"), meeting(vec![counter_id.clone()]))
+            .await;
+        assert_status(&created, 201, e);
+        let id = created.json["id"].as_str().unwrap().to_owned();
+        assert_status(
+            &anna
+                .post(
+                    &format!("{M}/meetings/{id}/ballot"),
+                    json!({ "answers": ["against"] }),
+                )
+                .await,
+            201,
+            &format!("{e}: the only ballot"),
+        );
+        let tally = format!("{M}/meetings/{id}/tally");
+        assert_status(
+            &anonymous.get(&tally).await,
+            401,
+            &format!("{e}: anonymous"),
+        );
+        assert_status(&boris.get(&tally).await, 403, &format!("{e}: a neighbour"));
+        assert_status(&anna.get(&tally).await, 403, &format!("{e}: a voter"));
+        for (who, client) in [("the commission", &counter), ("the organizer", &operator)] {
+            let running = client.get(&tally).await;
+            assert_status(&running, 200, &format!("{e}: {who}"));
+            assert!(
+                running.json["recounted"]["questions"][0]["against"] != json!(null),
+                "{e}: {running:?}"
+            );
+        }
+        assert_status(
+            &counter.get(&format!("{M}/meetings/{id}/ballots.csv")).await,
+            200,
+            &format!("{e}: the commission checks the ballots"),
+        );
+        let document = anonymous.get(&format!("{M}/meetings/{id}")).await;
+        assert_status(&document, 200, e);
+        for leak in [
+            operator_id.as_str(),
+            counter_id.as_str(),
+            "Жителева",
+            "Операторова",
+        ] {
+            assert!(
+                !document.text.contains(leak),
+                "{e}: {leak} in {}",
+                document.text
+            );
+        }
+        assert_eq!(document.json["data"]["number"], "3", "{e}");
     }
 }
