@@ -490,3 +490,97 @@ async fn names_and_running_tallies_are_for_the_people_of_the_place_and_those_who
         assert_eq!(document.json["data"]["number"], "3", "{e}");
     }
 }
+
+#[tokio::test]
+async fn an_appeal_filed_over_open311_shows_its_contact_only_to_those_handling_it() {
+    use super::people_control::{
+        CLIENT_KEY, PC, define_categories, moderator_of, open311_settings, plugin_config,
+    };
+    const PHONE: &str = "+79001234567";
+    const EMAIL: &str = "olga@example.org";
+    for served in common::server::serve_all(&plugin_config(&open311_settings(), "")).await {
+        let e = served.engine;
+        let admin = served
+            .sign_in(common::server::ADMIN_PHONE, "Админ", "Инстанса")
+            .await;
+        define_categories(&admin).await;
+        let moderator = moderator_of(&served, "+79990000030", "town").await;
+        let neighbour = served.sign_in("+79994445566", "Борис", "Сидоров").await;
+        let anonymous = served.client();
+
+        // An application files for a named person who left a phone and an e-mail.
+        let form = super::meetings_pages::encoded(&[
+            ("api_key", CLIENT_KEY),
+            ("service_code", "roads"),
+            ("lat", "55.7512"),
+            ("long", "37.6184"),
+            (
+                "description",
+                "Яма на перекрёстке Садовой и Лесной, глубиной по колено",
+            ),
+            ("attribute[size]", "large"),
+            ("first_name", "Ольга"),
+            ("last_name", "Иванова"),
+            ("phone", PHONE),
+            ("email", EMAIL),
+        ]);
+        let filed = anonymous
+            .post_body(
+                &format!("{PC}/open311/v2/requests.json"),
+                "application/x-www-form-urlencoded",
+                &form,
+            )
+            .await;
+        assert_status(
+            &filed,
+            201,
+            &format!("{e}: an Open311 client files without signing in"),
+        );
+        let id = filed.json[0]["service_request_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let approved = moderator
+            .post(
+                &format!("{PC}/appeals/{id}/moderation"),
+                json!({ "decision": "approve" }),
+            )
+            .await;
+        assert_status(&approved, 200, e);
+
+        // Published: anyone reads it, and nothing in it says how to reach her.
+        for (who, client) in [("anonymous", &anonymous), ("a neighbour", &neighbour)] {
+            for path in [
+                format!("{PC}/appeals"),
+                format!("{PC}/appeals/{id}"),
+                format!("{PC}/open311/v2/requests/{id}.json"),
+                format!("/c/town/p/people-control/appeal/{id}"),
+            ] {
+                let read = client.get(&path).await;
+                assert_status(&read, 200, &format!("{e}: {who} reads {path}"));
+                for contact in ["79001234567", "900 123", EMAIL] {
+                    assert!(
+                        !read.text.contains(contact),
+                        "{e}: {who} sees {contact} at {path}: {}",
+                        read.text
+                    );
+                }
+            }
+        }
+        let one = anonymous.get(&format!("{PC}/appeals/{id}")).await;
+        assert_eq!(one.json["author"], format!("open311:city-app:{id}"), "{e}");
+        assert_eq!(one.json["timeline"][0]["by"], one.json["author"], "{e}");
+
+        // Those handling it reach her.
+        let handled = moderator.get(&format!("{PC}/appeals/{id}")).await;
+        let contact = handled.json["contact"].as_str().unwrap_or_default();
+        assert!(
+            contact.contains(PHONE) && contact.contains(EMAIL),
+            "{e}: {handled:?}"
+        );
+        assert!(
+            !handled.json["author"].as_str().unwrap().contains(PHONE),
+            "{e}: not even their ids carry it"
+        );
+    }
+}
