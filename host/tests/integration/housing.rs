@@ -20,7 +20,7 @@ const WEBHOOK_SECRET: &str = "whsec-test";
 
 /// The plugin enabled for both houses, with a reading window of the whole month (so the test
 /// does not depend on today's date) and the webhook's secret; and a second flat.
-fn housing_config(window: (u8, u8)) -> String {
+pub(crate) fn housing_config(window: (u8, u8)) -> String {
     format!(
         r#"
 [[units]]
@@ -77,7 +77,7 @@ async fn first_meter(client: &Client) -> String {
 }
 
 /// A person with a role in the management company `uk-town` (serving house-1 and house-2).
-async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
+pub(crate) async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
     let client = served.sign_in(phone, given, "Сотрудникова").await;
     served
         .grant(
@@ -97,7 +97,7 @@ async fn run_billing(served: &Served) {
     }
 }
 
-const H1: &str = "/api/c/house-1/p/housing";
+pub(crate) const H1: &str = "/api/c/house-1/p/housing";
 
 /// The management company's set-up of house-1: provider, tariffs, two accounts, a meter.
 async fn set_up_house(served: &Served, operator: &Client) {

@@ -584,3 +584,114 @@ async fn an_appeal_filed_over_open311_shows_its_contact_only_to_those_handling_i
         );
     }
 }
+
+#[tokio::test]
+async fn service_requests_come_from_the_house_and_tariffs_and_names_stay_with_its_staff() {
+    use super::housing::{H1, housing_config, staff};
+    for served in common::server::serve_all(&housing_config((1, 31))).await {
+        let e = served.engine;
+        let operator = staff(&served, "+79990000010", "Ольга", "operator").await;
+        let resident = served.sign_in("+79991112233", "Анна", "Смирнова").await;
+        served
+            .own(resident.person.as_deref().unwrap(), "house-1/12")
+            .await;
+        // A resident of the other house, the other house's company, and a person of nowhere.
+        let next_door = served.sign_in("+79992223344", "Пётр", "Соседнев").await;
+        served
+            .own(next_door.person.as_deref().unwrap(), "house-2/7")
+            .await;
+        let other_company = served.sign_in("+79990000050", "Игорь", "Чужой").await;
+        served
+            .grant(
+                other_company.person.as_deref().unwrap(),
+                "operator",
+                None,
+                Some("uk-other"),
+            )
+            .await;
+        let stranger = served
+            .sign_in("+79997778899", "Посторонний", "Человек")
+            .await;
+
+        let request = json!({ "category": "plumbing", "description": "Течёт кран на кухне" });
+        for (who, client) in [
+            ("a resident of house 2", &next_door),
+            ("an operator of house 2's company", &other_company),
+            ("a person with no tie to the house", &stranger),
+        ] {
+            let refused = client
+                .post(&format!("{H1}/requests"), request.clone())
+                .await;
+            assert_status(&refused, 403, &format!("{e}: {who}"));
+        }
+        let queue = operator.get(&format!("{H1}/requests")).await;
+        assert_eq!(
+            queue.json["requests"].as_array().map(Vec::len),
+            Some(0),
+            "{e}: nothing landed in the company's queue: {queue:?}"
+        );
+        let stats = operator.get(&format!("{H1}/requests/stats")).await;
+        assert_eq!(
+            stats.json["all"]["total"], 0,
+            "{e}: nor in its statistics: {stats:?}"
+        );
+        for (who, client) in [("its resident", &resident), ("its operator", &operator)] {
+            let filed = client
+                .post(&format!("{H1}/requests"), request.clone())
+                .await;
+            assert_status(&filed, 201, &format!("{e}: {who}"));
+        }
+        let form = next_door.get("/c/house-1/p/housing/requests").await;
+        assert!(
+            !form.text.contains("action=new-request"),
+            "{e}: no form for those who may not file: {}",
+            form.text
+        );
+        assert!(
+            resident
+                .get("/c/house-1/p/housing/requests")
+                .await
+                .text
+                .contains("action=new-request"),
+            "{e}"
+        );
+
+        // Tariffs are the operator's.
+        let tariffs = format!("{H1}/tariffs");
+        assert_status(
+            &served.client().get(&tariffs).await,
+            401,
+            &format!("{e}: anonymous"),
+        );
+        assert_status(
+            &resident.get(&tariffs).await,
+            403,
+            &format!("{e}: a resident"),
+        );
+        assert_status(
+            &operator.get(&tariffs).await,
+            200,
+            &format!("{e}: the operator"),
+        );
+
+        // An announcement is from the company; who typed it is the staff's to know.
+        let posted = operator
+            .post(
+                &format!("{H1}/announcements"),
+                json!({ "kind": "outage", "title": "Отключение воды", "text": "Во вторник с 10 до 14",
+                        "from": "2026-01-01" }),
+            )
+            .await;
+        assert_status(&posted, 201, e);
+        let public = served.client().get(&format!("{H1}/announcements")).await;
+        let first = &public.json["announcements"][0];
+        assert_eq!(first["title"], "Отключение воды", "{e}: {public:?}");
+        assert_eq!(first["organization"], "uk-town", "{e}: {public:?}");
+        assert!(!public.text.contains("Ольга"), "{e}: {}", public.text);
+        let internal = operator.get(&format!("{H1}/announcements")).await;
+        assert_eq!(
+            internal.json["announcements"][0]["by"], "Ольга Сотрудникова",
+            "{e}: {internal:?}"
+        );
+    }
+}

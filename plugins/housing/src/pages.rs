@@ -5,7 +5,7 @@
 use dvor_sdk::directory;
 use dvor_sdk::prelude::*;
 
-use crate::access::{is_operator, is_staff, my_accounts, visible_account};
+use crate::access::{is_operator, is_staff, may_file_requests, my_accounts, visible_account};
 use crate::charges::ReadingKind;
 use crate::model::{AnnouncementKind, Period, READINGS, RUNS, RequestStatus, RunStatus, Settings};
 use crate::{accounts, billing, bills_of, debt_of, epd, ledger, payments_of, requests};
@@ -476,7 +476,7 @@ fn category_name(settings: &Settings, code: &str) -> String {
 
 fn requests_page(query: &Params) -> Result<Page> {
     let settings = Settings::load()?;
-    ctx::require_caller()?;
+    let caller = ctx::require_caller()?;
     let page_of = requests::list(query.get("status"), query.get("cursor"))?;
     let now = ctx::now();
     let rows = page_of.docs.iter().map(|d| {
@@ -497,7 +497,15 @@ fn requests_page(query: &Params) -> Result<Page> {
         .tone(if overdue { Tone::Danger } else { Tone::Neutral })
     });
     let mut page = Page::new(tr("Заявки", "Service requests")).breadcrumb(home_link());
-    if !is_staff() {
+    if !may_file_requests(&caller) {
+        page = page.section(Section::untitled().notice(
+            Tone::Info,
+            tr(
+                "Заявки в этот дом подают его жители и собственники",
+                "service requests to this house come from its residents and owners",
+            ),
+        ));
+    } else if !is_staff() {
         page = page.section(
             Section::titled(tr("Новая заявка", "New request")).form(
                 Form::new("new-request", tr("Отправить", "Send"))
@@ -1041,7 +1049,7 @@ pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
                 "until": form.get("until").filter(|u| !u.is_empty()).map(|u| Date::parse_field("until", u)).transpose()?,
             }))
             .map_err(|e| Error::invalid("text", e.to_string()))?;
-            let doc = crate::announce(input, caller.display_name)?;
+            let doc = crate::announce(input, &caller)?;
             Ok(ActionOutcome::redirect(
                 Link::to("", ""),
                 format!(
