@@ -258,14 +258,7 @@ fn file_response(file: Served) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),
     );
-    out.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    out.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
+    crate::http::sandbox(out);
     out.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

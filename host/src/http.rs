@@ -255,14 +255,7 @@ async fn call_api(
     if let Ok(value) = HeaderValue::from_str(&answer.content_type) {
         out.insert(header::CONTENT_TYPE, value);
     }
-    out.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    out.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
+    sandbox(out);
     for (name, value) in answer.headers {
         let lower = name.to_ascii_lowercase();
         if !ALLOWED_ANSWER_HEADERS.contains(&lower.as_str()) {
@@ -467,6 +460,19 @@ pub async fn run_plugin_action(
             "plugin answered an action with something else",
         )),
     }
+}
+
+/// The headers of content that came from a plugin (an API answer, a stored file): the browser
+/// neither guesses its type nor runs anything in it.
+pub(crate) fn sandbox(headers: &mut HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
 }
 
 /// An HTML answer with the host's security headers.
