@@ -25,7 +25,7 @@ pub struct Announcement {
     pub title: String,
     /// The text.
     pub text: String,
-    /// Who published it: kept for the audit, never shown (everyone reads announcements, and a
+    /// Who published it: stored, never shown (everyone reads announcements, and a
     /// person id is not theirs to see).
     #[serde(skip)]
     pub author_id: String,
