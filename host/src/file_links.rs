@@ -137,8 +137,7 @@ pub struct LinkSigner<'a> {
 }
 
 impl LinkSigner<'_> {
-    /// The query of the link to `file`: `c=…&e=…&s=…` (`c` percent-encoded by the caller's
-    /// rules: community ids are `[a-z0-9-]`, so it needs none).
+    /// The query of the link to `file`, `c=…&e=…&s=…`, as pairs for the caller to encode.
     pub fn query(&self, file: &str) -> Vec<(String, String)> {
         let signature = self
             .links
@@ -155,7 +154,7 @@ impl LinkSigner<'_> {
 
 /// A stored file as `/files/{id}` serves it.
 #[derive(FromQueryResult)]
-struct Served {
+struct StoredFile {
     plugin: String,
     community_path: String,
     name: String,
@@ -197,7 +196,7 @@ pub async fn serve(
         .from(Alias::new("files"))
         .and_where(Expr::col(Alias::new("id")).eq(id.as_str()))
         .to_owned();
-    let Some(file) = Served::find_by_statement(db.get_database_backend().build(&select))
+    let Some(file) = StoredFile::find_by_statement(db.get_database_backend().build(&select))
         .one(db)
         .await?
     else {
@@ -234,7 +233,7 @@ const SHOWN_INLINE: [&str; 5] = [
     "application/pdf",
 ];
 
-fn file_response(file: Served) -> Response {
+fn file_response(file: StoredFile) -> Response {
     let content_type = file.content_type.to_ascii_lowercase();
     let inline = SHOWN_INLINE
         .iter()
