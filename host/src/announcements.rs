@@ -25,7 +25,9 @@ pub struct Announcement {
     pub title: String,
     /// The text.
     pub text: String,
-    /// Who published it.
+    /// Who published it: stored, never shown (everyone reads announcements, and a
+    /// person id is not theirs to see).
+    #[serde(skip)]
     pub author_id: String,
     /// When, ms since the epoch.
     pub created: i64,

@@ -72,6 +72,27 @@ pub async fn list_plugins(path: &Path) -> anyhow::Result<()> {
             "  notifications: {}, files: {}",
             plugin.effective.notifications, plugin.effective.files
         );
+        // What callers who are not signed in may do besides reading, for the operator's audit.
+        let opened: Vec<String> = m
+            .access
+            .anonymous_api
+            .iter()
+            .cloned()
+            .chain(
+                m.access
+                    .anonymous_actions
+                    .iter()
+                    .map(|a| format!("action {a}")),
+            )
+            .collect();
+        println!(
+            "  anonymous:   reads{}",
+            if opened.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", opened.join(", "))
+            }
+        );
         println!(
             "  limits:      {} MiB, {} ms{}",
             plugin.limits.memory_bytes >> 20,

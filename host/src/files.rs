@@ -204,14 +204,17 @@ pub async fn delete<C: ConnectionTrait>(
     Ok(result.rows_affected() > 0)
 }
 
-/// The path a person downloads a stored file from. Until the host serves signed file links
-/// (`/files/{id}` with a signature of the file, the viewer and the expiry), this is the plain
-/// path; the merge of the file-serving work replaces it.
+/// The path a person downloads a stored file of `plugin` in `community` from, signed for
+/// `viewer` (none: whoever holds the link) until `expires_ms`.
 pub fn download_path(
-    _shared: &crate::runtime::Shared,
+    shared: &crate::runtime::Shared,
+    plugin: &str,
+    community: &str,
     id: &str,
-    _viewer: Option<&str>,
-    _expires: i64,
+    viewer: Option<&str>,
+    expires_ms: i64,
 ) -> String {
-    format!("/files/{id}")
+    shared
+        .file_links
+        .path(id, plugin, community, viewer, expires_ms)
 }

@@ -48,6 +48,7 @@ pub fn router(mut state: AppState) -> Router {
             "/api/live/c/{community}/p/{plugin}",
             get(crate::live::stream::follow),
         )
+        .route("/files/{id}", get(crate::file_links::serve))
         .route("/api/c/{community}/p/{plugin}", any(plugin_api_root))
         .route("/api/c/{community}/p/{plugin}/{*path}", any(plugin_api))
         .merge(crate::pages::routes())
@@ -204,6 +205,16 @@ async fn call_api(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
+    if caller.is_none()
+        && refused_anonymously(
+            &state,
+            (&plugin, &community),
+            ("api", &format!("{method} {path}")),
+            |access| access.lets_anonymous_call(method.as_str(), &path),
+        )
+    {
+        return Err(AppError::unauthenticated());
+    }
     let mut context = CallContext::anonymous(community, CallTrigger::Api);
     context.caller = caller;
     context.locale = locale_of(&query, &headers);
@@ -246,14 +257,7 @@ async fn call_api(
     if let Ok(value) = HeaderValue::from_str(&answer.content_type) {
         out.insert(header::CONTENT_TYPE, value);
     }
-    out.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    out.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
+    sandbox(out);
     for (name, value) in answer.headers {
         let lower = name.to_ascii_lowercase();
         if !ALLOWED_ANSWER_HEADERS.contains(&lower.as_str()) {
@@ -267,6 +271,37 @@ async fn call_api(
         }
     }
     Ok(response)
+}
+
+/// Whether a call by someone not signed in is refused before the plugin runs: the plugin is
+/// loaded and enabled in `community` (else the runtime answers 404 as for anyone), and its
+/// manifest's `[access]` does not open what is asked. A refusal is logged and counted.
+fn refused_anonymously(
+    state: &AppState,
+    (plugin, community): (&str, &str),
+    (kind, what): (&'static str, &str),
+    opens: impl Fn(&crate::access::Access) -> bool,
+) -> bool {
+    let Some(loaded) = state.runtime.plugin(plugin) else {
+        return false;
+    };
+    let tree = state.runtime.shared().communities();
+    let enabled = tree.get(community).is_some()
+        && loaded
+            .enabled_for
+            .iter()
+            .any(|root| tree.is_within(community, root));
+    if !enabled || opens(&loaded.manifest.access) {
+        return false;
+    }
+    crate::access::refuse(
+        &state.runtime.shared().metrics,
+        plugin,
+        community,
+        kind,
+        what,
+    );
+    true
 }
 
 /// Which plugin page a request is about, and in which language.
@@ -351,6 +386,18 @@ pub async fn run_plugin_action(
     form: Vec<(String, String)>,
     uploads: Vec<crate::runtime::Upload>,
 ) -> Result<Response, AppError> {
+    if target.caller.is_none()
+        && refused_anonymously(
+            state,
+            (target.plugin, target.community),
+            ("action", &format!("{action} on {}", target.route)),
+            |access| access.lets_anonymous_act(target.route, &action),
+        )
+    {
+        // A browser: sign in, then back to the page the form was on.
+        let back = crate::pages::plugin_href(target.community, target.plugin, target.route, &[]);
+        return Ok(Redirect::to(&crate::pages::sign_in_href(&back)).into_response());
+    }
     let posted = action.clone();
     // Money typed in roubles becomes kopecks, dates days, locations points: the typed values
     // the contract promises the plugin.
@@ -450,6 +497,19 @@ fn external_redirect(runtime: &Runtime, plugin: &str, url: &str) -> Result<Respo
             )))
         }
     }
+}
+
+/// The headers of content that came from a plugin (an API answer, a stored file): the browser
+/// neither guesses its type nor runs anything in it.
+pub(crate) fn sandbox(headers: &mut HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
 }
 
 /// An HTML answer with the host's security headers.

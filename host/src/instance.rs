@@ -84,6 +84,9 @@ pub fn plugin_path(config: &Config, id: &str) -> std::path::PathBuf {
 /// Build the runtime and load every configured plugin into it.
 pub async fn load_runtime(config: &Config, db: Database) -> anyhow::Result<Runtime> {
     let communities = Communities::load(db.connection()).await?;
+    let file_links =
+        crate::file_links::FileLinks::load(db.connection(), chrono::Utc::now().timestamp_millis())
+            .await?;
     let shared = Arc::new(Shared {
         db,
         communities: std::sync::RwLock::new(Arc::new(communities)),
@@ -102,6 +105,7 @@ pub async fn load_runtime(config: &Config, db: Database) -> anyhow::Result<Runti
         live_committed: tokio::sync::Notify::new(),
         live: Default::default(),
         runs_requested: tokio::sync::Notify::new(),
+        file_links,
     });
     let mut runtime = Runtime::new(engine_settings(config), shared)?;
     if !runtime.pooling() && config.runtime.pooling {

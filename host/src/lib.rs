@@ -3,6 +3,7 @@
 //! `main.rs` is a thin command line over this library; [`serve`] is what it and the
 //! integration tests start.
 
+pub mod access;
 pub mod announcements;
 pub mod api;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod config;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod file_links;
 pub mod files;
 pub mod http;
 pub mod identity;

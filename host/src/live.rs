@@ -479,11 +479,20 @@ pub mod stream {
                 crate::web::percent_encode(&self.plugin)
             );
             let html = update.html(&self.locale, |blocks| {
+                // Every follower of the channel gets the same update (the plugin let each of
+                // them follow it), so its files are linked for whoever holds the link.
+                let files = self.state.runtime.shared().file_links.signer(
+                    &self.plugin,
+                    &self.community,
+                    None,
+                    crate::identity::now_ms(),
+                );
                 let ctx = crate::web::PageContext {
                     locale: &self.locale,
                     instance_name: &self.state.instance_name,
                     base: &base,
                     utc_offset_minutes: self.state.utc_offset_minutes,
+                    files: Some(files),
                     ..Default::default()
                 };
                 crate::web::render_blocks(blocks, &ctx)

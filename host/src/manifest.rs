@@ -27,6 +27,9 @@
 //! [[schedules]]
 //! job = "tidy"
 //! cron = "0 */5 * * * *"       # sec min hour day-of-month month day-of-week
+//! [access]                     # optional: what callers who are not signed in may do
+//! anonymous_api = ["POST notes"]        # "METHOD route", `*` inside a segment, a last `**`
+//! anonymous_actions = ["add-note"]      # "action" or "action route"
 //! [settings.greeting_ru]
 //! type = "string"              # string | integer | boolean | array | object
 //! default = "Привет"
@@ -70,6 +73,9 @@ pub struct Manifest {
     /// `[settings.<key>]`: the schema of its settings.
     #[serde(default)]
     pub settings: SettingsSchema,
+    /// `[access]`: what callers who are not signed in may do besides reading.
+    #[serde(default)]
+    pub access: crate::access::Access,
 }
 
 /// A text in Russian (required) and English (may be empty: the Russian is shown then).
@@ -460,6 +466,10 @@ impl Manifest {
             if let Some(Err(message)) = schedule.cron.as_deref().map(check_cron) {
                 report(at("cron"), message);
             }
+        }
+
+        for (field, i, message) in self.access.problems() {
+            report(vec![key("access"), key(field), Seg::Index(i)], message);
         }
 
         for (name, spec) in &self.settings {
@@ -892,6 +902,35 @@ default = 500
             message.contains("line 38: `settings.max_note_length.default`: the default must be an integer, got a string"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn access_declarations_are_checked_and_name_the_entry() {
+        let open = format!(
+            "{HELLO}\n[access]\nanonymous_api = [\"POST notes\"]\nanonymous_actions = [\"add-note\"]\n"
+        );
+        let manifest = Manifest::parse(&open).unwrap();
+        assert!(manifest.access.lets_anonymous_call("POST", "notes"));
+        assert!(!manifest.access.lets_anonymous_call("DELETE", "notes"));
+        assert!(manifest.access.lets_anonymous_act("", "add-note"));
+        assert!(
+            !Manifest::parse(HELLO)
+                .unwrap()
+                .access
+                .lets_anonymous_act("", "add-note")
+        );
+
+        let message = problems(&format!(
+            "{HELLO}\n[access]\nanonymous_api = [\"POST notes\", \"post notes\"]\n"
+        ));
+        assert!(
+            message.contains(
+                "line 41: `access.anonymous_api[1]`: `post notes` does not start with a method"
+            ),
+            "{message}"
+        );
+        let message = problems(&format!("{HELLO}\n[access]\nanonymous = []\n"));
+        assert!(message.contains("unknown key `anonymous`"), "{message}");
     }
 
     fn schema() -> SettingsSchema {

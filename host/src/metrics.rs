@@ -25,6 +25,15 @@ pub struct DenialLabels {
     pub capability: String,
 }
 
+/// Labels of a refusal of a caller who is not signed in.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ScopeDenialLabels {
+    /// The plugin's id.
+    pub plugin: String,
+    /// What was refused: `api` (a route with a writing method) or `action` (a page action).
+    pub kind: String,
+}
+
 /// Labels of a finished call.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {
@@ -47,6 +56,8 @@ pub struct Metrics {
     pub denials: Family<DenialLabels, Counter>,
     /// Event deliveries that exhausted their attempts.
     pub dead_letters: Family<PluginLabels, Counter>,
+    /// Calls by people not signed in to what the plugin's manifest does not open to them.
+    pub scope_denials: Family<ScopeDenialLabels, Counter>,
     peaks: Mutex<std::collections::HashMap<String, i64>>,
 }
 
@@ -75,6 +86,7 @@ impl Metrics {
         let memory_peak = Family::<PluginLabels, Gauge>::default();
         let denials = Family::<DenialLabels, Counter>::default();
         let dead_letters = Family::<PluginLabels, Counter>::default();
+        let scope_denials = Family::<ScopeDenialLabels, Counter>::default();
         registry.register("calls", "Calls into plugins by outcome", calls.clone());
         registry.register(
             "call_duration_seconds",
@@ -96,6 +108,11 @@ impl Metrics {
             "Event deliveries that exhausted their attempts",
             dead_letters.clone(),
         );
+        registry.register(
+            "scope_denials",
+            "Calls refused before the plugin ran: a caller not signed in, and the manifest's [access] does not open the route or action",
+            scope_denials.clone(),
+        );
         Self {
             registry,
             calls,
@@ -103,6 +120,7 @@ impl Metrics {
             memory_peak,
             denials,
             dead_letters,
+            scope_denials,
             peaks: Mutex::default(),
         }
     }
@@ -144,6 +162,26 @@ impl Metrics {
             .get_or_create(&DenialLabels {
                 plugin: plugin.to_owned(),
                 capability: capability.to_owned(),
+            })
+            .get()
+    }
+
+    /// Record a call refused before the plugin ran (see [`crate::access`]).
+    pub fn record_scope_denial(&self, plugin: &str, kind: &str) {
+        self.scope_denials
+            .get_or_create(&ScopeDenialLabels {
+                plugin: plugin.to_owned(),
+                kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    /// How many calls of `kind` to a plugin were refused before it ran.
+    pub fn scope_denial_count(&self, plugin: &str, kind: &str) -> u64 {
+        self.scope_denials
+            .get_or_create(&ScopeDenialLabels {
+                plugin: plugin.to_owned(),
+                kind: kind.to_owned(),
             })
             .get()
     }

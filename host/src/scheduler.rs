@@ -765,8 +765,16 @@ async fn save_run_chunk<C: ConnectionTrait>(
             None => run_by_id(db, &run.id).await?.and_then(|r| r.output_file),
         };
         let week_later = now + 7 * 24 * 3_600_000;
-        let link =
-            file.map(|id| crate::files::download_path(shared, &id, Some(person), week_later));
+        let link = file.map(|id| {
+            crate::files::download_path(
+                shared,
+                &hook.plugin,
+                &hook.community,
+                &id,
+                Some(person),
+                week_later,
+            )
+        });
         let note = crate::inbox::NewNotification {
             source: hook.plugin.clone(),
             title: (

@@ -10,7 +10,8 @@ mod m20261123_000002_plugin_documents;
 mod m20261123_000003_events_jobs_files;
 mod m20261124_000004_identity;
 mod m20261125_000005_announcements;
-mod m20261201_000006_contract_0_2;
+mod m20261126_000006_instance_secrets;
+mod m20261201_000007_contract_0_2;
 
 /// Every migration of the host, oldest first.
 pub struct Migrator;
@@ -24,7 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_events_jobs_files::Migration),
             Box::new(m20261124_000004_identity::Migration),
             Box::new(m20261125_000005_announcements::Migration),
-            Box::new(m20261201_000006_contract_0_2::Migration),
+            Box::new(m20261126_000006_instance_secrets::Migration),
+            Box::new(m20261201_000007_contract_0_2::Migration),
         ]
     }
 }

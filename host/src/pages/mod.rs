@@ -283,6 +283,7 @@ pub(crate) async fn draw(
             refilled_action: refill.action,
             utc_offset_minutes: state.utc_offset_minutes,
             nav: &nav,
+            files: None,
         },
     ))
 }
@@ -619,6 +620,13 @@ pub async fn plugin_page(
         None => None,
     };
     let nav = navigation(state, person.as_ref(), manages, target.locale, &path).await;
+    // The files the page shows are the viewer's to open, for a day.
+    let files = state.runtime.shared().file_links.signer(
+        target.plugin,
+        target.community,
+        target.caller.map(|c| c.person_id.as_str()),
+        crate::identity::now_ms(),
+    );
     html(web::render_page(
         page,
         &PageContext {
@@ -633,6 +641,7 @@ pub async fn plugin_page(
             refilled_action: refill.action,
             utc_offset_minutes: state.utc_offset_minutes,
             nav: &nav,
+            files: Some(files),
         },
     ))
 }

@@ -807,6 +807,8 @@ impl files::Host for CallState {
                 let expires = self.now + i64::from(ttl_seconds) * 1000;
                 Ok(Ok(crate::files::download_path(
                     &self.shared,
+                    self.plugin.id(),
+                    &self.context.community,
                     &info.id,
                     viewer.as_deref(),
                     expires,

@@ -129,6 +129,8 @@ pub struct Shared {
     pub live: crate::live::Hub,
     /// Woken when a call commits requested job runs.
     pub runs_requested: tokio::sync::Notify,
+    /// The instance's key for the links of stored files.
+    pub file_links: crate::file_links::FileLinks,
 }
 
 impl Shared {

@@ -715,7 +715,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
             a.name.as_str()
         };
         self.raw("<p class=\"attachment\">");
-        match url::file_href(&a.file_id) {
+        match url::file_href(&a.file_id, self.ctx.files) {
             Some(h) => {
                 self.raw("<a href=\"");
                 self.text(&h);
@@ -763,7 +763,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 }
             }
             ImageSource::File(id) => {
-                let href = url::file_href(id);
+                let href = url::file_href(id, self.ctx.files);
                 self.img(href, image);
             }
             ImageSource::Route(route) => {

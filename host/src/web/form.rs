@@ -620,7 +620,7 @@ impl Renderer<'_, '_> {
                             self.raw("\"");
                         }
                         self.raw(">");
-                        if let Some(h) = value.and_then(url::file_href) {
+                        if let Some(h) = value.and_then(|id| url::file_href(id, self.ctx.files)) {
                             self.raw("<p class=\"small\">");
                             self.raw(self.t.current_file);
                             self.raw(": <a href=\"");

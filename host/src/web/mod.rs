@@ -27,7 +27,7 @@ pub use form::{Pairs, parse_day, parse_decimal, typed_form, value_of_text};
 pub use format::{
     format_date, format_datetime, format_day, format_decimal, format_integer, format_money,
 };
-pub use url::{link_href, percent_encode, route_is_safe};
+pub use url::{file_path, link_href, percent_encode, route_is_safe};
 
 /// The stylesheet, served by the host at `/assets/dvor.css`.
 pub const CSS: &str = include_str!("assets/dvor.css");
@@ -66,6 +66,8 @@ pub struct PageContext<'a> {
     pub utc_offset_minutes: i32,
     /// `(label, href)` of the top navigation.
     pub nav: &'a [(String, String)],
+    /// Signs the links to the files the page shows; none: files are not linked.
+    pub files: Option<crate::file_links::LinkSigner<'a>>,
 }
 
 /// What [`render_shell`] needs besides the title and the body.

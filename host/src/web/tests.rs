@@ -7,6 +7,10 @@ use crate::runtime::latest::dvor::plugin::ui::{
 
 use super::*;
 
+/// A key for file links, fixed so the tests can check what a link carries.
+static LINKS: std::sync::LazyLock<crate::file_links::FileLinks> =
+    std::sync::LazyLock::new(|| crate::file_links::FileLinks::from_key(b"test key".to_vec()));
+
 fn ctx() -> PageContext<'static> {
     PageContext {
         locale: "ru",
@@ -20,6 +24,7 @@ fn ctx() -> PageContext<'static> {
         refilled_action: None,
         utc_offset_minutes: 180,
         nav: &[],
+        files: Some(LINKS.signer("housing", "demo-house-1", Some("p-1"), 0)),
     }
 }
 
@@ -692,7 +697,7 @@ fn every_block_renders_something() {
         "<progress max=\"120\" value=\"30\"",
         "30 / 120 голосов (25\u{A0}%)",
         "<ol class=\"timeline\">",
-        "href=\"/files/abc123\"",
+        "href=\"/files/abc123?c=demo-house-1&amp;e=90000&amp;s=",
         "class=\"map-svg\"",
         "geo:55.750000,37.610000",
         "<dl class=\"kv\">",
@@ -824,10 +829,10 @@ fn a_qr_image_is_drawn_inline_big_enough_to_scan_and_a_file_image_links_the_file
         .parse()
         .unwrap();
     assert!(width >= 240, "{width}");
+    // The photo links the file through a link signed for the viewer.
     assert!(
-        html.contains(
-            "<img class=\"image\" loading=\"lazy\" src=\"/files/photo-1\" alt=\"Фото ямы\">"
-        ),
+        html.contains("<img class=\"image\" loading=\"lazy\" src=\"/files/photo-1?c=")
+            && html.contains("alt=\"Фото ямы\">"),
         "{html}"
     );
 }
@@ -953,4 +958,38 @@ fn an_error_naming_no_field_of_the_posted_form_is_listed_above_it() {
     );
     assert_eq!(html.matches("Решение уже принято").count(), 1, "{html}");
     assert!(html.contains("role=\"alert\""), "{html}");
+}
+
+#[test]
+fn file_links_are_signed_for_the_viewer_and_absent_without_a_signer() {
+    let blocks = || {
+        vec![Block::Attachment(Attachment {
+            file_id: "abc123".into(),
+            name: "Фото".into(),
+            mime: "image/jpeg".into(),
+            size: 1000,
+        })]
+    };
+    let href = |html: &str| {
+        let start = html.find("href=\"/files/").expect("a file link") + 6;
+        html[start..start + html[start..].find('"').unwrap()].to_owned()
+    };
+    let mine = href(&body(blocks()));
+    let theirs = href(&render_page_body(
+        &page(blocks()),
+        &PageContext {
+            files: Some(LINKS.signer("housing", "demo-house-1", Some("p-2"), 0)),
+            ..ctx()
+        },
+    ));
+    assert_ne!(mine, theirs, "a link is signed for one viewer");
+    let bare = render_page_body(
+        &page(blocks()),
+        &PageContext {
+            files: None,
+            ..ctx()
+        },
+    );
+    assert!(!bare.contains("/files/"), "{bare}");
+    assert!(bare.contains("class=\"refused\""), "{bare}");
 }

@@ -91,14 +91,25 @@ pub(crate) fn action_url(base: &str, route: &str, action: &str) -> String {
     out
 }
 
-/// The URL of a stored file: `/files/{id}`, or none for an id that is not a plain segment.
-pub(crate) fn file_href(id: &str) -> Option<String> {
+/// The signed URL of a stored file, `/files/{id}?c=…&e=…&s=…`; none for an id that is not a
+/// plain segment, or on a page that links no files.
+pub(crate) fn file_href(
+    id: &str,
+    signer: Option<crate::file_links::LinkSigner<'_>>,
+) -> Option<String> {
+    let signer = signer?;
     if id.is_empty() || id == "." || id == ".." || id.chars().any(char::is_control) {
         return None;
     }
+    Some(file_path(id, &signer))
+}
+
+/// `/files/{id}?c=…&e=…&s=…` for a checked id.
+pub fn file_path(id: &str, signer: &crate::file_links::LinkSigner<'_>) -> String {
     let mut out = String::from("/files/");
     encode(id, false, &mut out);
-    Some(out)
+    push_query(&mut out, &signer.query(id), false);
+    out
 }
 
 /// Whether a host-given href (navigation) is a local path: `/…` but not `//…` or `/\…`.

@@ -166,6 +166,19 @@ async fn check(served: &Served) {
         .filter_map(|a| a["title"].as_str())
         .collect();
     assert_eq!(titles, ["Отключение воды во вторник"], "{engine}");
+    let admin_id = admin.person.clone().unwrap();
+    assert!(
+        !listed.text.contains(&admin_id),
+        "{engine}: who published is not everyone's to know: {}",
+        listed.text
+    );
+    let described = served.client().get("/api/openapi.json").await;
+    let properties = &described.json["components"]["schemas"]["Announcement"]["properties"];
+    assert!(
+        properties.get("title").is_some() && properties.get("author_id").is_none(),
+        "{engine}: nor described: {}",
+        described.json["components"]["schemas"]["Announcement"]
+    );
     let bad = admin
         .post(
             api,

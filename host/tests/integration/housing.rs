@@ -18,7 +18,7 @@ const WEBHOOK_SECRET: &str = "whsec-test";
 
 /// The plugin enabled for both houses, with a reading window of the whole month (so the test
 /// does not depend on today's date) and the webhook's secret; and a second flat.
-fn housing_config(window: (u8, u8)) -> String {
+pub(crate) fn housing_config(window: (u8, u8)) -> String {
     housing_config_with(window, "", "")
 }
 
@@ -82,7 +82,7 @@ async fn first_meter(client: &Client) -> String {
 }
 
 /// A person with a role in the management company `uk-town` (serving house-1 and house-2).
-async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
+pub(crate) async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
     let client = served.sign_in(phone, given, "Сотрудникова").await;
     served
         .grant(
@@ -113,7 +113,7 @@ async fn run_billing(served: &Served) {
     }
 }
 
-const H1: &str = "/api/c/house-1/p/housing";
+pub(crate) const H1: &str = "/api/c/house-1/p/housing";
 
 /// The management company's set-up of house-1: provider, tariffs, two accounts, a meter.
 async fn set_up_house(served: &Served, operator: &Client) {
@@ -1348,6 +1348,10 @@ async fn staff_find_accounts_in_natural_order_and_quote_request_numbers() {
         );
 
         let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        // Only the house's residents and owners file requests there.
+        served
+            .own(anna.person.as_deref().unwrap(), "house-1/12")
+            .await;
         for expected in [1, 2] {
             let filed = anna
                 .post(

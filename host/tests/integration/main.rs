@@ -23,6 +23,7 @@ mod meetings_pages;
 mod notifications;
 mod oidc;
 mod people_control;
+mod privacy;
 mod runtime_limits;
 mod scoping;
 mod ui;

@@ -38,14 +38,14 @@ async fn resident(served: &Served, phone: &str, given: &str, unit: &str) -> Clie
 }
 
 /// `pairs` as a browser encodes a form.
-fn encoded(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn encoded(pairs: &[(&str, &str)]) -> String {
     let mut url = reqwest::Url::parse("http://form.invalid/").unwrap();
     url.query_pairs_mut().extend_pairs(pairs);
     url.query().unwrap_or_default().to_owned()
 }
 
 /// The address of page `route` (`""` is the home page).
-fn page(route: &str) -> String {
+pub(crate) fn page(route: &str) -> String {
     if route.is_empty() {
         P.to_owned()
     } else {
@@ -54,7 +54,12 @@ fn page(route: &str) -> String {
 }
 
 /// Submit the form of `action` on page `route`, as a browser does.
-async fn submit(client: &Client, route: &str, action: &str, pairs: &[(&str, &str)]) -> Answer {
+pub(crate) async fn submit(
+    client: &Client,
+    route: &str,
+    action: &str,
+    pairs: &[(&str, &str)],
+) -> Answer {
     client
         .post_raw(
             &format!("{}?action={action}", page(route)),
@@ -66,13 +71,13 @@ async fn submit(client: &Client, route: &str, action: &str, pairs: &[(&str, &str
 }
 
 /// Where a 303 answer sends the browser.
-fn location(answer: &Answer) -> String {
+pub(crate) fn location(answer: &Answer) -> String {
     assert_eq!(answer.status, 303, "a redirect: {}", answer.text);
     answer.headers["location"].to_str().unwrap().to_owned()
 }
 
 /// The page a redirect leads to, as the browser shows it.
-async fn follow(client: &Client, answer: &Answer) -> String {
+pub(crate) async fn follow(client: &Client, answer: &Answer) -> String {
     let page = client.get(&location(answer)).await;
     assert_eq!(page.status, 200, "{}", page.text);
     page.text

@@ -11,17 +11,17 @@ use common::python::open311_async as open311;
 use common::server::{ADMIN_PHONE, Answer, Client, Served};
 use serde_json::{Value, json};
 
-const PC: &str = "/api/c/town/p/people-control";
+pub(crate) const PC: &str = "/api/c/town/p/people-control";
 const ANNA: &str = "+79991112233";
 const BORIS: &str = "+79994445566";
 const MODERATOR: &str = "+79990000030";
 const HOUSE2_MODERATOR: &str = "+79990000031";
 const EXECUTOR: &str = "+79990000020";
 const OFFICIAL: &str = "+79990000040";
-const CLIENT_KEY: &str = "city-app-key";
+pub(crate) const CLIENT_KEY: &str = "city-app-key";
 
 /// The plugin for the whole town, with an Open311 client, and `extra` settings / grants.
-fn plugin_config(settings: &str, grants: &str) -> String {
+pub(crate) fn plugin_config(settings: &str, grants: &str) -> String {
     format!(
         r#"
 [plugins.people-control]
@@ -41,7 +41,7 @@ files = true
 
 /// Roads (routed to the management company in house-1, to the administration elsewhere, with
 /// a required "size" field) and corruption (private), defined by the instance admin.
-async fn define_categories(admin: &Client) {
+pub(crate) async fn define_categories(admin: &Client) {
     let roads = admin
         .put(
             &format!("{PC}/categories/roads"),
@@ -67,7 +67,7 @@ async fn define_categories(admin: &Client) {
     assert_eq!(corruption.status, 200, "{corruption:?}");
 }
 
-async fn staff(served: &Served, phone: &str, role: &str, organization: &str) -> Client {
+pub(crate) async fn staff(served: &Served, phone: &str, role: &str, organization: &str) -> Client {
     let client = served.sign_in(phone, "Сотрудник", "Организации").await;
     served
         .grant(
@@ -80,7 +80,7 @@ async fn staff(served: &Served, phone: &str, role: &str, organization: &str) -> 
     client
 }
 
-async fn moderator_of(served: &Served, phone: &str, community: &str) -> Client {
+pub(crate) async fn moderator_of(served: &Served, phone: &str, community: &str) -> Client {
     let client = served.sign_in(phone, "Мария", "Модератова").await;
     served
         .grant(
@@ -93,7 +93,7 @@ async fn moderator_of(served: &Served, phone: &str, community: &str) -> Client {
     client
 }
 
-fn pothole(lat: f64, lon: f64) -> Value {
+pub(crate) fn pothole(lat: f64, lon: f64) -> Value {
     json!({
         "category": "roads", "community": "house-1",
         "description": "Глубокая яма у въезда во двор, машины объезжают по тротуару",
@@ -571,7 +571,7 @@ async fn private_appeals_are_seen_by_their_author_the_organization_and_the_moder
     }
 }
 
-fn open311_settings() -> String {
+pub(crate) fn open311_settings() -> String {
     format!(r#"open311_clients = [{{ name = "city-app", api_key = "{CLIENT_KEY}" }}]"#)
 }
 

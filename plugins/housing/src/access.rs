@@ -25,6 +25,22 @@ pub fn require_operator() -> Result<ctx::Caller> {
     }
 }
 
+/// Whether `caller` may file a service request in the call's house: a resident or owner of a
+/// unit in it, and its staff. A person of another house, or another company's operator, may
+/// not (the host gives staff roles only where their organization serves).
+pub fn may_file_requests(caller: &ctx::Caller) -> bool {
+    is_staff()
+        || !directory::units_of(&caller.person_id).is_empty()
+        || caller.roles.iter().any(|r| {
+            matches!(r.name.as_str(), "resident" | "owner" | "owner-unverified")
+                && r.organization.is_none()
+                // Held in the call's house (the directory knows only what is in scope).
+                && r.community
+                    .as_deref()
+                    .is_some_and(|c| directory::community(c).is_some())
+        })
+}
+
 /// Whether the caller is an executor (or an operator) here.
 pub fn is_staff() -> bool {
     is_operator() || ctx::has_role("executor")

@@ -243,6 +243,7 @@ pub fn seed(today: Date) -> Result<bool> {
                 from: today,
                 until: today.add_days(14),
                 by: "УК «Садовая»".into(),
+                organization: None,
                 at: ctx::now(),
                 reached: 0,
             },

@@ -120,6 +120,7 @@ impl Plugin for Housing {
                 ApiResponse::ok(&ledger::statement(&bills, &payments, from, to))
             }
             ("GET", ["tariffs"]) => {
+                require_operator()?;
                 let tariffs = TARIFFS.query().fetch_all()?;
                 ApiResponse::ok(&serde_json::json!({
                     "tariffs": tariffs.into_iter().map(|d| serde_json::json!({
@@ -262,11 +263,17 @@ impl Plugin for Housing {
                 request_json(&doc)
             }
             ("GET", ["announcements"]) => {
-                ApiResponse::ok(&serde_json::json!({ "announcements": current_announcements()? }))
+                let staff = crate::access::is_staff();
+                ApiResponse::ok(&serde_json::json!({
+                    "announcements": current_announcements()?
+                        .iter()
+                        .map(|a| announcement_json(a, staff))
+                        .collect::<Vec<_>>()
+                }))
             }
             ("POST", ["announcements"]) => {
                 let caller = require_operator()?;
-                let doc = announce(req.json()?, caller.display_name)?;
+                let doc = announce(req.json()?, &caller)?;
                 ApiResponse::created(&serde_json::json!({ "id": doc.id, "announcement": doc.data }))
             }
             ("GET", ["export", "debtors.csv"]) => {
@@ -560,9 +567,35 @@ pub struct NewAnnouncement {
     until: Option<Date>,
 }
 
+/// An announcement as the API shows it: the organization it is from to everyone, the name of
+/// the operator who posted it to the staff only.
+pub fn announcement_json(announcement: &Announcement, staff: bool) -> serde_json::Value {
+    let mut value = serde_json::to_value(announcement).unwrap_or_default();
+    if !staff && let Some(map) = value.as_object_mut() {
+        map.remove("by");
+    }
+    value
+}
+
+/// The organization `operator` posts for here: that of their operator role serving the call's
+/// community (none for an admin).
+fn posting_organization(operator: &ctx::Caller) -> Option<String> {
+    let chain = dvor_sdk::directory::ancestry(&ctx::community());
+    operator
+        .roles
+        .iter()
+        .filter(|r| r.name == "operator")
+        .filter(|r| {
+            r.community.as_deref().is_none_or(|c| {
+                chain.iter().any(|here| here == c) || dvor_sdk::directory::community(c).is_none()
+            })
+        })
+        .find_map(|r| r.organization.clone())
+}
+
 /// Publish an announcement to the call's community (a house, or every house below) and
 /// notify its residents and owners (SMS too for outages).
-pub fn announce(input: NewAnnouncement, by: String) -> Result<Doc<Announcement>> {
+pub fn announce(input: NewAnnouncement, by: &ctx::Caller) -> Result<Doc<Announcement>> {
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(Error::invalid(
@@ -611,7 +644,8 @@ pub fn announce(input: NewAnnouncement, by: String) -> Result<Doc<Announcement>>
         text: text.to_owned(),
         from: input.from,
         until: input.until,
-        by,
+        by: by.display_name.clone(),
+        organization: posting_organization(by),
         at: ctx::now(),
         reached,
     };

@@ -807,8 +807,11 @@ pub struct Announcement {
     pub from: Date,
     /// Until.
     pub until: Option<Date>,
-    /// Who posted it.
+    /// Who posted it (the staff see the name).
     pub by: String,
+    /// The organization it is from: what everyone else sees.
+    #[serde(default)]
+    pub organization: Option<String>,
     /// When (ms). Indexed.
     pub at: i64,
     /// People it reached.

@@ -10,7 +10,7 @@ use dvor_sdk::notifications::{self, Localized, Message, Urgency};
 use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::access::{is_operator, is_staff, require_operator};
+use crate::access::{is_operator, is_staff, may_file_requests, require_operator};
 use crate::model::{
     COUNTERS, Counter, REQUESTS, RequestEntry, RequestStatus, ServiceRequest, Settings,
 };
@@ -40,6 +40,12 @@ pub struct NewRequest {
 /// File a request in the call's community.
 pub fn create(input: NewRequest) -> Result<Doc<ServiceRequest>> {
     let caller = ctx::require_caller()?;
+    if !may_file_requests(&caller) {
+        return Err(Error::forbidden(tr(
+            "Заявки в этот дом подают его жители и собственники, а также управляющая организация",
+            "service requests to this house come from its residents and owners, and its management company",
+        )));
+    }
     let settings = Settings::load()?;
     if settings.category(&input.category).is_none() {
         return Err(Error::invalid(

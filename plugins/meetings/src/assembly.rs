@@ -6,6 +6,11 @@
 //! Ballots are recorded with who, when and how (online, or entered from paper by the
 //! organizer); once the meeting closes they cannot change. The tally is computed from the
 //! ballots by `tally`, stored at closing, and can be recomputed and compared at any time.
+//!
+//! While voting is open the running tally and the ballots are seen only by those who count: the
+//! organizer and the counting commission (the people named in `commission`). The results are
+//! everyone's once the meeting closes; the protocol, and the names of the chair, the secretary
+//! and the commission, are the people of the place's.
 
 use dvor_sdk::directory;
 use dvor_sdk::notifications::{self, Localized, Message, Urgency};
@@ -13,7 +18,7 @@ use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::tally::{self, BallotView, Choice, Electorate, Form, MeetingKind, Weight};
-use crate::{BALLOTS, Ballot, How, MEETINGS, Settings};
+use crate::{BALLOTS, Ballot, How, MEETINGS, Settings, Viewer, without};
 
 /// Emitted when a meeting closes.
 pub const MEETING_CLOSED: &str = "meeting.closed";
@@ -80,9 +85,13 @@ pub struct Meeting {
     /// The secretary.
     #[serde(default)]
     pub secretary: Option<String>,
-    /// The counting commission.
+    /// The counting commission, as the protocol names it.
     #[serde(default)]
     pub counting_commission: Vec<String>,
+    /// The people of the counting commission (person ids): they see the running tally and the
+    /// ballots while voting is open.
+    #[serde(default)]
+    pub commission: Vec<String>,
     /// The tally stored at closing.
     #[serde(default)]
     pub result: Option<tally::Tally>,
@@ -122,9 +131,12 @@ pub struct NewMeeting {
     /// The secretary.
     #[serde(default)]
     pub secretary: Option<String>,
-    /// The counting commission.
+    /// The counting commission, as the protocol names it.
     #[serde(default)]
     pub counting_commission: Vec<String>,
+    /// The people of the counting commission (person ids of people of the place).
+    #[serde(default)]
+    pub commission: Vec<String>,
 }
 
 /// Whether the caller organizes meetings here: the management company's operators, the SNT's
@@ -200,6 +212,17 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
             ));
         }
     }
+    for (i, person) in input.commission.iter().enumerate() {
+        if directory::person(person).is_none() {
+            return Err(Error::invalid(
+                format!("commission[{i}]"),
+                tr(
+                    "В счётную комиссию входят люди этого дома или СНТ",
+                    "the counting commission are people of this house or SNT",
+                ),
+            ));
+        }
+    }
     let notice = Date::parse_field("notice_date", &input.notice_date)?;
     let offset = ctx::utc_offset_minutes()?;
     if notice > ctx::today()? {
@@ -254,6 +277,7 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
         chair: input.chair,
         secretary: input.secretary,
         counting_commission: input.counting_commission,
+        commission: input.commission,
         result: None,
         electorate: None,
         closed_at: None,
@@ -378,7 +402,32 @@ pub fn voter_weight(kind: MeetingKind, community: &str, person: &str) -> Option<
     }
 }
 
-fn get(id: &str) -> Result<Doc<Meeting>> {
+/// Whether the caller counts `meeting`'s votes: an organizer here, the person who registered
+/// it, or a member of its counting commission.
+pub fn counts(meeting: &Doc<Meeting>) -> bool {
+    let Some(caller) = ctx::caller() else {
+        return false;
+    };
+    is_organizer()
+        || meeting.data.created_by == caller.person_id
+        || meeting.data.commission.contains(&caller.person_id)
+}
+
+/// A meeting as `viewer` may read it: who registered it only for those who count, the names
+/// of the chair, the secretary and the commission only for the people of the place.
+pub fn json(doc: &Doc<Meeting>, viewer: &Viewer) -> serde_json::Value {
+    let mut data = serde_json::to_value(&doc.data).unwrap_or_default();
+    if !counts(doc) {
+        data = without(data, &["created_by", "commission"]);
+    }
+    if !viewer.sees_names() {
+        data = without(data, &["chair", "secretary", "counting_commission"]);
+    }
+    serde_json::json!({ "id": doc.id, "community": doc.community, "data": data })
+}
+
+/// The meeting `id`.
+pub fn get(id: &str) -> Result<Doc<Meeting>> {
     MEETINGS
         .get(id)?
         .ok_or_else(|| Error::not_found(tr("Нет такого собрания", "no such meeting")))
@@ -616,9 +665,20 @@ pub fn close_due() -> Result<u32> {
     Ok(closed)
 }
 
-/// The stored tally, and a fresh count from the ballots, and whether they agree.
+/// The stored tally, and a fresh count from the ballots, and whether they agree. While voting
+/// is open this is the running tally: only those who count see it.
 pub fn verify(id: &str) -> Result<serde_json::Value> {
     let doc = get(id)?;
+    if doc.data.status != Status::Closed && !counts(&doc) {
+        let why = tr(
+            "Промежуточные итоги видят организатор и счётная комиссия",
+            "the organizer and the counting commission see the running tally",
+        );
+        return Err(match ctx::caller() {
+            None => Error::unauthenticated(why),
+            Some(_) => Error::forbidden(why),
+        });
+    }
     let stored = doc.data.result.clone();
     let electorate = doc
         .data
@@ -684,9 +744,23 @@ pub fn protocol(id: &str) -> Result<crate::protocol::Protocol> {
         storage_place: m.storage_place.clone(),
         chair: m.chair.clone(),
         secretary: m.secretary.clone(),
-        counting_commission: m.counting_commission.clone(),
+        counting_commission: commission_names(m),
         kind: m.kind,
     }))
+}
+
+/// The counting commission as the protocol names it: the names given, then those of its people
+/// not among them.
+fn commission_names(m: &Meeting) -> Vec<String> {
+    let mut names = m.counting_commission.clone();
+    for person in &m.commission {
+        if let Some(name) = directory::person(person).map(|p| p.display_name)
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// The ballots as CSV: who, how, when, weight and the answers.

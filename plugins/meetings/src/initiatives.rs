@@ -2,6 +2,10 @@
 //! neighbours support; reaching the community's support threshold sends it to the officials
 //! for review; they accept or reject it, and an accepted one is marked implemented. Comments
 //! and every change are on its timeline.
+//!
+//! Who proposed, commented and decided is shown only to the people of the place; anyone else
+//! reads the initiative, its support and its history without names (an organization that
+//! proposes is named to everyone).
 
 use dvor_sdk::notifications::{self, Localized, Message};
 use dvor_sdk::prelude::*;
@@ -9,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use dvor_sdk::directory::ancestry;
 
-use crate::{INITIATIVES, SUPPORTS, require_member_of_place};
+use crate::{INITIATIVES, SUPPORTS, Viewer, require_member_of_place, without};
 
 /// Emitted when an initiative is proposed.
 pub const INITIATIVE_CREATED: &str = "initiative.created";
@@ -72,6 +76,9 @@ pub struct Initiative {
     pub author: String,
     /// The author's name (or the organization's, when an organization proposes).
     pub author_name: String,
+    /// The organization that proposes it, if one does.
+    #[serde(default)]
+    pub organization: Option<String>,
     /// The status.
     pub status: Status,
     /// Supporters so far.
@@ -155,6 +162,7 @@ pub fn create(input: NewInitiative) -> Result<Doc<Initiative>> {
         description: description.to_owned(),
         author: caller.person_id.clone(),
         author_name: author_name.clone(),
+        organization: input.organization.clone(),
         status: Status::Collecting,
         supporters: 0,
         threshold: threshold(&settings, &community),
@@ -183,7 +191,35 @@ pub fn create(input: NewInitiative) -> Result<Doc<Initiative>> {
     Ok(doc)
 }
 
-fn get(id: &str) -> Result<Doc<Initiative>> {
+/// Whether `name` on the initiative may be shown to `viewer`: the people of the place see every
+/// name, anyone else only the proposing organization's.
+pub fn shows_name(initiative: &Initiative, viewer: &Viewer, name: &str) -> bool {
+    viewer.sees_names() || initiative.organization.as_deref() == Some(name)
+}
+
+/// An initiative as `viewer` may read it: the author's id only for the people of the place,
+/// names as [`shows_name`] says.
+pub fn json(doc: &Doc<Initiative>, viewer: &Viewer) -> serde_json::Value {
+    let i = &doc.data;
+    let mut data = serde_json::to_value(i).unwrap_or_default();
+    if !viewer.sees_names() {
+        data = without(data, &["author"]);
+        if !shows_name(i, viewer, &i.author_name) {
+            data = without(data, &["author_name"]);
+        }
+        if let Some(entries) = data["timeline"].as_array_mut() {
+            for (entry, original) in entries.iter_mut().zip(&i.timeline) {
+                if !shows_name(i, viewer, &original.by_name) {
+                    entry["by_name"] = "".into();
+                }
+            }
+        }
+    }
+    serde_json::json!({ "id": doc.id, "community": doc.community, "data": data })
+}
+
+/// The initiative `id`.
+pub fn get(id: &str) -> Result<Doc<Initiative>> {
     INITIATIVES
         .get(id)?
         .ok_or_else(|| Error::not_found(tr("Нет такой инициативы", "no such initiative")))

@@ -136,6 +136,57 @@ pub fn require_member_of_place() -> Result<ctx::Caller> {
     }
 }
 
+/// Who is reading, as far as names, person ids and tallies go.
+pub enum Viewer {
+    /// Nobody is signed in.
+    Anonymous,
+    /// Signed in, but not one of the people of this place: why they cannot take part.
+    Outsider(String),
+    /// One of the people of this place (residents, owners, members, staff serving it).
+    Member(ctx::Caller),
+}
+
+impl Viewer {
+    /// Whether names and person ids may be shown: only to the people of the place.
+    pub fn sees_names(&self) -> bool {
+        matches!(self, Viewer::Member(_))
+    }
+
+    /// The refusal of something that is only for the people of this place: sign in, or you
+    /// are not one of them.
+    pub fn refusal(&self, ru: &str, en: &str) -> Error {
+        match self {
+            Viewer::Anonymous => Error::unauthenticated(tr(
+                "Войдите: это видят жители этого места",
+                "sign in: the people of this place see this",
+            )),
+            _ => Error::forbidden(tr(ru, en)),
+        }
+    }
+}
+
+/// Who is reading this call.
+pub fn viewer() -> Result<Viewer> {
+    if ctx::caller().is_none() {
+        return Ok(Viewer::Anonymous);
+    }
+    match require_member_of_place() {
+        Ok(caller) => Ok(Viewer::Member(caller)),
+        Err(e) if e.is(ErrorCode::Forbidden) => Ok(Viewer::Outsider(e.message)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `value`'s object without `keys`.
+pub(crate) fn without(mut value: serde_json::Value, keys: &[&str]) -> serde_json::Value {
+    if let Some(map) = value.as_object_mut() {
+        for key in keys {
+            map.remove(*key);
+        }
+    }
+    value
+}
+
 #[derive(Default)]
 struct Meetings;
 
@@ -163,10 +214,12 @@ impl Plugin for Meetings {
                     .order_by("closes", Direction::Desc)
                     .limit(100)
                     .fetch()?;
+                let viewer = viewer()?;
                 ApiResponse::ok(&serde_json::json!({
-                    "polls": all.docs.iter().map(|d| serde_json::json!({ "id": d.id, "data": d.data })).collect::<Vec<_>>()
+                    "polls": all.docs.iter().map(|d| polls::json(d, &viewer)).collect::<Vec<_>>()
                 }))
             }
+            ("GET", ["polls", id]) => ApiResponse::ok(&polls::json(&polls::get(id)?, &viewer()?)),
             ("POST", ["polls", id, "vote"]) => created(&polls::vote(id, req.json()?)?),
             ("POST", ["polls", id, "close"]) => shown(&polls::close(id)?),
             ("GET", ["polls", id, "results"]) => ApiResponse::ok(&polls::results(id)?),
@@ -177,13 +230,14 @@ impl Plugin for Meetings {
                     .order_by("created", Direction::Desc)
                     .limit(100)
                     .fetch()?;
+                let viewer = viewer()?;
                 ApiResponse::ok(&serde_json::json!({
-                    "initiatives": all.docs.iter().map(|d| serde_json::json!({ "id": d.id, "data": d.data })).collect::<Vec<_>>()
+                    "initiatives": all.docs.iter().map(|d| initiatives::json(d, &viewer)).collect::<Vec<_>>()
                 }))
             }
-            ("GET", ["initiatives", id]) => shown(&INITIATIVES.get(id)?.ok_or_else(|| {
-                Error::not_found(tr("Нет такой инициативы", "no such initiative"))
-            })?),
+            ("GET", ["initiatives", id]) => {
+                ApiResponse::ok(&initiatives::json(&initiatives::get(id)?, &viewer()?))
+            }
             ("POST", ["initiatives", id, "support"]) => {
                 let (doc, new) = initiatives::support(id)?;
                 ApiResponse::json(
@@ -205,9 +259,7 @@ impl Plugin for Meetings {
             }
             ("POST", ["meetings"]) => created(&assembly::create(req.json()?)?),
             ("GET", ["meetings", id]) => {
-                shown(&MEETINGS.get(id)?.ok_or_else(|| {
-                    Error::not_found(tr("Нет такого собрания", "no such meeting"))
-                })?)
+                ApiResponse::ok(&assembly::json(&assembly::get(id)?, &viewer()?))
             }
             ("POST", ["meetings", id, "ballot"]) => {
                 #[derive(Deserialize)]
@@ -246,16 +298,23 @@ impl Plugin for Meetings {
             }
             ("GET", ["meetings", id, "tally"]) => ApiResponse::ok(&assembly::verify(id)?),
             ("GET", ["meetings", id, "protocol"]) => {
+                let viewer = viewer()?;
+                if !viewer.sees_names() {
+                    return Err(viewer.refusal(
+                        "Протокол видят жители этого места",
+                        "the people of this place see the protocol",
+                    ));
+                }
                 let protocol = assembly::protocol(id)?;
                 ApiResponse::ok(
                     &serde_json::json!({ "title": protocol.title, "sections": protocol.sections, "text": protocol.to_text() }),
                 )
             }
             ("GET", ["meetings", id, "ballots.csv"]) => {
-                if !assembly::is_organizer() {
+                if !assembly::counts(&assembly::get(id)?) {
                     return Err(Error::forbidden(tr(
-                        "Бюллетени видит организатор",
-                        "the organizer sees the ballots",
+                        "Бюллетени видят организатор и счётная комиссия",
+                        "the organizer and the counting commission see the ballots",
                     )));
                 }
                 Ok(

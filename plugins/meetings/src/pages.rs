@@ -13,7 +13,7 @@ use dvor_sdk::ui::{Block, Chart, ChartKind, Progress, Series, TimelineEntry};
 
 use crate::initiatives::{self, Initiative, Status};
 use crate::polls::{self, NewPoll, Per, Poll, PollKind, Show};
-use crate::{INITIATIVES, MEETINGS, POLLS, assembly, require_member_of_place};
+use crate::{INITIATIVES, MEETINGS, POLLS, Viewer, assembly, viewer};
 
 fn home_link() -> Link {
     Link::to("", tr("Собрания", "Meetings"))
@@ -39,27 +39,6 @@ pub fn render(route: &str) -> Result<Page> {
         ["poll", id] => poll_page(id),
         ["initiative", id] => initiative_page(id),
         _ => Err(Error::not_found(tr("Нет такой страницы", "no such page"))),
-    }
-}
-
-/// Who is looking, as far as taking part goes.
-enum Visitor {
-    /// Nobody is signed in.
-    Anonymous,
-    /// Signed in, but not one of the people of this place: why they cannot take part.
-    Outsider(String),
-    /// One of the people of this place.
-    Member(ctx::Caller),
-}
-
-fn visitor() -> Result<Visitor> {
-    if ctx::caller().is_none() {
-        return Ok(Visitor::Anonymous);
-    }
-    match require_member_of_place() {
-        Ok(caller) => Ok(Visitor::Member(caller)),
-        Err(e) if e.is(ErrorCode::Forbidden) => Ok(Visitor::Outsider(e.message)),
-        Err(e) => Err(e),
     }
 }
 
@@ -193,16 +172,16 @@ fn home_page() -> Result<Page> {
             )]);
     }
     page = page.section(list);
-    Ok(match visitor()? {
-        Visitor::Anonymous => page.section(Section::untitled().empty(
+    Ok(match viewer()? {
+        Viewer::Anonymous => page.section(Section::untitled().empty(
             tr("Войдите", "Sign in"),
             tr(
                 "Войдите, чтобы создать опрос или предложить инициативу",
                 "sign in to start a poll or propose an initiative",
             ),
         )),
-        Visitor::Outsider(why) => page.section(Section::untitled().notice(Tone::Info, why)),
-        Visitor::Member(caller) => page
+        Viewer::Outsider(why) => page.section(Section::untitled().notice(Tone::Info, why)),
+        Viewer::Member(caller) => page
             .section(Section::titled(tr("Новый опрос", "New poll")).form(new_poll_form()))
             .section(
                 Section::titled(tr("Новая инициатива", "New initiative"))
@@ -287,6 +266,13 @@ fn new_poll_form() -> Form {
                 "Anonymous: do not show who voted how",
             ),
         ))
+        .field(Field::checkbox(
+            "public",
+            tr(
+                "Итоги видны всем, не только жителям (только числа, без имён)",
+                "Results for everyone, not only the people of the place (counts only, no names)",
+            ),
+        ))
 }
 
 /// The form of a new initiative; staff may propose on behalf of their organization.
@@ -344,7 +330,7 @@ fn poll_page(id: &str) -> Result<Page> {
     if !p.description.is_empty() {
         summary = summary.paragraph(p.description.clone());
     }
-    summary = summary.fields([
+    let mut fields = vec![
         (tr("Вопрос", "Question"), Cell::from(p.title.clone())),
         (
             tr("Вид ответа", "Kind of answer"),
@@ -354,7 +340,12 @@ fn poll_page(id: &str) -> Result<Page> {
             tr("Кто голосует", "Who votes"),
             Cell::from(per_label(p.per)),
         ),
-        (tr("Автор", "Author"), Cell::from(p.author_name.clone())),
+    ];
+    // Names are for the people of the place.
+    if viewer()?.sees_names() {
+        fields.push((tr("Автор", "Author"), Cell::from(p.author_name.clone())));
+    }
+    summary = summary.fields(fields.into_iter().chain([
         (tr("Открыт", "Opened"), Cell::datetime(p.opens)),
         (
             if open {
@@ -365,7 +356,7 @@ fn poll_page(id: &str) -> Result<Page> {
             Cell::datetime(p.closes),
         ),
         (tr("Проголосовали", "Votes"), count(polls::votes(&doc.id)?)),
-    ]);
+    ]));
     let mut page = Page::new(p.title.clone())
         .breadcrumb(home_link())
         .section(summary);
@@ -399,15 +390,15 @@ fn unit_label(unit: &directory::Unit) -> String {
 /// The voting form, or why the caller does not vote (any more).
 fn voting_section(doc: &Doc<Poll>) -> Result<Section> {
     let section = Section::titled(tr("Голосование", "Vote"));
-    let caller = match visitor()? {
-        Visitor::Anonymous => {
+    let caller = match viewer()? {
+        Viewer::Anonymous => {
             return Ok(section.empty(
                 tr("Войдите", "Sign in"),
                 tr("Войдите, чтобы проголосовать", "sign in to vote"),
             ));
         }
-        Visitor::Outsider(why) => return Ok(section.notice(Tone::Info, why)),
-        Visitor::Member(caller) => caller,
+        Viewer::Outsider(why) => return Ok(section.notice(Tone::Info, why)),
+        Viewer::Member(caller) => caller,
     };
     let p = &doc.data;
     let mut form = Form::new("vote", tr("Проголосовать", "Vote"));
@@ -478,6 +469,18 @@ fn voting_section(doc: &Doc<Poll>) -> Result<Section> {
                 .max_length(2000),
         ),
     };
+    // Before a named vote the voter is told who will see it.
+    let section = if p.anonymous {
+        section
+    } else {
+        section.notice(
+            Tone::Warning,
+            tr(
+                "Голосование открытое: жители этого места увидят ваше имя рядом с вашим ответом.",
+                "This vote is named: the people of this place will see your name next to your answer.",
+            ),
+        )
+    };
     Ok(section.form(form))
 }
 
@@ -487,11 +490,16 @@ fn results_section(doc: &Doc<Poll>) -> Result<Section> {
     let mut section = Section::titled(tr("Итоги", "Results"));
     let results = match polls::results(&doc.id) {
         Ok(results) => results,
-        Err(e) if e.is(ErrorCode::Forbidden) => {
-            return Ok(section.paragraph(e.message).fields([(
-                tr("Итоги будут показаны", "Results will be shown"),
-                Cell::datetime(p.closes),
-            )]));
+        Err(e) if e.is(ErrorCode::Forbidden) || e.is(ErrorCode::Unauthenticated) => {
+            section = section.paragraph(e.message);
+            // Shown later to those who will see them, once the poll closes.
+            if p.show == Show::AfterClose && (p.public || viewer()?.sees_names()) {
+                section = section.fields([(
+                    tr("Итоги будут показаны", "Results will be shown"),
+                    Cell::datetime(p.closes),
+                )]);
+            }
+            return Ok(section);
         }
         Err(e) => return Err(e),
     };
@@ -505,9 +513,11 @@ fn results_section(doc: &Doc<Poll>) -> Result<Section> {
         );
     }
     let rows = |key: &str| results[key].as_array().cloned().unwrap_or_default();
+    // Names only where the results carry them: a named poll, read by the people of the place.
+    let named = results["named"].as_bool().unwrap_or(false);
     if p.kind == PollKind::Text {
         let answers = rows("answers");
-        let table = if p.anonymous {
+        let table = if !named {
             Table::new([Column::text(tr("Ответ", "Answer"))]).rows(
                 answers
                     .iter()
@@ -542,7 +552,7 @@ fn results_section(doc: &Doc<Poll>) -> Result<Section> {
         format: dvor_sdk::ui::ValueFormat::Number,
         unit: tr("голосов", "votes").to_owned(),
     }));
-    if !p.anonymous {
+    if named {
         section = section.table(
             Table::new([
                 Column::text(tr("Вариант", "Option")),
@@ -570,21 +580,22 @@ fn initiative_page(id: &str) -> Result<Page> {
         .get(id)?
         .ok_or_else(|| Error::not_found(tr("Нет такой инициативы", "no such initiative")))?;
     let i = &doc.data;
+    let visitor = viewer()?;
+    let mut fields = vec![(tr("Статус", "Status"), Cell::from(i.status.label()))];
+    if initiatives::shows_name(i, &visitor, &i.author_name) {
+        fields.push((tr("Автор", "Author"), Cell::from(i.author_name.clone())));
+    }
+    fields.push((tr("Предложена", "Proposed"), Cell::datetime(i.created)));
     let mut page = Page::new(i.title.clone()).breadcrumb(home_link()).section(
         Section::untitled()
             .badges([Badge::new(i.status.label(), status_tone(i.status))])
             .paragraph(i.description.clone())
-            .fields([
-                (tr("Статус", "Status"), Cell::from(i.status.label())),
-                (tr("Автор", "Author"), Cell::from(i.author_name.clone())),
-                (tr("Предложена", "Proposed"), Cell::datetime(i.created)),
-            ])
+            .fields(fields)
             .block(support_progress(i)),
     );
-    let visitor = visitor()?;
     let mut take_part = Section::untitled();
     match &visitor {
-        Visitor::Anonymous => {
+        Viewer::Anonymous => {
             take_part = take_part.empty(
                 tr("Войдите", "Sign in"),
                 tr(
@@ -593,8 +604,8 @@ fn initiative_page(id: &str) -> Result<Page> {
                 ),
             );
         }
-        Visitor::Outsider(why) => take_part = take_part.notice(Tone::Info, why.clone()),
-        Visitor::Member(caller) if i.status == Status::Collecting => {
+        Viewer::Outsider(why) => take_part = take_part.notice(Tone::Info, why.clone()),
+        Viewer::Member(caller) if i.status == Status::Collecting => {
             take_part = if initiatives::has_supported(&doc.id, &caller.person_id)? {
                 take_part.notice(
                     Tone::Success,
@@ -609,7 +620,7 @@ fn initiative_page(id: &str) -> Result<Page> {
                 ])
             };
         }
-        Visitor::Member(_) => {}
+        Viewer::Member(_) => {}
     }
     if !take_part.blocks.is_empty() {
         page = page.section(take_part);
@@ -624,13 +635,14 @@ fn initiative_page(id: &str) -> Result<Page> {
                 None => tr("Комментарий", "Comment").to_owned(),
             },
             note: Some(e.note.clone()).filter(|n| !n.is_empty()),
-            actor: Some(e.by_name.clone()).filter(|n| !n.is_empty()),
+            actor: Some(e.by_name.clone())
+                .filter(|n| !n.is_empty() && initiatives::shows_name(i, &visitor, n)),
             tone: e.status.map_or(Tone::Neutral, status_tone),
         })
         .collect();
     let mut history = Section::titled(tr("Ход и обсуждение", "History and discussion"))
         .block(Block::Timeline(timeline));
-    if let Visitor::Member(_) = visitor {
+    if let Viewer::Member(_) = visitor {
         history = history.form(
             Form::new("comment", tr("Комментировать", "Comment")).field(
                 Field::multiline("text", tr("Комментарий", "Comment"))
@@ -728,7 +740,13 @@ fn meeting_page(id: &str) -> Result<Page> {
             }));
         }
         page = page.section(section);
-        if let Ok(protocol) = assembly::protocol(id) {
+        // The protocol names people: it is for the people of the place.
+        let protocol = if viewer()?.sees_names() {
+            assembly::protocol(id).ok()
+        } else {
+            None
+        };
+        if let Some(protocol) = protocol {
             let mut section = Section::titled(protocol.title.clone());
             for (heading, paragraphs) in &protocol.sections {
                 section = section.heading(heading.clone());
@@ -901,6 +919,7 @@ fn new_poll(form: &Params) -> Result<NewPoll> {
         per,
         anonymous: form.flag("anonymous"),
         show,
+        public: form.flag("public"),
         hours,
     })
 }

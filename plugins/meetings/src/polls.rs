@@ -1,6 +1,9 @@
 //! Polls and surveys: single or multiple choice or free text, for a community subtree, open for
 //! a period; one vote per person or per unit, as the poll says; results live or after closing,
-//! anonymous or named, as the author chooses.
+//! anonymous or named, for the people of the place or for everyone, as the author chooses.
+//!
+//! Names (the author's, the voters') are shown only to the people of the place; anyone else
+//! sees a poll's results only if the author made them public, and then only the counts.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +11,7 @@ use dvor_sdk::directory;
 use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{BALLOTS, Ballot, How, POLLS, require_member_of_place};
+use crate::{BALLOTS, Ballot, How, POLLS, Viewer, require_member_of_place, without};
 
 /// Emitted for every vote.
 pub const POLL_VOTED: &str = "poll.voted";
@@ -65,6 +68,9 @@ pub struct Poll {
     pub anonymous: bool,
     /// When results are shown.
     pub show: Show,
+    /// Whether anyone (not only the people of the place) sees the results, never with names.
+    #[serde(default)]
+    pub public: bool,
     /// Opened (ms).
     pub opens: i64,
     /// Closes (ms).
@@ -98,6 +104,9 @@ pub struct NewPoll {
     /// When results are shown.
     #[serde(default)]
     pub show: Show,
+    /// Results for everyone, not only the people of the place (counts only, never names).
+    #[serde(default)]
+    pub public: bool,
     /// Open for this many hours (1 to 2160).
     pub hours: i64,
 }
@@ -154,6 +163,7 @@ pub fn create(input: NewPoll) -> Result<Doc<Poll>> {
         per: input.per,
         anonymous: input.anonymous,
         show: input.show,
+        public: input.public,
         opens: now,
         closes: now + input.hours * HOUR_MS,
         author: caller.person_id,
@@ -175,6 +185,20 @@ pub struct NewVote {
     /// For per-unit polls: which of the caller's units votes (default: the only one).
     #[serde(default)]
     pub unit: Option<String>,
+}
+
+/// A poll as `viewer` may read it: the author's id and name only for the people of the place.
+pub fn json(doc: &Doc<Poll>, viewer: &Viewer) -> serde_json::Value {
+    let mut data = serde_json::to_value(&doc.data).unwrap_or_default();
+    if !viewer.sees_names() {
+        data = without(data, &["author", "author_name"]);
+    }
+    serde_json::json!({ "id": doc.id, "community": doc.community, "data": data })
+}
+
+/// The poll `id`.
+pub fn get(id: &str) -> Result<Doc<Poll>> {
+    poll(id)
 }
 
 fn poll(id: &str) -> Result<Doc<Poll>> {
@@ -334,13 +358,23 @@ pub fn votes(id: &str) -> Result<u64> {
         .count()
 }
 
-/// The results, if the caller may see them now.
+/// The results, if the caller may see them now: the people of the place as the poll shows
+/// them (with names unless it is anonymous), anyone else only the counts of a poll whose
+/// results are public; the author always.
 pub fn results(id: &str) -> Result<serde_json::Value> {
     let doc = poll(id)?;
     let p = &doc.data;
     let caller = ctx::caller();
     let closed = ctx::now() >= p.closes;
     let is_author = caller.as_ref().is_some_and(|c| c.person_id == p.author);
+    let viewer = crate::viewer()?;
+    if !is_author && !viewer.sees_names() && !p.public {
+        return Err(viewer.refusal(
+            "Итоги этого опроса видят жители этого места",
+            "the people of this place see this poll's results",
+        ));
+    }
+    let named = !p.anonymous && (viewer.sees_names() || is_author);
     if p.show == Show::AfterClose && !closed && !is_author {
         return Err(Error::forbidden(tr(
             "Итоги будут видны после закрытия опроса",
@@ -365,7 +399,7 @@ pub fn results(id: &str) -> Result<serde_json::Value> {
             }
         }
         if let Some(text) = &ballot.data.text {
-            texts.push(if p.anonymous {
+            texts.push(if !named {
                 serde_json::json!({ "text": text })
             } else {
                 serde_json::json!({ "text": text, "name": ballot.data.name })
@@ -377,9 +411,10 @@ pub fn results(id: &str) -> Result<serde_json::Value> {
         "title": p.title,
         "closed": closed,
         "votes": ballots.len(),
+        "named": named,
         "options": p.options.iter().enumerate().map(|(i, option)| {
             let mut row = serde_json::json!({ "option": option, "count": counts[i] });
-            if !p.anonymous {
+            if named {
                 row["voters"] = voters.remove(&i).unwrap_or_default().into();
             }
             row

@@ -66,7 +66,8 @@ pub struct NewAppeal {
 /// Who files: a signed-in person, or an Open311 client on behalf of a named person.
 #[derive(Clone, Debug)]
 pub struct Author {
-    /// The person id (for Open311: `open311:{client}:{contact or name}`).
+    /// The person id; for Open311 `open311:{client}`, which filing makes the appeal's own
+    /// (see [`open311_author`]).
     pub id: String,
     /// The name shown.
     pub name: String,
@@ -77,6 +78,25 @@ pub struct Author {
 }
 
 impl Author {
+    /// A person named to an Open311 client, who files for them: the contact (e-mail, phone) is
+    /// kept for those handling the appeal, and the id carries neither it nor the name.
+    pub fn open311(client: &str, name: String, contact: Option<String>) -> Author {
+        Author {
+            id: format!("open311:{client}"),
+            name,
+            contact,
+            client: Some(client.to_owned()),
+        }
+    }
+
+    /// The author's id on appeal No. `number`.
+    fn id_on(&self, number: u64) -> String {
+        match &self.client {
+            Some(client) => open311_author(client, number),
+            None => self.id.clone(),
+        }
+    }
+
     /// The signed-in caller.
     pub fn caller() -> Result<Author> {
         let caller = ctx::require_caller()?;
@@ -87,6 +107,12 @@ impl Author {
             client: None,
         })
     }
+}
+
+/// The author id of appeal No. `number` filed through Open311 client `client`: it names the
+/// appeal and the client, and nothing about the person.
+pub fn open311_author(client: &str, number: u64) -> String {
+    format!("open311:{client}:{number}")
 }
 
 /// The category `code` visible in the call, if it exists.
@@ -472,6 +498,7 @@ pub fn file(
     }
     let now = ctx::now();
     let number = next_number()?;
+    let author_id = author.id_on(number);
     let organization = route(&category, &community);
     let moderation = if settings.moderation {
         Moderation::Pending
@@ -498,7 +525,7 @@ pub fn file(
         photos: input.photos,
         media_url: None,
         attributes,
-        author: author.id.clone(),
+        author: author_id.clone(),
         author_name: author.name.clone(),
         contact: author.contact,
         client: author.client.clone(),
@@ -525,7 +552,7 @@ pub fn file(
         update_count: 0,
         timeline: vec![Entry {
             at: now,
-            by: Some(author.id.clone()),
+            by: Some(author_id.clone()),
             by_name: author.name.clone(),
             kind: "status".into(),
             status: Some(Status::New),
@@ -542,7 +569,7 @@ pub fn file(
         APPEAL_CREATED,
         &community,
         &serde_json::json!({
-            "appeal": doc.id, "person_id": author.id, "category": appeal.category,
+            "appeal": doc.id, "person_id": author_id, "category": appeal.category,
             "kind": appeal.kind, "organization": organization,
         }),
     )?;
@@ -1459,9 +1486,22 @@ pub fn flag_overdue(limit: u32) -> Result<u32> {
 }
 
 /// The appeal as the API shows it to someone of `standing`: contact details only to those
-/// handling it.
+/// handling it. An Open311 author's id is the appeal's own (appeals filed before ids stopped
+/// carrying the contact are shown the same way).
 pub fn json(doc: &Doc<Appeal>, standing: Standing) -> serde_json::Value {
     let mut appeal = serde_json::to_value(&doc.data).unwrap_or_default();
+    if let Some(client) = &doc.data.client {
+        let stored = &doc.data.author;
+        let opaque = serde_json::Value::from(open311_author(client, doc.data.number));
+        appeal["author"] = opaque.clone();
+        if let Some(entries) = appeal["timeline"].as_array_mut() {
+            for entry in entries {
+                if entry["by"].as_str() == Some(stored) {
+                    entry["by"] = opaque.clone();
+                }
+            }
+        }
+    }
     if let Some(map) = appeal.as_object_mut() {
         if !standing.handles() {
             map.remove("contact");
@@ -1492,4 +1532,56 @@ pub fn json(doc: &Doc<Appeal>, standing: Standing) -> serde_json::Value {
 /// Those handling appeals in the call: the organizations whose staff the caller is.
 pub fn my_organizations() -> Vec<String> {
     ctx::caller().map(|c| staff_of(&c)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An appeal filed through Open311 before ids stopped carrying the contact.
+    fn legacy_open311_appeal() -> Doc<Appeal> {
+        let data: Appeal = serde_json::from_value(serde_json::json!({
+            "number": 41, "kind": "problem", "category": "roads",
+            "description": "Яма на дороге", "point": null, "address": "Садовая, 1",
+            "photos": [], "attributes": {}, "author": "open311:city-app:+79001234567",
+            "author_name": "Ольга Иванова", "contact": "+79001234567", "client": "city-app",
+            "status": "new", "moderation": "approved", "public": true, "created": 0,
+            "updated": 0, "deadline": 0, "forward": "none",
+            "timeline": [{ "at": 0, "by": "open311:city-app:+79001234567",
+                           "by_name": "Ольга Иванова", "kind": "status", "status": "new" }]
+        }))
+        .unwrap();
+        Doc {
+            id: "41".into(),
+            community: "town".into(),
+            version: 1,
+            created: 0,
+            updated: 0,
+            data,
+        }
+    }
+
+    #[test]
+    fn an_open311_authors_id_carries_no_contact_even_on_old_appeals() {
+        let doc = legacy_open311_appeal();
+        let reader = Standing {
+            author: false,
+            handler: false,
+            moderator: false,
+        };
+        let shown = json(&doc, reader);
+        assert_eq!(shown["author"], "open311:city-app:41");
+        assert_eq!(shown["timeline"][0]["by"], "open311:city-app:41");
+        assert!(!shown.to_string().contains("1234567"), "{shown}");
+        let handler = Standing {
+            handler: true,
+            ..reader
+        };
+        let handled = json(&doc, handler);
+        assert_eq!(
+            handled["contact"], "+79001234567",
+            "those handling it see the contact"
+        );
+        assert_eq!(handled["author"], "open311:city-app:41");
+    }
 }

@@ -519,16 +519,11 @@ fn file(
         .flatten()
         .collect::<Vec<_>>()
         .join(", ");
-    let who = given(params, "email")
-        .or(given(params, "phone"))
-        .or(given(params, "device_id"))
-        .map_or_else(|| format!("{first} {last}"), str::to_owned);
-    let author = Author {
-        id: format!("open311:{}:{who}", client.name),
-        name: format!("{first} {last}"),
-        contact: (!contact.is_empty()).then_some(contact),
-        client: Some(client.name.clone()),
-    };
+    let author = Author::open311(
+        &client.name,
+        format!("{first} {last}"),
+        (!contact.is_empty()).then_some(contact),
+    );
     let attributes = params_attributes(params);
     let address = given(params, "address_string")
         .or(given(params, "address_id"))

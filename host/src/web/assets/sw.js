@@ -1,7 +1,7 @@
 // dvor's service worker: the last pages a person opened stay readable without a connection.
 // Pages go to the network first and fall back to their last copy; the stylesheet, script and
 // icons are served from the cache. Nothing but GET requests to this site's pages is touched:
-// the API and every form post always go to the server.
+// the API, stored files and every form post always go to the server.
 const CACHE = "dvor-v1";
 const ASSETS = ["/assets/dvor.css", "/assets/dvor.js", "/assets/icon-192.png"];
 
@@ -33,7 +33,13 @@ function offlinePage() {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+  // The API and stored files (photos, documents: large, and signed for one person) are never kept.
+  if (
+    request.method !== "GET" ||
+    url.origin !== self.location.origin ||
+    url.pathname.startsWith("/api/") ||
+    url.pathname.startsWith("/files/")
+  ) {
     return;
   }
   if (request.mode === "navigate") {

@@ -329,7 +329,7 @@ fn home_act(action: &str, form: &Params) -> Result<ActionOutcome> {
                 "until": form.get("until").filter(|u| !u.is_empty()).map(|u| Date::parse_field("until", u)).transpose()?,
             }))
             .map_err(|e| Error::invalid("text", e.to_string()))?;
-            let doc = crate::announce(input, caller.display_name)?;
+            let doc = crate::announce(input, &caller)?;
             Ok(ActionOutcome::redirect(
                 Link::to("", ""),
                 format!(

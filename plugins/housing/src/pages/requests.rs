@@ -7,7 +7,7 @@ use dvor_sdk::prelude::*;
 use dvor_sdk::ui::{Block, TimelineEntry};
 
 use super::home_link;
-use crate::access::{is_operator, is_staff};
+use crate::access::{is_operator, is_staff, may_file_requests};
 use crate::model::{RequestStatus, Settings};
 use crate::requests;
 
@@ -20,7 +20,7 @@ pub(super) fn category_name(settings: &Settings, code: &str) -> String {
 
 pub fn requests_page(query: &Params) -> Result<Page> {
     let settings = Settings::load()?;
-    ctx::require_caller()?;
+    let caller = ctx::require_caller()?;
     let page_of = requests::list(query.get("status"), query.get("cursor"))?;
     let now = ctx::now();
     let rows = page_of.docs.iter().map(|d| {
@@ -50,7 +50,15 @@ pub fn requests_page(query: &Params) -> Result<Page> {
         .tone(if overdue { Tone::Danger } else { Tone::Neutral })
     });
     let mut page = Page::new(tr("Заявки", "Service requests")).breadcrumb(home_link());
-    if !is_staff() {
+    if !may_file_requests(&caller) {
+        page = page.section(Section::untitled().notice(
+            Tone::Info,
+            tr(
+                "Заявки в этот дом подают его жители и собственники",
+                "service requests to this house come from its residents and owners",
+            ),
+        ));
+    } else if !is_staff() {
         page = page.section(
             Section::titled(tr("Новая заявка", "New request")).form(
                 Form::new("new-request", tr("Отправить", "Send"))
