@@ -19,6 +19,7 @@ fn ctx() -> PageContext<'static> {
         refilled_action: None,
         utc_offset_minutes: 180,
         nav: &[],
+        csrf_token: "",
     }
 }
 
@@ -737,4 +738,47 @@ fn an_error_naming_no_field_of_the_posted_form_is_listed_above_it() {
     );
     assert_eq!(html.matches("Решение уже принято").count(), 1, "{html}");
     assert!(html.contains("role=\"alert\""), "{html}");
+}
+
+#[test]
+fn every_form_carries_the_token_and_a_page_without_one_has_none() {
+    let blocks = vec![
+        Block::Form(Form {
+            action: "save".into(),
+            fields: vec![field("text", FieldKind::Text(80))],
+            submit: "Сохранить".into(),
+            confirm: None,
+        }),
+        Block::Buttons(vec![
+            Button {
+                label: "Закрыть".into(),
+                action: "close".into(),
+                args: vec![],
+                tone: Tone::Info,
+                confirm: None,
+            },
+            Button {
+                label: "Удалить".into(),
+                action: "delete".into(),
+                args: vec![("id".into(), "7".into())],
+                tone: Tone::Danger,
+                confirm: Some("Точно?".into()),
+            },
+        ]),
+    ];
+    let with = PageContext {
+        csrf_token: "tok<en>",
+        ..ctx()
+    };
+    let html = render_page_body(&page(blocks.clone()), &with);
+    let forms = html.matches("<form").count();
+    assert_eq!(forms, 3, "{html}");
+    assert_eq!(
+        html.matches(r#"<input type="hidden" name="dvor_csrf" value="tok&lt;en&gt;">"#)
+            .count(),
+        forms,
+        "{html}"
+    );
+    let without = render_page_body(&page(blocks), &ctx());
+    assert!(!without.contains("dvor_csrf"), "{without}");
 }

@@ -7,10 +7,12 @@ mod common;
 
 mod admin_pages;
 mod announcements;
+mod api_contract;
 mod authz;
 mod capabilities;
 mod cli;
 mod events_and_jobs;
+mod forms;
 mod gamification;
 mod housing;
 mod http;

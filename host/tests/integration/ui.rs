@@ -15,23 +15,18 @@ use std::path::PathBuf;
 use crate::common;
 
 use common::node::NodeFixture;
-use common::server::{Served, serve_config, sms_gateway};
+use common::server::{DEMO_ADMIN_PHONE as ADMIN_PHONE, Served, serve_demo};
 
 /// The staff member of the story: an operator of the management company and an official of
 /// the town's administration.
 const STAFF_PHONE: &str = "+79005550101";
-/// The instance admin of the bundled config.
-const ADMIN_PHONE: &str = "+79000000000";
-
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The bundled `config/dvor.toml`, with what an operator changes for this machine through the
-/// environment: the database, the address it is reached at, where plugins are, and an SMS
-/// gateway that delivers codes (to the test's phone screen).
+/// The bundled demo with a real OpenID Connect provider, as a region connects its ЕСИА-style
+/// one; the provider is the one part of the config the operator writes into the file.
 async fn demo_instance() -> (Served, String, NodeFixture) {
-    let (sms_url, sms) = sms_gateway().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     // A real OpenID Connect provider, as a region connects its ЕСИА-style one.
@@ -43,45 +38,13 @@ async fn demo_instance() -> (Served, String, NodeFixture) {
         |_| false,
     )
     .await;
-    let scratch = common::scratch_dir();
-    let env: Vec<(String, String)> = [
-        ("DVOR_INSTANCE__PUBLIC_URL", base.as_str()),
-        ("DVOR_STORAGE__DATA_DIR", &scratch.display().to_string()),
-        (
-            "DVOR_RUNTIME__PLUGIN_DIR",
-            &common::plugin_dir().display().to_string(),
-        ),
-        (
-            "DVOR_RUNTIME__CACHE_DIR",
-            &scratch.join("cache").display().to_string(),
-        ),
-        // The jobs are run by the test when it needs them, not by the clock.
-        ("DVOR_SCHEDULER__ENABLED", "false"),
-        ("DVOR_IDENTITY__SMS__GATEWAY", "http"),
-        ("DVOR_IDENTITY__SMS__URL", &sms_url),
-        ("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0"),
-        ("DVOR_IDENTITY__OIDC__ESIA__CLIENT_SECRET", "ui-test-secret"),
-        // Readings are taken every day of the month, so the test passes on any date.
-        (
-            "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
-            "{ from_day = 1, to_day = 31 }",
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let mut text = std::fs::read_to_string(repo_root().join("config/dvor.toml")).unwrap();
-    // The provider is the one part of the config the operator writes into the file.
-    text.push_str(&common::server::oidc_provider_config(&issuer));
-    let config = dvor::config::Config::from_str_with_env(&text, "config/dvor.toml", env)
-        .expect("the bundled config parses with the test's overrides");
-    let (engine, db) = common::databases().await.remove(0);
-    let codes = format!("{}/last-code", sms_url.trim_end_matches("/send"));
-    (
-        serve_config(engine, db, config, listener, sms).await,
-        codes,
-        idp,
+    let (served, codes) = serve_demo(
+        listener,
+        &common::server::oidc_provider_config(&issuer),
+        &[("DVOR_IDENTITY__OIDC__ESIA__CLIENT_SECRET", "ui-test-secret")],
     )
+    .await;
+    (served, codes, idp)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,8 +143,7 @@ pub async fn schemathesis(args: Vec<String>) -> Verdict {
             .current_dir(&scratch)
             .env("COLUMNS", "120");
         let call = format!("schemathesis run {}", args.join(" "));
-        let (status, stdout, stderr) =
-            run_bounded(&mut command_line, &call, SCHEMATHESIS_TIMEOUT);
+        let (status, stdout, stderr) = run_bounded(&mut command_line, &call, SCHEMATHESIS_TIMEOUT);
         Verdict {
             passed: status.success(),
             report: format!("{stdout}\n{stderr}"),
