@@ -126,16 +126,22 @@ pub struct Verdict {
 const SCHEMATHESIS_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// Run `schemathesis run` with `args` (the schema's URL, the checks, the seed, …) and the
-/// fixture's `schemathesis.toml`, on a blocking thread: the server under test keeps running on
-/// the test's runtime meanwhile.
-pub async fn schemathesis(args: Vec<String>) -> Verdict {
+/// fixture's `schemathesis.toml` with `config` (more TOML: values for some operations'
+/// parameters) appended, on a blocking thread: the server under test keeps running on the
+/// test's runtime meanwhile.
+pub async fn schemathesis(args: Vec<String>, config: String) -> Verdict {
     tokio::task::spawn_blocking(move || {
         let program = venv_program("schemathesis");
         let scratch = super::scratch_dir();
+        let fixture = std::fs::read_to_string(python_dir().join("schemathesis.toml"))
+            .expect("tests/fixtures/python/schemathesis.toml is readable");
+        let config_file = scratch.join("schemathesis.toml");
+        std::fs::write(&config_file, format!("{fixture}\n{config}"))
+            .expect("the scratch folder is writable");
         let mut command_line = Command::new(&program);
         command_line
             .arg("--config-file")
-            .arg(python_dir().join("schemathesis.toml"))
+            .arg(&config_file)
             .arg("--no-color")
             .arg("run")
             .args(&args)
