@@ -30,7 +30,7 @@ pub fn required_text(field: &str, value: Option<&str>, max: usize) -> Result<Str
     if trimmed.is_empty() {
         return Err(AppError::unprocessable(
             field,
-            "Одни пробелы: напишите текст / Only spaces: write the text",
+            "Заполните это поле: одни пробелы не считаются / Fill this in: spaces alone do not count",
         ));
     }
     Ok(trimmed.to_owned())
