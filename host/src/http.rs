@@ -141,13 +141,7 @@ pub fn locale_of(query: &[(String, String)], headers: &HeaderMap) -> String {
     {
         return lang.clone();
     }
-    let chose_english = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim() == "dvor_lang=en");
-    if chose_english {
+    if crate::api::extract::cookie(headers, "dvor_lang").as_deref() == Some("en") {
         "en".into()
     } else {
         "ru".into()

@@ -693,15 +693,7 @@ impl axum::extract::FromRequest<AppState> for PostedForm {
     ) -> Result<Self, Response> {
         let headers = request.headers().clone();
         let path = request.uri().path().to_owned();
-        let query: Vec<(String, String)> = request
-            .uri()
-            .query()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let query = crate::api::extract::query_pairs(request.uri());
         let mut posted = read_form(request, state)
             .await
             .map_err(IntoResponse::into_response)?;

@@ -139,13 +139,18 @@ async fn schemathesis_finds_the_server_as_its_document_says() {
     eprintln!("{}\n{}", anonymous.report, signed_in.report);
 }
 
+/// The instance admin of the test config, signed in.
+async fn admin_of(served: &Served) -> common::server::Client {
+    served
+        .sign_in(common::server::ADMIN_PHONE, "Ольга", "Админова")
+        .await
+}
+
 #[tokio::test]
 async fn refusals_before_any_handler_answer_in_the_error_shape() {
     for served in common::server::serve_all("").await {
         let e = served.engine;
-        let admin = served
-            .sign_in(common::server::ADMIN_PHONE, "Ольга", "Админова")
-            .await;
+        let admin = admin_of(&served).await;
 
         let limit = admin.get("/api/me/notifications?limit=-1").await;
         assert_eq!(
@@ -209,9 +214,7 @@ async fn a_json_array_where_an_object_is_due_is_refused_and_never_acted_on() {
         );
 
         // A pending join request; `[null, null]` once approved it.
-        let admin = served
-            .sign_in(common::server::ADMIN_PHONE, "Ольга", "Админова")
-            .await;
+        let admin = admin_of(&served).await;
         let invitation = admin
             .post("/api/communities/house-1/invitations", json!({}))
             .await;
@@ -251,9 +254,7 @@ async fn a_type_error_names_the_field_not_the_value() {
             (400, Some("phone")),
             "{e}: {number:?}"
         );
-        let admin = served
-            .sign_in(common::server::ADMIN_PHONE, "Ольга", "Админова")
-            .await;
+        let admin = admin_of(&served).await;
         let scope = admin
             .post(
                 "/api/me/tokens",
@@ -330,9 +331,7 @@ async fn bodies_over_the_limit_are_413_and_of_another_type_415() {
         assert!(served.sms.to("+79991234567").is_empty(), "{e}");
 
         // A signed-in route takes what its fields allow: 4000 characters of Cyrillic text.
-        let admin = served
-            .sign_in(common::server::ADMIN_PHONE, "Ольга", "Админова")
-            .await;
+        let admin = admin_of(&served).await;
         let long = admin
             .post(
                 "/api/communities/house-1/announcements",

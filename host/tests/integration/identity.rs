@@ -56,12 +56,7 @@ async fn a_new_phone_signs_up_with_a_name_and_signs_in_again_as_the_same_person(
         assert_eq!(code.len(), 6);
 
         // Without a name a new person is refused, and the code stays usable.
-        let nameless = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": code }),
-            )
-            .await;
+        let nameless = verify(&client, ANNA, &code).await;
         assert_eq!(nameless.status, 422, "{e}");
         assert_eq!(nameless.field(), Some("given_name"), "{e}");
         let no_surname = client
@@ -89,12 +84,7 @@ async fn a_new_phone_signs_up_with_a_name_and_signs_in_again_as_the_same_person(
         let id = signed.json["person"]["id"].as_str().unwrap().to_owned();
 
         // The code is spent.
-        let again = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": code }),
-            )
-            .await;
+        let again = verify(&client, ANNA, &code).await;
         assert_eq!(again.status, 422, "{e}");
         assert_eq!(again.field(), Some("code"));
 
@@ -185,16 +175,21 @@ async fn codes_are_stored_hashed_and_bad_input_names_the_field() {
     }
 }
 
+/// A code check with no name, as for a person who has signed up before.
+async fn verify(client: &Client, phone: &str, code: &str) -> common::server::Answer {
+    client
+        .post(
+            "/api/auth/code/verify",
+            json!({ "phone": phone, "code": code }),
+        )
+        .await
+}
+
 /// A wrong guess of a code, on the phone it was sent to.
 async fn guess_wrong(client: &Client, served: &Served, phone: &str) -> common::server::Answer {
     let code = served.sms.last_code(phone).unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    client
-        .post(
-            "/api/auth/code/verify",
-            json!({ "phone": phone, "code": wrong }),
-        )
-        .await
+    verify(client, phone, wrong).await
 }
 
 /// The "wrong guesses one code survives" row of `docs/identity.md`.
@@ -236,12 +231,7 @@ async fn a_code_survives_as_many_wrong_guesses_as_the_docs_say() {
         }
         // After that many wrong guesses the right code still signs in.
         let code = served.sms.last_code(ANNA).unwrap();
-        let signed = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": code }),
-            )
-            .await;
+        let signed = verify(&client, ANNA, &code).await;
         assert_eq!(signed.status, 200, "{e}: {signed:?}");
 
         // One more wrong guess kills the code: the right one no longer works.
@@ -263,12 +253,7 @@ async fn a_code_survives_as_many_wrong_guesses_as_the_docs_say() {
             "{e}: {last:?}"
         );
         let code = served.sms.last_code(boris).unwrap();
-        let dead = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": boris, "code": code }),
-            )
-            .await;
+        let dead = verify(&client, boris, &code).await;
         assert_eq!(
             (dead.status, dead.field()),
             (422, Some("code")),
@@ -312,12 +297,7 @@ async fn wrong_codes_within_an_hour_lock_the_phone() {
         assert!((29 * 60..=30 * 60).contains(&retry), "{e}: {retry}");
         // Locked: the right code does not open it, and no new code is sent.
         let code = served.sms.last_code(ANNA).unwrap();
-        let right = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": code }),
-            )
-            .await;
+        let right = verify(&client, ANNA, &code).await;
         assert_eq!(right.status, 429, "{e}");
         let sends_before = served.sms.to(ANNA).len();
         let resend = client
