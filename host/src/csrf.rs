@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::api::extract::{SESSION_COOKIE, cookie};
+use crate::api::extract::{SESSION_COOKIE, bearer_in, cookie};
 use crate::error::AppError;
 use crate::http::AppState;
 
@@ -88,7 +88,7 @@ pub fn expected_token(headers: &HeaderMap) -> Option<String> {
 /// Whether a posted page form may be acted on: it is signed in by a bearer token (which no
 /// other site can make a browser send), or it carries the token of its cookies.
 pub fn check_form(headers: &HeaderMap, sent: Option<&str>) -> bool {
-    if headers.contains_key(header::AUTHORIZATION) {
+    if bearer_in(headers).is_some() {
         return true;
     }
     match (expected_token(headers), sent) {
@@ -127,8 +127,7 @@ pub async fn refuse_cross_site(
             tracing::warn!(path = %request.uri().path(), %why, "cross-site write refused");
             return refused(why).into_response();
         }
-        let by_cookie = !headers.contains_key(header::AUTHORIZATION)
-            && cookie(headers, SESSION_COOKIE).is_some();
+        let by_cookie = bearer_in(headers).is_none() && cookie(headers, SESSION_COOKIE).is_some();
         if request.uri().path().starts_with("/api/") && by_cookie && !from_here(headers, &ours) {
             tracing::warn!(path = %request.uri().path(), "cookie-signed API write without its origin refused");
             return refused(
@@ -281,9 +280,17 @@ mod tests {
         let back = headers(&[("cookie", &pair)]);
         assert!(check_form(&back, Some(&fresh.token)));
         assert!(!check_form(&HeaderMap::new(), Some(&fresh.token)));
-        // A bearer token is not something another site can make a browser send.
+        // A bearer token is not something another site can make a browser send; the Basic
+        // credentials of a proxy in front are, so they do not stand in for the token.
         assert!(check_form(
             &headers(&[("authorization", "Bearer dvs_abc")]),
+            None
+        ));
+        assert!(!check_form(
+            &headers(&[
+                ("authorization", "Basic dXNlcjpwYXNz"),
+                ("cookie", "dvor_session=dvs_abc")
+            ]),
             None
         ));
     }

@@ -87,13 +87,16 @@ pub fn token_of(parts: &Parts) -> Option<String> {
     token_in(&parts.headers)
 }
 
-/// The token in request headers.
+/// The token in request headers: `Authorization: Bearer …`, else the session cookie (another
+/// scheme, such as the Basic credentials of a proxy in front, is not dvor's).
 pub fn token_in(headers: &axum::http::HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        return value.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
-    }
-    cookie(headers, SESSION_COOKIE)
+    bearer_in(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+/// The token of `Authorization: Bearer …`: a credential a browser never adds by itself.
+pub fn bearer_in(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
 }
 
 /// The value of cookie `name` in request headers; none when it is absent or empty.

@@ -310,13 +310,26 @@ pub fn validate(
         );
     }
     for (i, phone) in identity.admins.iter().enumerate() {
-        if super::phone::normalize(phone).is_none() {
-            report(
+        match super::phone::normalize(phone) {
+            None => report(
                 &["identity", "admins"],
                 format!(
-                    "`identity.admins[{i}]`: `{phone}` is not a Russian mobile number such as +79991234567"
+                    "`identity.admins[{i}]`: `{phone}` is not a phone number such as +79991234567"
                 ),
-            );
+            ),
+            // An admin whose phone gets no code could only sign in through a provider.
+            Some(normal)
+                if identity.oidc.is_empty()
+                    && !super::phone::in_plan(&normal, &identity.phone_plan) =>
+            {
+                report(
+                    &["identity", "admins"],
+                    format!(
+                        "`identity.admins[{i}]`: `{phone}` is outside `identity.phone_plan`, so no sign-in code can reach it"
+                    ),
+                )
+            }
+            Some(_) => {}
         }
     }
     if identity.phone_plan.is_empty() {
@@ -492,6 +505,11 @@ mod tests {
         );
         let admin = problems("\n[identity]\nadmins = [\"12345\"]\n");
         assert!(admin.contains("identity.admins[0]"), "{admin}");
+        let landline = problems("\n[identity]\nadmins = [\"+7 495 123-45-67\"]\n");
+        assert!(
+            landline.contains("identity.admins[0]") && landline.contains("phone_plan"),
+            "{landline}"
+        );
         let plan = problems("\n[identity]\nphone_plan = [\"+7 9XX XXX-XX-XX\", \"375 29 XXX\"]\n");
         assert!(
             plan.contains("identity.phone_plan[1]") && plan.contains("country code"),
