@@ -59,8 +59,19 @@ pub fn may_publish(authority: &crate::identity::roles::Authority<'_>, community:
 /// The last moment of `date` (`YYYY-MM-DD`) in the instance's time, ms since the epoch: an
 /// announcement "until the 2nd" is shown all through the 2nd. Errors name `until`.
 pub fn last_moment_of(date: &str, utc_offset_minutes: i32) -> Result<i64, AppError> {
-    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("until", "Дата в виде ГГГГ-ММ-ДД / A date as YYYY-MM-DD"))?;
+    // Exactly `YYYY-MM-DD`, as the document's `format: date` says.
+    let bytes = date.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let day = shaped
+        .then(|| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| {
+            AppError::invalid("until", "Дата в виде ГГГГ-ММ-ДД / A date as YYYY-MM-DD")
+        })?;
     let next_midnight = day
         .succ_opt()
         .unwrap_or(day)
@@ -83,23 +94,6 @@ const COLUMNS: [&str; 7] = [
     "until",
 ];
 
-fn checked<'a>(text: &'a str, field: &str, max: usize) -> Result<&'a str, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(AppError::invalid(
-            field,
-            "Заполните это поле / Fill this in",
-        ));
-    }
-    if text.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("Не больше {max} знаков / At most {max} characters"),
-        ));
-    }
-    Ok(text)
-}
-
 /// Publish an announcement and tell the people of the place (residents, owners, SNT members
 /// and gardeners) in their inbox. Errors name `title`, `text` or `until`; nothing is written
 /// then.
@@ -109,10 +103,10 @@ pub async fn publish<C: ConnectionTrait>(
     new: NewAnnouncement<'_>,
     now: i64,
 ) -> Result<Announcement, AppError> {
-    let title = checked(new.title, "title", MAX_TITLE)?;
-    let text = checked(new.text, "text", MAX_TEXT)?;
+    let title = crate::input::required_text("title", Some(new.title), MAX_TITLE)?;
+    let text = crate::input::required_text("text", Some(new.text), MAX_TEXT)?;
     if new.until.is_some_and(|until| until <= now) {
-        return Err(AppError::invalid(
+        return Err(AppError::unprocessable(
             "until",
             "Дата окончания уже прошла / The end date has passed",
         ));

@@ -10,6 +10,11 @@ use serde::Serialize;
 use crate::runtime::latest::dvor::plugin::types::{Error as WitError, ErrorCode};
 use crate::runtime::{CallError, LimitKind};
 
+/// Marks a response whose body the host meant as it is: an [`AppError`] or a plugin's answer.
+/// [`crate::rejections`] reshapes the framework's own refusals, which carry no mark.
+#[derive(Clone, Copy, Debug)]
+pub struct Shaped;
+
 /// An error answered over HTTP.
 #[derive(Debug)]
 pub struct AppError {
@@ -35,7 +40,10 @@ pub struct ErrorBody {
 /// One error.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `invalid`, `unauthenticated`, `forbidden`, `not-found`, `conflict`, `limited`, …
+    /// `invalid` (400: the request breaks the document), `unprocessable` (422: a rule the
+    /// document cannot state), `unauthenticated`, `forbidden`, `not-found`,
+    /// `method-not-allowed`, `conflict`, `expired`, `too-large`, `unsupported-media-type`,
+    /// `limited`, `unavailable`, `internal`, …
     pub code: String,
     /// What went wrong, for a person (Russian, then English).
     pub message: String,
@@ -104,9 +112,27 @@ impl AppError {
         Self::new(StatusCode::NOT_FOUND, "not-found", message)
     }
 
-    /// 400 naming a field.
+    /// 400 naming a field: the request breaks what the OpenAPI document says of it (a type,
+    /// a required field, a length, a pattern, a range, one of the listed values).
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid", message).with_field(field)
+    }
+
+    /// 422 naming a field: the request is as the document describes it, but a rule the
+    /// document cannot state refuses it (a date in the past, a phone outside the numbering
+    /// plan, a code that does not match, a field required only with another one).
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", message).with_field(field)
+    }
+
+    /// 415: the body is not of the content type the route takes.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            format!("Нужен Content-Type: {expected} / Content-Type must be {expected}"),
+        )
+        .with_field("body")
     }
 
     /// 500; the detail is logged, the answer says only that something failed.
@@ -209,6 +235,7 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        response.extensions_mut().insert(Shaped);
         if let Some(seconds) = self.retry_after_s {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

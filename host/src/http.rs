@@ -13,7 +13,7 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::error::AppError;
+use crate::error::{AppError, Shaped};
 use crate::runtime::latest::dvor::plugin::context::CallTrigger;
 use crate::runtime::latest::dvor::plugin::ui::ActionOutcome;
 use crate::runtime::latest::exports::dvor::plugin::plugin::ApiRequest;
@@ -37,7 +37,7 @@ pub struct AppState {
 /// Every route of the host.
 pub fn router(mut state: AppState) -> Router {
     let (api, openapi) = crate::api::routes();
-    state.openapi = Arc::new(serde_json::to_value(&openapi).unwrap_or_default());
+    state.openapi = Arc::new(openapi);
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))
@@ -53,6 +53,11 @@ pub fn router(mut state: AppState) -> Router {
         .route("/api/c/{community}/p/{plugin}/{*path}", any(plugin_api))
         .merge(crate::pages::routes())
         .layer(DefaultBodyLimit::max(MAX_ANSWER_BYTES))
+        .layer(axum::middleware::from_fn(crate::rejections::shape_refusals))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::csrf::refuse_cross_site,
+        ))
         .layer(axum::middleware::from_fn(trace_request))
         .with_state(state)
 }
@@ -83,7 +88,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+            let mut response =
+                (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+            // Probes read the text; it is meant as it is.
+            response.extensions_mut().insert(Shaped);
+            response
         }
     }
 }
@@ -137,13 +146,7 @@ pub fn locale_of(query: &[(String, String)], headers: &HeaderMap) -> String {
     {
         return lang.clone();
     }
-    let chose_english = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim() == "dvor_lang=en");
-    if chose_english {
+    if crate::api::extract::cookie(headers, "dvor_lang").as_deref() == Some("en") {
         "en".into()
     } else {
         "ru".into()
@@ -253,6 +256,8 @@ async fn call_api(
         ))
     })?;
     let mut response = (status, answer.body).into_response();
+    // The plugin's answer is the plugin's: its errors keep the shape it gave them.
+    response.extensions_mut().insert(Shaped);
     let out = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&answer.content_type) {
         out.insert(header::CONTENT_TYPE, value);
@@ -317,6 +322,8 @@ pub struct PageTarget<'a> {
     pub locale: &'a str,
     /// The signed-in person, if any.
     pub caller: Option<&'a crate::runtime::Caller>,
+    /// The form token the page's forms carry ([`crate::csrf`]).
+    pub csrf_token: &'a str,
 }
 
 /// What a re-rendered form shows again: the submitted values and the errors next to fields.

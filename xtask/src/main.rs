@@ -1,8 +1,9 @@
 //! `cargo xtask`: the README's commands.
 //!
 //! - `cargo xtask run` builds the plugins and runs the embedded instance (`config/dvor.toml`).
-//! - `cargo xtask test` builds the plugins, installs the test fixtures' npm packages and the
-//!   Open311 client libraries (a Python virtual environment) and runs every test.
+//! - `cargo xtask test` builds the plugins, installs the test fixtures' npm packages and their
+//!   Python tools (the Open311 client libraries and schemathesis, in a virtual environment) and
+//!   runs every test.
 //! - `cargo xtask plugins` only builds the plugins.
 //! - `cargo xtask bench` runs the runtime benchmark.
 //!
@@ -117,13 +118,15 @@ fn venv_python(venv: &Path) -> PathBuf {
     }
 }
 
-/// Install the Open311 client libraries the people-control tests drive (real clients from
-/// PyPI, pinned with hashes) into a virtual environment at `tests/fixtures/open311/.venv`,
-/// unless they are installed already from the current requirements.
-fn install_open311_clients(root: &Path) -> anyhow::Result<()> {
-    const NEEDS: &str = "the tests need Python 3.10 or later with venv and pip \
+/// Install the Python tools the tests drive (the Open311 client libraries of the
+/// people-control tests and schemathesis, which checks the API against its OpenAPI document;
+/// real packages from PyPI, pinned with hashes) into a virtual environment at
+/// `tests/fixtures/python/.venv`, unless they are installed already from the current
+/// requirements.
+fn install_python_tools(root: &Path) -> anyhow::Result<()> {
+    const NEEDS: &str = "the tests need Python 3.11 or later with venv and pip \
                          (Debian: apt-get install python3 python3-venv)";
-    let fixture = root.join("tests/fixtures/open311");
+    let fixture = root.join("tests/fixtures/python");
     let venv = fixture.join(".venv");
     // Written last, after pip succeeded: a venv without it is half-installed.
     let installed = venv.join("installed-requirements.txt");
@@ -178,7 +181,7 @@ fn main() -> anyhow::Result<()> {
         "test" => {
             build_plugins(&root)?;
             install_test_fixtures(&root)?;
-            install_open311_clients(&root)?;
+            install_python_tools(&root)?;
             if std::env::var_os("DVOR_TEST_POSTGRES_URL").is_none() {
                 eprintln!(
                     "xtask: DVOR_TEST_POSTGRES_URL is not set: storage and runtime tests run on SQLite only \

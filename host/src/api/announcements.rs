@@ -50,10 +50,14 @@ async fn current(
 #[serde(deny_unknown_fields)]
 pub struct AnnouncementInput {
     /// The title, up to 200 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
     pub title: Option<String>,
     /// The text, up to 4000 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 4000)]
     pub text: Option<String>,
-    /// The last day it is shown, `YYYY-MM-DD` (instance time); none: until taken down.
+    /// The last day it is shown, `YYYY-MM-DD` (instance time), today or later; none: until
+    /// taken down.
+    #[schema(format = Date)]
     pub until: Option<String>,
 }
 
@@ -62,7 +66,8 @@ pub struct AnnouncementInput {
     request_body = AnnouncementInput,
     params(("community" = String, Path, description = "The community's id")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 201, body = Announcement), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = Announcement), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A title or text of spaces only, or an end date already past (the field says which)")))]
 async fn publish_one(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -87,8 +92,8 @@ pub(crate) async fn publish(
     if !announcements::may_publish(&me.authority(), community) {
         return Err(not_a_manager());
     }
-    let until = match input.until.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let until = match input.until.as_deref() {
+        None => None,
         Some(date) => Some(announcements::last_moment_of(
             date,
             state.utc_offset_minutes,

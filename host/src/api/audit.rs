@@ -25,15 +25,19 @@ pub struct AuditQuery {
     /// Only entries about or by this person.
     pub person: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 /// Who changed roles, ownership and verification, when, and what; newest first.
 #[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditQuery),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such community (field `community`)"),
+        (status = 422, body = ErrorBody, description = "A cursor that is no cursor of the log (field `cursor`)")))]
 async fn read_audit(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,

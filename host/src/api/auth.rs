@@ -14,18 +14,22 @@ use crate::identity::otp::{self, CodeSent, Verify};
 use crate::identity::people::Person;
 use crate::identity::{now_ms, tokens};
 
+/// The largest body the sign-in routes take: anyone may call them, so they read little.
+pub const SIGN_IN_BODY_LIMIT: usize = 4 * 1024;
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(send_code))
         .routes(routes!(verify_code))
         .routes(routes!(sign_out))
+        .layer(axum::extract::DefaultBodyLimit::max(SIGN_IN_BODY_LIMIT))
 }
 
 /// Ask for a sign-in code.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
-    /// The phone number, `+7 999 123-45-67` or `8 999 …`.
+    #[schema(schema_with = crate::identity::phone::phone_schema, required = true)]
     pub phone: Option<String>,
 }
 
@@ -33,8 +37,10 @@ pub struct CodeRequest {
 #[utoipa::path(post, path = "/api/auth/code", tag = "auth", request_body = CodeRequest,
     responses(
         (status = 200, body = CodeSent, description = "The code was sent"),
-        (status = 400, body = ErrorBody, description = "Not a phone number"),
-        (status = 429, body = ErrorBody, description = "Cooldown, hourly limit or lockout; see Retry-After"),
+        (status = 400, body = ErrorBody, description = "No phone, or not written as the document says (field `phone`)"),
+        (status = 422, body = ErrorBody, description = "Not a number that receives SMS: outside the instance's numbering plan (field `phone`)"),
+        (status = 429, body = ErrorBody, description = "Cooldown, hourly limit or lockout; `Retry-After` says when the limit frees"),
+        (status = 503, body = ErrorBody, description = "The SMS gateway did not take the message"),
     ))]
 async fn send_code(
     State(state): State<AppState>,
@@ -57,13 +63,16 @@ async fn send_code(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The phone the code was sent to.
+    #[schema(schema_with = crate::identity::phone::phone_schema, required = true)]
     pub phone: Option<String>,
-    /// The six digits.
+    /// The six digits from the SMS.
+    #[schema(value_type = String, required = true, pattern = "^[0-9]{6}$")]
     pub code: Option<String>,
-    /// First name: required when the phone is new.
+    /// First name: required when the phone is new (letters, spaces, hyphens, apostrophes).
+    #[schema(max_length = 80)]
     pub given_name: Option<String>,
     /// Surname: required when the phone is new.
+    #[schema(max_length = 80)]
     pub family_name: Option<String>,
 }
 
@@ -100,8 +109,9 @@ fn clear_cookie() -> HeaderValue {
 #[utoipa::path(post, path = "/api/auth/code/verify", tag = "auth", request_body = VerifyRequest,
     responses(
         (status = 200, body = SessionStarted, description = "Signed in; a `dvor_session` cookie is set"),
-        (status = 400, body = ErrorBody, description = "Wrong or expired code, or a missing name (the field says which)"),
-        (status = 429, body = ErrorBody, description = "The phone is locked after too many wrong codes"),
+        (status = 400, body = ErrorBody, description = "A field breaks the document (the field says which)"),
+        (status = 422, body = ErrorBody, description = "A wrong, spent or expired code (field `code`), a number outside the plan (field `phone`), or a new phone without a name (field `given_name` or `family_name`)"),
+        (status = 429, body = ErrorBody, description = "The phone is locked after too many wrong codes; see Retry-After"),
     ))]
 async fn verify_code(
     State(state): State<AppState>,
@@ -147,7 +157,7 @@ pub struct SignOutRequest {
 }
 
 /// Sign out of this device, or of every device.
-#[utoipa::path(post, path = "/api/auth/signout", tag = "auth", request_body = SignOutRequest,
+#[utoipa::path(post, path = "/api/auth/signout", tag = "auth", request_body = Option<SignOutRequest>,
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 204, description = "Signed out; the cookie is cleared"),
@@ -156,20 +166,17 @@ pub struct SignOutRequest {
 async fn sign_out(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     me.require_session()?;
+    // The body is optional: none signs out this device.
     let everywhere = if body.iter().all(u8::is_ascii_whitespace) {
         false
+    } else if !super::extract::is_json(&headers) {
+        return Err(AppError::unsupported_media_type("application/json"));
     } else {
-        serde_json::from_slice::<SignOutRequest>(&body)
-            .map_err(|e| {
-                AppError::invalid(
-                    "everywhere",
-                    format!("Запрос не разобран / The request could not be read: {e}"),
-                )
-            })?
-            .everywhere
+        super::extract::json_object::<SignOutRequest>(&body)?.everywhere
     };
     let db = state.runtime.shared().db.connection();
     let now = now_ms();

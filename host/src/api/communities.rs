@@ -170,19 +170,29 @@ fn not_yours() -> AppError {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
-    /// `apartment`, `plot` or `non-residential`.
+    #[schema(schema_with = unit_kind_schema, required = true)]
     pub kind: Option<String>,
-    /// The area in m², as a string: `"54.3"`.
+    /// The area in m², as a string with at most two decimals: `"54.3"`; more than zero.
+    #[schema(value_type = String, required = true, pattern = "^[0-9]{1,12}([.][0-9]{1,2})?$")]
     pub area: Option<String>,
-    /// The cadastral number, `50:20:0010203:123`.
+    /// The cadastral number, `50:20:0010203:123`; none if it has none.
+    #[schema(pattern = "^[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}$")]
     pub cadastral_number: Option<String>,
+}
+
+/// The kinds of units.
+pub const UNIT_KINDS: &[&str] = &["apartment", "plot", "non-residential"];
+
+fn unit_kind_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::input::enum_schema(UNIT_KINDS, false, "What the unit is")
 }
 
 /// Create or update a unit (admins of the place).
 #[utoipa::path(put, path = "/api/communities/{community}/units/{number}", tag = "communities", request_body = UnitInput,
     params(("community" = String, Path, description = "The community's id"), ("number" = String, Path, description = "The unit's number")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = UnitRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = UnitRef), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A number with `/` or spaces around it or over 20 characters (field `number`), or an area of zero (field `area`)")))]
 async fn save_unit(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -226,44 +236,26 @@ pub(crate) async fn put_unit(
     .await?)
 }
 
-/// Check a unit's particulars; errors name the field.
+/// Check a unit's particulars; errors name the field (400 for what the document states, 422
+/// for the rest).
 pub fn parse_unit(
     number: &str,
     input: UnitInput,
 ) -> Result<(&'static str, i64, Option<String>), AppError> {
-    if !membership::valid_unit_number(number) {
-        return Err(AppError::invalid(
-            "number",
-            "Номер: до 20 символов, без «/» / The number: up to 20 characters, no `/`",
+    let kind = crate::input::one_of("kind", input.kind.as_deref(), UNIT_KINDS)?;
+    let area = input.area.as_deref().and_then(Area::parse).ok_or_else(|| {
+        AppError::invalid(
+            "area",
+            "Площадь в м², например \"54.3\" / The area in m², such as \"54.3\"",
+        )
+    })?;
+    if area.centi_m2 == 0 {
+        return Err(AppError::unprocessable(
+            "area",
+            "Площадь больше нуля / The area is more than zero",
         ));
     }
-    let kind = match input.kind.as_deref() {
-        Some("apartment") => "apartment",
-        Some("plot") => "plot",
-        Some("non-residential") => "non-residential",
-        _ => {
-            return Err(AppError::invalid(
-                "kind",
-                "`apartment`, `plot` или `non-residential` / `apartment`, `plot` or `non-residential`",
-            ));
-        }
-    };
-    let area = input
-        .area
-        .as_deref()
-        .and_then(Area::parse)
-        .filter(|a| a.centi_m2 > 0)
-        .ok_or_else(|| {
-            AppError::invalid(
-                "area",
-                "Площадь в м², например \"54.3\" / The area in m², such as \"54.3\"",
-            )
-        })?;
-    let cadastral = input
-        .cadastral_number
-        .map(|c| c.trim().to_owned())
-        .filter(|c| !c.is_empty());
-    if let Some(c) = &cadastral
+    if let Some(c) = &input.cadastral_number
         && !is_cadastral_number(c)
     {
         return Err(AppError::invalid(
@@ -271,7 +263,13 @@ pub fn parse_unit(
             "Кадастровый номер вида 50:20:0010203:123 / A cadastral number such as 50:20:0010203:123",
         ));
     }
-    Ok((kind, area.centi_m2, cadastral))
+    if !membership::valid_unit_number(number) {
+        return Err(AppError::unprocessable(
+            "number",
+            "Номер: до 20 символов, без «/» и пробелов по краям / The number: up to 20 characters, no `/`, no spaces around it",
+        ));
+    }
+    Ok((kind, area.centi_m2, input.cadastral_number))
 }
 
 /// `AA:BB:CCCCCCC:N`: four groups of digits separated by colons.

@@ -87,23 +87,40 @@ pub fn token_of(parts: &Parts) -> Option<String> {
     token_in(&parts.headers)
 }
 
-/// The token in request headers.
+/// The token in request headers: `Authorization: Bearer …`, else the session cookie (another
+/// scheme, such as the Basic credentials of a proxy in front, is not dvor's).
 pub fn token_in(headers: &axum::http::HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        return value.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
-    }
+    bearer_in(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+/// The token of `Authorization: Bearer …`: a credential a browser never adds by itself.
+pub fn bearer_in(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+}
+
+/// The value of cookie `name` in request headers; none when it is absent or empty.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|pair| {
-            pair.trim()
-                .strip_prefix(SESSION_COOKIE)
-                .and_then(|rest| rest.strip_prefix('='))
-                .map(str::to_owned)
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_owned())
         })
+}
+
+/// The name–value pairs of a request's query string, decoded, in order.
+pub fn query_pairs(uri: &axum::http::Uri) -> Vec<(String, String)> {
+    uri.query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The client's address (no proxy headers are trusted).
@@ -231,15 +248,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let query: Vec<(String, String)> = parts
-            .uri
-            .query()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let query = query_pairs(&parts.uri);
         Ok(ClientInfo {
             ip: client_ip(parts),
             user_agent: parts
@@ -252,7 +261,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-/// A JSON request body whose rejections answer in the API's error shape.
+/// A JSON request body whose rejections answer in the API's error shape: 415 without a JSON
+/// `Content-Type`, 413 over the route's limit, 400 for what is not a JSON object (an array
+/// where an object is required is refused, never read positionally) or breaks the type, with
+/// `field` naming the field at fault (`scopes[1]`), never the value.
 #[derive(Clone, Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -264,26 +276,94 @@ where
     type Rejection = AppError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => {
-                let detail = rejection.body_text();
-                // serde names the offending field as "unknown field `x`" or "missing field `x`".
-                let field = detail
-                    .split('`')
-                    .nth(1)
-                    .filter(|f| f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or("body")
-                    .to_owned();
-                Err(AppError::invalid(
-                    &field,
-                    format!(
-                        "Запрос не разобран: {detail} / The request could not be read: {detail}"
-                    ),
-                ))
+        if !is_json(request.headers()) {
+            return Err(AppError::unsupported_media_type("application/json"));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|r| crate::rejections::refusal(r.status(), &r.body_text(), None))?;
+        json_object(&bytes).map(JsonBody)
+    }
+}
+
+/// Whether a request's `Content-Type` is JSON (`application/json`, `application/*+json`).
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// `2442.0` as `2442`: JSON Schema counts a number without a fraction as an integer, so an
+/// integer field takes it as the document says.
+fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            // Exactly representable whole numbers only; larger ones stay as they are.
+            if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                Value::from(x as i64)
+            } else {
+                Value::Number(n)
             }
         }
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, whole_numbers(v)))
+                .collect(),
+        ),
+        other => other,
     }
+}
+
+/// Read a JSON object into `T`; errors as [`JsonBody`] describes them.
+pub fn json_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        AppError::invalid(
+            "body",
+            format!("Тело запроса — не JSON: {e} / The body is not JSON: {e}"),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(AppError::invalid(
+            "body",
+            "Тело запроса должно быть объектом JSON: {…} / The body must be a JSON object: {…}",
+        ));
+    }
+    serde_path_to_error::deserialize(whole_numbers(value)).map_err(|error| {
+        let path = error.path().to_string();
+        let detail = error.into_inner().to_string();
+        // At the top level serde names the field itself: "missing field `x`", "unknown field `x`".
+        let field = if path == "." {
+            detail
+                .split('`')
+                .nth(1)
+                .filter(|f| f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or("body")
+                .to_owned()
+        } else {
+            path
+        };
+        AppError::invalid(
+            &field,
+            format!("Поле `{field}`: {detail} / The field `{field}`: {detail}"),
+        )
+    })
 }
 
 /// The caller of a plugin call from request headers: none when signed out, 401 for a dead

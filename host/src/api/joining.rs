@@ -135,6 +135,7 @@ impl InvitationView {
 #[serde(deny_unknown_fields)]
 pub struct InvitationInput {
     /// Days until it stops working (1 to 3650); none: it works until revoked.
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -235,10 +236,11 @@ pub struct PublicInvitation {
     pub qr_svg_url: String,
 }
 
-/// An invitation: where it leads and whether it still works (public).
+/// An invitation that still works: where it leads (public). A revoked or expired one is gone.
 #[utoipa::path(get, path = "/api/invitations/{id}", tag = "joining",
     params(("id" = String, Path, description = "The invitation's id")),
-    responses((status = 200, body = PublicInvitation), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PublicInvitation), (status = 404, body = ErrorBody),
+        (status = 410, body = ErrorBody, description = "Revoked or expired")))]
 async fn get_invitation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -247,6 +249,9 @@ async fn get_invitation(
     let invitation = joining::invitation(shared.db.connection(), &id)
         .await?
         .ok_or_else(no_such_invitation)?;
+    if !invitation.is_valid(now_ms()) {
+        return Err(expired_invitation());
+    }
     let community = community_of(&shared.communities(), &invitation.community_id)?;
     let (url, qr_svg_url) = links(&state, &invitation.id);
     Ok(axum::Json(PublicInvitation {
@@ -294,10 +299,11 @@ fn qr_svg(url: &str) -> Result<String, AppError> {
         .build())
 }
 
-/// The invitation's QR code (public): SVG encoding the join link.
+/// The QR code of an invitation that still works (public): SVG encoding the join link.
 #[utoipa::path(get, path = "/api/invitations/{id}/qr.svg", tag = "joining",
     params(("id" = String, Path, description = "The invitation's id")),
-    responses((status = 200, description = "The QR code", content_type = "image/svg+xml"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The QR code", content_type = "image/svg+xml"), (status = 404, body = ErrorBody),
+        (status = 410, body = ErrorBody, description = "Revoked or expired")))]
 async fn invitation_qr(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -305,6 +311,9 @@ async fn invitation_qr(
     let invitation = joining::invitation(state.runtime.shared().db.connection(), &id)
         .await?
         .ok_or_else(no_such_invitation)?;
+    if !invitation.is_valid(now_ms()) {
+        return Err(expired_invitation());
+    }
     let svg = qr_svg(&links(&state, &invitation.id).0)?;
     Ok((
         [
@@ -584,10 +593,12 @@ async fn leaflet(
 #[serde(deny_unknown_fields)]
 pub struct AcceptInput {
     /// The flat or plot number (one of the place's units).
+    #[schema(max_length = 20)]
     pub unit_number: Option<String>,
     /// Whether I own it (then the number is required).
     pub claims_ownership: Option<bool>,
     /// A note for whoever decides (up to 1000 characters).
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -668,7 +679,8 @@ async fn view_of<C: sea_orm::ConnectionTrait>(
 #[utoipa::path(post, path = "/api/invitations/{id}/accept", tag = "joining", request_body = AcceptInput,
     params(("id" = String, Path, description = "The invitation's id")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 201, body = JoinRequestView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody)))]
+    responses((status = 201, body = JoinRequestView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "No such unit there, or ownership claimed without a unit (field `unit_number`)")))]
 async fn accept_invitation(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -721,23 +733,30 @@ pub(crate) async fn accept(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
-    /// `pending`, `approved` or `rejected`; every status if absent.
+    #[param(schema_with = request_status_schema)]
     pub status: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
+fn request_status_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::input::enum_schema(
+        &joining::STATUSES,
+        false,
+        "Only requests with this status; every status if absent",
+    )
+}
+
 fn status_of(query: &RequestsQuery) -> Result<Option<String>, AppError> {
-    match query.status.as_deref() {
-        None | Some("") => Ok(None),
-        Some(s) if joining::STATUSES.contains(&s) => Ok(Some(s.to_owned())),
-        Some(_) => Err(AppError::invalid(
-            "status",
-            "`pending`, `approved` или `rejected` / `pending`, `approved` or `rejected`",
-        )),
-    }
+    query
+        .status
+        .as_deref()
+        .map(|s| crate::input::one_of("status", Some(s), &joining::STATUSES).map(str::to_owned))
+        .transpose()
 }
 
 /// The join requests to a place and the places below it, oldest first (its managers).
@@ -843,7 +862,8 @@ async fn request_to_decide<C: sea_orm::ConnectionTrait>(
 pub struct ApprovalInput {
     /// Verify the claimed ownership (I saw the documents); default false: recorded as claimed.
     pub verify_ownership: Option<bool>,
-    /// The share of the claimed unit: `1`, `1/2`, `1/3`; default the whole unit.
+    /// The share of the claimed unit: `1`, `1/2`, `1/3`, at most 1; default the whole unit.
+    #[schema(pattern = "^[0-9]{1,7}(/[0-9]{1,7})?$")]
     pub share: Option<String>,
 }
 
@@ -852,7 +872,8 @@ pub struct ApprovalInput {
 #[utoipa::path(post, path = "/api/join-requests/{id}/approve", tag = "joining", request_body = ApprovalInput,
     params(("id" = String, Path, description = "The request's id")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = JoinRequestView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = JoinRequestView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A share that is zero or more than the whole (field `share`), or verifying or sharing what nobody claimed (the field says which)")))]
 async fn approve_request(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -870,15 +891,11 @@ pub(crate) async fn approve(
     id: &str,
     input: &ApprovalInput,
 ) -> Result<JoinRequestView, AppError> {
-    let share = match input.share.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(membership::parse_share(text).ok_or_else(|| {
-            AppError::invalid(
-                "share",
-                "Доля: `1`, `1/2`, `1/3` / The share: `1`, `1/2`, `1/3`",
-            )
-        })?),
-    };
+    let share = input
+        .share
+        .as_deref()
+        .map(|text| membership::checked_share("share", text))
+        .transpose()?;
     let shared = state.runtime.shared();
     let now = now_ms();
     let tx = shared.db.begin().await?;
@@ -906,6 +923,7 @@ pub(crate) async fn approve(
 #[serde(deny_unknown_fields)]
 pub struct RejectionInput {
     /// The reason, shown to the person (required, up to 1000 characters).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 
@@ -913,7 +931,8 @@ pub struct RejectionInput {
 #[utoipa::path(post, path = "/api/join-requests/{id}/reject", tag = "joining", request_body = RejectionInput,
     params(("id" = String, Path, description = "The request's id")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = JoinRequestView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = JoinRequestView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A reason of spaces only (field `reason`)")))]
 async fn reject_request(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -956,7 +975,7 @@ pub struct RegisterErrorBody {
 /// Every problem of a register file.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RegisterErrorDetail {
-    /// `invalid`.
+    /// `unprocessable`.
     pub code: String,
     /// How many problems, and the first one.
     pub message: String,
@@ -984,13 +1003,13 @@ fn register_problems(problems: Vec<Problem>) -> Response {
     );
     let body = RegisterErrorBody {
         error: RegisterErrorDetail {
-            code: "invalid".into(),
+            code: "unprocessable".into(),
             message,
             field: format!("line {}: {}", first.line, first.field),
             problems,
         },
     };
-    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 
 /// Whether a request body is labelled as CSV (or plain text, or as the spreadsheet programs of
@@ -1011,16 +1030,18 @@ fn csv_labelled(headers: &HeaderMap) -> Result<(), AppError> {
     ) {
         return Err(AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid",
+            "unsupported-media-type",
             "Пришлите CSV-файл (Content-Type: text/csv) / Send a CSV file (Content-Type: text/csv)",
         )
         .with_field("body"));
     }
     if !charset_ok {
-        return Err(AppError::invalid(
-            "body",
+        return Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
             "Файл должен быть в кодировке UTF-8 / The file must be UTF-8",
-        ));
+        )
+        .with_field("body"));
     }
     Ok(())
 }
@@ -1034,7 +1055,8 @@ fn csv_labelled(headers: &HeaderMap) -> Result<(), AppError> {
     request_body(content = String, content_type = "text/csv", description = "The register: `unit,name,phone,share,area`"),
     params(("community" = String, Path, description = "The community's id")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = ImportSummary), (status = 400, body = RegisterErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody)))]
+    responses((status = 200, body = ImportSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody, description = "Not CSV, or not UTF-8"),
+        (status = 422, body = RegisterErrorBody, description = "The file has problems: every one is listed with its line and column, and nothing is written")))]
 async fn import_register(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,

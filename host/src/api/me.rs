@@ -121,24 +121,36 @@ async fn me(SignedIn(me): SignedIn) -> Result<axum::Json<Me>, AppError> {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
-    /// First name.
+    /// First name (letters, spaces, hyphens, apostrophes).
+    #[schema(max_length = 80)]
     pub given_name: Option<String>,
     /// Surname.
+    #[schema(max_length = 80)]
     pub family_name: Option<String>,
     /// Email address; an empty string removes it.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// Allow notifications by email (needs an address).
     pub email_enabled: Option<bool>,
     /// Allow notifications by SMS (needs a phone).
     pub sms_enabled: Option<bool>,
-    /// `ru` or `en`.
+    #[schema(schema_with = locale_schema)]
     pub locale: Option<String>,
+}
+
+/// The languages of the interface.
+pub const LOCALES: &[&str] = &["ru", "en"];
+
+fn locale_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::input::enum_schema(LOCALES, true, "The interface language")
 }
 
 /// Change my name, email, channels or language.
 #[utoipa::path(patch, path = "/api/me", tag = "me", request_body = ProfileUpdate,
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = Person), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Person), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "An API token: the profile is changed by the person"),
+        (status = 422, body = ErrorBody, description = "A name that is not letters, an address that is not one, a channel without its address (the field says which)")))]
 async fn update_me(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -168,6 +180,7 @@ pub(crate) async fn update_profile(
     }
     let mut email = me.person.email.clone();
     if let Some(text) = &update.email {
+        crate::input::within("email", text, 254)?;
         email = if text.trim().is_empty() {
             None
         } else {
@@ -177,7 +190,7 @@ pub(crate) async fn update_profile(
     }
     if let Some(on) = update.email_enabled {
         if on && email.is_none() {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "email_enabled",
                 "Сначала укажите адрес почты / Give an email address first",
             ));
@@ -188,18 +201,15 @@ pub(crate) async fn update_profile(
     }
     if let Some(on) = update.sms_enabled {
         if on && me.person.phone.is_none() {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "sms_enabled",
                 "Нет номера телефона / There is no phone number",
             ));
         }
         change.sms_enabled = Some(on);
     }
-    if let Some(locale) = update.locale {
-        if !matches!(locale.as_str(), "ru" | "en") {
-            return Err(AppError::invalid("locale", "`ru` или `en` / `ru` or `en`"));
-        }
-        change.locale = Some(locale);
+    if let Some(locale) = update.locale.as_deref() {
+        change.locale = Some(crate::input::one_of("locale", Some(locale), LOCALES)?.to_owned());
     }
     let db = state.runtime.shared().db.connection();
     people::update(db, &me.person.id, change).await?;
@@ -213,14 +223,16 @@ pub(crate) async fn update_profile(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressChoice {
-    /// A community among my addresses.
+    /// A community among my addresses (`addresses` of `GET /api/me`).
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub community: Option<String>,
 }
 
 /// Switch between my addresses (the flat in town and the dacha in the SNT).
 #[utoipa::path(put, path = "/api/me/address", tag = "me", request_body = AddressChoice,
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = Person), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Person), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Not one of my addresses (field `community`)")))]
 async fn switch_address(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -242,7 +254,7 @@ pub(crate) async fn choose_address(
         .filter(|c| !c.is_empty())
         .ok_or_else(|| AppError::invalid("community", "Выберите адрес / Choose an address"))?;
     if !addresses_of(me).iter().any(|a| a.community == community) {
-        return Err(AppError::invalid(
+        return Err(AppError::unprocessable(
             "community",
             "Это не ваш адрес: вступите в сообщество по приглашению / Not one of your addresses: join the community by invitation",
         ));
@@ -353,11 +365,14 @@ async fn api_tokens(
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// What it is for (`Платёжный агент`).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// What it may do: `profile`, `communities:read`, `members:write`, `roles:write`,
     /// `audit:read`, `plugins`, `plugin:<id>`. It never may more than its owner.
+    #[schema(schema_with = scopes_schema, required = true)]
     pub scopes: Option<Vec<String>>,
-    /// Days until it expires; none for no expiry.
+    /// Days until it expires (1 to 3650); none for no expiry.
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -373,29 +388,16 @@ pub struct TokenCreated {
 /// Create an API token for an integration (a payment provider, an external system).
 #[utoipa::path(post, path = "/api/me/tokens", tag = "me", request_body = NewToken,
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 201, body = TokenCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 201, body = TokenCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "An API token: tokens are made by the person"),
+        (status = 422, body = ErrorBody, description = "A name of spaces only (field `name`)")))]
 async fn create_token(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
     JsonBody(new): JsonBody<NewToken>,
 ) -> Result<(StatusCode, axum::Json<TokenCreated>), AppError> {
     me.require_session()?;
-    let name = new
-        .name
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            AppError::invalid(
-                "name",
-                "Назовите токен: для чего он / Name the token: what it is for",
-            )
-        })?;
-    if name.chars().count() > 100 {
-        return Err(AppError::invalid(
-            "name",
-            "Не больше 100 символов / At most 100 characters",
-        ));
-    }
+    let name = crate::input::required_text("name", new.name.as_deref(), 100)?;
     let scopes = new.scopes.unwrap_or_default();
     if scopes.is_empty() {
         return Err(AppError::invalid(
@@ -403,9 +405,13 @@ async fn create_token(
             "Укажите хотя бы одно право / Give at least one scope",
         ));
     }
-    if let Some(unknown) = scopes.iter().find(|s| !tokens::is_known_scope(s)) {
+    if let Some((i, unknown)) = scopes
+        .iter()
+        .enumerate()
+        .find(|(_, s)| !tokens::is_known_scope(s))
+    {
         return Err(AppError::invalid(
-            "scopes",
+            &format!("scopes[{i}]"),
             format!("Неизвестное право `{unknown}` / Unknown scope `{unknown}`"),
         ));
     }
@@ -475,8 +481,32 @@ async fn export(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteConfirmation {
-    /// Must be true.
+    #[schema(schema_with = confirmation_schema, required = true)]
     pub confirm: Option<bool>,
+}
+
+fn scopes_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(tokens::SCOPE_PATTERN)),
+        )
+        .min_items(Some(1))
+        .description(Some(
+            "What it may do: `profile`, `communities:read`, `members:write`, `roles:write`, \
+             `audit:read`, `plugins`, `plugin:<id>`. It never may more than its owner.",
+        ))
+        .into()
+}
+
+fn confirmation_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some("Must be true: the deletion cannot be undone"))
+        .into()
 }
 
 /// Delete my account and my personal data.

@@ -92,8 +92,10 @@ pub struct InboxQuery {
     /// Only unread ones.
     pub unread: Option<bool>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

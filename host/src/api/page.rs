@@ -14,8 +14,10 @@ pub const MAX_LIMIT: u32 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The `next_cursor` of the previous page; none for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -32,13 +34,14 @@ impl PageQuery {
         }
     }
 
-    /// The cursor as an integer key.
+    /// The cursor as an integer key: 400 when it is not written as cursors are, 422 when it
+    /// is no cursor of this list.
     pub fn cursor_i64(&self) -> Result<Option<i64>, AppError> {
-        self.cursor
-            .as_deref()
+        self.cursor_str()?
             .map(|c| {
-                c.parse()
-                    .map_err(|_| AppError::invalid("cursor", "Неизвестный курсор / Unknown cursor"))
+                c.parse().map_err(|_| {
+                    AppError::unprocessable("cursor", "Неизвестный курсор / Unknown cursor")
+                })
             })
             .transpose()
     }

@@ -67,15 +67,29 @@ async fn community_roles(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantRequest {
-    /// Who.
+    /// Who: a person's id.
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub person: Option<String>,
-    /// `resident`, `snt-member`, `chairman`, `board`, `moderator`, `admin` (in a community);
-    /// `operator`, `executor`, `official` (in an organization).
+    #[schema(schema_with = grantable_role_schema, required = true)]
     pub role: Option<String>,
     /// The community, for community roles (none with `admin`: the instance's admin).
     pub community: Option<String>,
     /// The organization, for staff roles.
     pub organization: Option<String>,
+}
+
+fn grantable_role_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let roles: Vec<&str> = COMMUNITY_ROLES
+        .iter()
+        .chain(ORGANIZATION_ROLES.iter())
+        .copied()
+        .collect();
+    crate::input::enum_schema(
+        &roles,
+        false,
+        "`resident`, `snt-member`, `chairman`, `board`, `moderator`, `admin` (in a community); \
+         `operator`, `executor`, `official` (in an organization)",
+    )
 }
 
 /// A grant made.
@@ -98,7 +112,7 @@ async fn check_place(
     let authority = me.authority();
     if COMMUNITY_ROLES.contains(&role) {
         if organization.is_some() {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "organization",
                 format!(
                     "Роль `{role}` даётся в сообществе, не в организации / `{role}` is held in a community, not an organization"
@@ -117,20 +131,20 @@ async fn check_place(
             None if role == "admin" => Err(AppError::forbidden(
                 "Администратора экземпляра назначает администратор экземпляра / Only the instance's admin appoints instance admins",
             )),
-            None => Err(AppError::invalid(
+            None => Err(AppError::unprocessable(
                 "community",
                 "Укажите сообщество / Give the community",
             )),
         }
     } else if ORGANIZATION_ROLES.contains(&role) {
         let Some(organization) = organization else {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "organization",
                 format!("Роль `{role}` даётся в организации / `{role}` is held in an organization"),
             ));
         };
         if community.is_some() {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "community",
                 "Сотрудник служит там, где служит его организация / Staff serve where their organization serves",
             ));
@@ -178,7 +192,8 @@ async fn check_place(
 /// Grant a role.
 #[utoipa::path(post, path = "/api/roles", tag = "roles", request_body = GrantRequest,
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 201, body = Granted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Granted, description = "The person held the role there already"), (status = 201, body = Granted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A community role with an organization, a staff role without one, or a role without its place (the field says which)")))]
 async fn grant_role(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -242,7 +257,8 @@ async fn grant_role(
 #[utoipa::path(delete, path = "/api/roles/{id}", tag = "roles",
     params(("id" = i64, Path, description = "The grant's id")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The instance's admin revoking their own admin role")))]
 async fn revoke_role(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -292,7 +308,8 @@ async fn revoke_role(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OwnershipInput {
-    /// The share, `1` or `1/2`.
+    /// The share, `1` or `1/2`, at most 1; default the whole unit.
+    #[schema(pattern = "^[0-9]{1,7}(/[0-9]{1,7})?$")]
     pub share: Option<String>,
     /// Whether the ownership is verified (by documents or the register); default true.
     pub verified: Option<bool>,
@@ -302,7 +319,8 @@ pub struct OwnershipInput {
 #[utoipa::path(put, path = "/api/communities/{community}/units/{number}/owners/{person}", tag = "roles", request_body = OwnershipInput,
     params(("community" = String, Path, description = "The community"), ("number" = String, Path, description = "The unit's number"), ("person" = String, Path, description = "The owner")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A share that is zero or more than the whole (field `share`)")))]
 async fn set_owner(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -317,12 +335,7 @@ async fn set_owner(
     }
     let share = match input.share.as_deref() {
         None => (1, 1),
-        Some(text) => membership::parse_share(text).ok_or_else(|| {
-            AppError::invalid(
-                "share",
-                "Доля: `1`, `1/2`, `1/3` / The share: `1`, `1/2`, `1/3`",
-            )
-        })?,
+        Some(text) => membership::checked_share("share", text)?,
     };
     let shared = state.runtime.shared();
     let now = now_ms();

@@ -15,6 +15,11 @@ pub struct IdentityConfig {
     /// Phone numbers (`+7…`) that are instance admins when they sign in.
     #[serde(default)]
     pub admins: Vec<String>,
+    /// The numbers that get a sign-in code by SMS: entries such as `+7 9XX XXX-XX-XX`, `X`
+    /// for any digit; default the Russian mobile numbers. Setting it replaces the default, so
+    /// an instance that widens it lists the default too.
+    #[serde(default = "default_phone_plan")]
+    pub phone_plan: Vec<String>,
     /// `[identity.otp]`: one-time codes and their limits.
     #[serde(default)]
     pub otp: OtpConfig,
@@ -31,6 +36,7 @@ impl Default for IdentityConfig {
         IdentityConfig {
             session_days: default_session_days(),
             admins: Vec::new(),
+            phone_plan: default_phone_plan(),
             otp: OtpConfig::default(),
             sms: SmsConfig::default(),
             oidc: BTreeMap::new(),
@@ -243,6 +249,12 @@ pub struct OrganizationConfig {
 fn yes() -> bool {
     true
 }
+fn default_phone_plan() -> Vec<String> {
+    super::phone::DEFAULT_PLAN
+        .iter()
+        .map(|entry| (*entry).to_owned())
+        .collect()
+}
 fn default_session_days() -> u32 {
     30
 }
@@ -298,12 +310,39 @@ pub fn validate(
         );
     }
     for (i, phone) in identity.admins.iter().enumerate() {
-        if super::phone::normalize(phone).is_none() {
-            report(
+        match super::phone::normalize(phone) {
+            None => report(
                 &["identity", "admins"],
                 format!(
-                    "`identity.admins[{i}]`: `{phone}` is not a Russian mobile number such as +79991234567"
+                    "`identity.admins[{i}]`: `{phone}` is not a phone number such as +79991234567"
                 ),
+            ),
+            // An admin whose phone gets no code could only sign in through a provider.
+            Some(normal)
+                if identity.oidc.is_empty()
+                    && !super::phone::in_plan(&normal, &identity.phone_plan) =>
+            {
+                report(
+                    &["identity", "admins"],
+                    format!(
+                        "`identity.admins[{i}]`: `{phone}` is outside `identity.phone_plan`, so no sign-in code can reach it"
+                    ),
+                )
+            }
+            Some(_) => {}
+        }
+    }
+    if identity.phone_plan.is_empty() {
+        report(
+            &["identity", "phone_plan"],
+            "`identity.phone_plan` is empty: no one could get a sign-in code".into(),
+        );
+    }
+    for (i, entry) in identity.phone_plan.iter().enumerate() {
+        if let Some(problem) = super::phone::plan_entry_problem(entry) {
+            report(
+                &["identity", "phone_plan"],
+                format!("`identity.phone_plan[{i}]`: {problem}"),
             );
         }
     }
@@ -451,6 +490,7 @@ mod tests {
         );
         assert_eq!((otp.lockout_after_failures, otp.lockout_minutes), (10, 60));
         assert_eq!(config.identity.session_days, 30);
+        assert_eq!(config.identity.phone_plan, ["+7 9XX XXX-XX-XX"]);
         assert!(config.notifications.email.is_none());
     }
 
@@ -465,6 +505,16 @@ mod tests {
         );
         let admin = problems("\n[identity]\nadmins = [\"12345\"]\n");
         assert!(admin.contains("identity.admins[0]"), "{admin}");
+        let landline = problems("\n[identity]\nadmins = [\"+7 495 123-45-67\"]\n");
+        assert!(
+            landline.contains("identity.admins[0]") && landline.contains("phone_plan"),
+            "{landline}"
+        );
+        let plan = problems("\n[identity]\nphone_plan = [\"+7 9XX XXX-XX-XX\", \"375 29 XXX\"]\n");
+        assert!(
+            plan.contains("identity.phone_plan[1]") && plan.contains("country code"),
+            "{plan}"
+        );
         let gateway = problems("\n[identity.sms]\ngateway = \"http\"\n");
         assert!(gateway.contains("identity.sms.url"), "{gateway}");
         let oidc = problems(

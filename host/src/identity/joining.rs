@@ -338,6 +338,9 @@ pub async fn apply<C: ConnectionTrait>(
     now: i64,
 ) -> Result<JoinRequest, AppError> {
     let community = application.community;
+    if let Some(raw) = application.unit_number {
+        crate::input::within("unit_number", raw, 20)?;
+    }
     let number = application
         .unit_number
         .map(str::trim)
@@ -345,7 +348,7 @@ pub async fn apply<C: ConnectionTrait>(
     let unit_number = match number {
         Some(number) => {
             if !membership::valid_unit_number(number) {
-                return Err(AppError::invalid(
+                return Err(AppError::unprocessable(
                     "unit_number",
                     "Номер помещения: до 20 символов, без «/» / The unit number: up to 20 characters, no `/`",
                 ));
@@ -354,7 +357,7 @@ pub async fn apply<C: ConnectionTrait>(
                 .await?
                 .is_none()
             {
-                return Err(AppError::invalid(
+                return Err(AppError::unprocessable(
                     "unit_number",
                     format!(
                         "Здесь нет помещения № {number}. Проверьте номер или оставьте поле пустым и напишите о нём в примечании / There is no unit {number} here. Check the number, or leave it empty and mention it in the note"
@@ -364,7 +367,7 @@ pub async fn apply<C: ConnectionTrait>(
             Some(number.to_owned())
         }
         None if application.claims_ownership => {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "unit_number",
                 "Укажите номер квартиры или участка, которым вы владеете / Give the number of the flat or plot you own",
             ));
@@ -465,18 +468,9 @@ pub async fn apply<C: ConnectionTrait>(
     Ok(request)
 }
 
-/// A note or a reason: trimmed, at most [`MAX_TEXT`] characters; none if empty.
+/// A note or a reason: at most [`MAX_TEXT`] characters as sent; trimmed, none if empty.
 fn clean_text(text: Option<&str>, field: &str) -> Result<Option<String>, AppError> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > MAX_TEXT {
-        return Err(AppError::invalid(
-            field,
-            format!("Не длиннее {MAX_TEXT} символов / At most {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(Some(text.to_owned()))
+    crate::input::optional_text(field, text, MAX_TEXT)
 }
 
 /// Whether `person` holds a verified ownership of a unit in `community` or below it.
@@ -670,13 +664,13 @@ pub async fn approve<C: ConnectionTrait>(
         .filter(|_| request.claims_ownership);
     if claimed.is_none() {
         if approval.verify_ownership {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "verify_ownership",
                 "Заявитель не называл себя собственником: подтверждать нечего / The person did not claim ownership: there is nothing to verify",
             ));
         }
         if approval.share.is_some() {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 "share",
                 "Доля указывается только для собственника / A share is given only for an owner",
             ));
@@ -835,12 +829,13 @@ pub async fn reject<C: ConnectionTrait>(
     reason: Option<&str>,
     now: i64,
 ) -> Result<JoinRequest, AppError> {
-    let reason = clean_text(reason, "reason")?.ok_or_else(|| {
-        AppError::invalid(
-            "reason",
-            "Объясните человеку, почему заявка отклонена / Tell the person why the request is rejected",
-        )
-    })?;
+    let why =
+        "Объясните человеку, почему заявка отклонена / Tell the person why the request is rejected";
+    if reason.is_none_or(str::is_empty) {
+        return Err(AppError::invalid("reason", why));
+    }
+    let reason =
+        clean_text(reason, "reason")?.ok_or_else(|| AppError::unprocessable("reason", why))?;
     let decided = decide(db, Some(actor), request, "rejected", Some(&reason), now).await?;
     audit::record(
         db,

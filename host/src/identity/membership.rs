@@ -8,6 +8,7 @@ use serde_json::json;
 use super::audit::{self, Entry};
 use super::roles::Grant;
 use super::t;
+use crate::error::AppError;
 
 /// Where a role is held.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -293,7 +294,34 @@ pub async fn remove_ownership<C: ConnectionTrait>(
     Ok(removed)
 }
 
-/// Parse a share written `1`, `1/2` or `0.5`-free integers only; errors name `share`.
+/// A share sent in a request: 400 unless written `n` or `n/d` in digits (the document's
+/// pattern, up to seven digits each), 422 when it is zero or more than the whole.
+pub fn checked_share(field: &str, text: &str) -> Result<(u32, u32), AppError> {
+    let written = match text.split_once('/') {
+        Some((n, d)) => [n, d].iter().all(|p| is_digits(p, 7)),
+        None => is_digits(text, 7),
+    };
+    if !written {
+        return Err(AppError::invalid(
+            field,
+            "Доля: `1`, `1/2`, `1/3` / The share: `1`, `1/2`, `1/3`",
+        ));
+    }
+    parse_share(text).ok_or_else(|| {
+        AppError::unprocessable(
+            field,
+            "Доля больше нуля и не больше целого: `1`, `1/2`, `1/3` / A share is more than zero and at most the whole: `1`, `1/2`, `1/3`",
+        )
+    })
+}
+
+/// 1 to `max` ASCII digits.
+fn is_digits(text: &str, max: usize) -> bool {
+    (1..=max).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Parse a share written `1` or `1/2` (integers only, spaces allowed around them): none
+/// unless it is more than zero and at most the whole.
 pub fn parse_share(text: &str) -> Option<(u32, u32)> {
     let text = text.trim();
     let (n, d) = match text.split_once('/') {

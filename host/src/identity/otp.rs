@@ -1,15 +1,18 @@
 //! Sign-in by phone: a six-digit one-time code sent by SMS.
 //!
-//! A code lives `otp.ttl_s` seconds, is stored as a salted SHA-256, and survives
-//! `otp.max_attempts` wrong guesses. Sending is limited per phone (a cooldown between codes
-//! and a count per hour) and per IP address (a count per hour). `otp.lockout_after_failures`
-//! wrong codes for one phone within an hour lock that phone for `otp.lockout_minutes`:
-//! neither sending nor checking codes works until the lockout ends.
+//! Codes go only to numbers in `identity.phone_plan` (Russian mobile numbers by default). A
+//! code lives `otp.ttl_s` seconds, is stored as a salted SHA-256, and survives
+//! `otp.max_attempts` wrong guesses: after that many the right code still signs in, one more
+//! wrong guess kills it. Sending is limited per phone (a cooldown between codes and a count
+//! per hour) and per IP address (a count per hour); a refusal's `Retry-After` is when the
+//! oldest send in the hour leaves it. `otp.lockout_after_failures` wrong codes for one phone
+//! within an hour lock that phone for `otp.lockout_minutes`: neither sending nor checking
+//! codes works until the lockout ends.
 //!
 //! Six digits are a million codes; with five guesses per code and the lockout, guessing a
 //! code for someone else's phone takes about a hundred thousand hours.
 
-use sea_orm::sea_query::{Expr, Func, OnConflict, Order, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use sha2::{Digest as _, Sha256};
 
@@ -67,20 +70,42 @@ fn code_hash(challenge: &str, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{challenge}:{code}").as_bytes()))
 }
 
-fn parse_phone(text: Option<&str>) -> Result<String, AppError> {
+/// The phone a sign-in is for, in normal form: 400 when it is missing or not written as the
+/// document says, 422 when it is no phone number or not one that receives codes.
+fn parse_phone(identity: &Identity, text: Option<&str>) -> Result<String, AppError> {
     let text = text.unwrap_or_default();
-    if text.trim().is_empty() {
+    if text.is_empty() {
         return Err(AppError::invalid(
             "phone",
             "Укажите номер телефона / The phone number is required",
         ));
     }
-    phone::normalize(text).ok_or_else(|| {
-        AppError::invalid(
+    if !phone::written_well(text) {
+        return Err(AppError::invalid(
             "phone",
-            "Это не номер мобильного телефона: например, +7 999 123-45-67 / Not a mobile phone number: for example, +7 999 123-45-67",
+            format!(
+                "Номер пишется цифрами, можно с пробелами, дефисами, скобками и «+» в начале, до {max} знаков: например, +7 999 123-45-67 / Write the number in digits, with spaces, hyphens, brackets and a leading `+` if you like, up to {max} characters: for example, +7 999 123-45-67",
+                max = phone::MAX_WRITTEN
+            ),
+        ));
+    }
+    let normal = phone::normalize(text).ok_or_else(|| {
+        AppError::unprocessable(
+            "phone",
+            "Это не номер телефона: например, +7 999 123-45-67 / Not a phone number: for example, +7 999 123-45-67",
         )
-    })
+    })?;
+    let plan = &identity.config.phone_plan;
+    if !phone::in_plan(&normal, plan) {
+        let accepted = plan.join(", ");
+        return Err(AppError::unprocessable(
+            "phone",
+            format!(
+                "На этот номер не отправить СМС с кодом: вход — по номеру мобильного телефона ({accepted}). Городские и другие номера не подходят / No sign-in code can be sent to this number: sign in with a mobile number ({accepted}); landlines and other numbers cannot receive it"
+            ),
+        ));
+    }
+    Ok(normal)
 }
 
 async fn lockout_until<C: ConnectionTrait>(
@@ -116,27 +141,44 @@ fn locked_error(until: i64, now: i64) -> AppError {
     .with_field("phone")
 }
 
-async fn count_since<C: ConnectionTrait>(
+/// When `limit` sends per hour for `column = value` free up again: none if fewer than `limit`
+/// were sent in the hour before `now`, else the moment the oldest send that keeps the count at
+/// the limit leaves the hour.
+async fn hour_frees_at<C: ConnectionTrait>(
     db: &C,
     column: &str,
     value: &str,
-    since: i64,
-) -> Result<i64, DbErr> {
+    limit: u32,
+    now: i64,
+) -> Result<Option<i64>, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
-        n: i64,
+        created: i64,
     }
     let query = Query::select()
-        .expr_as(Func::count(Expr::col(t("id"))), t("n"))
+        .column(t("created"))
         .from(t("otp_challenges"))
         .and_where(Expr::col(t(column)).eq(value))
-        .and_where(Expr::col(t("created")).gt(since))
+        .and_where(Expr::col(t("created")).gt(now - HOUR_MS))
+        .order_by(t("created"), Order::Desc)
+        .limit(u64::from(limit))
         .to_owned();
-    Ok(
-        Row::find_by_statement(db.get_database_backend().build(&query))
-            .one(db)
-            .await?
-            .map_or(0, |r| r.n),
+    let newest = Row::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    // The `limit` newest sends of the hour: the oldest of them must leave it before another.
+    Ok((newest.len() >= limit as usize)
+        .then(|| newest.last().map(|r| r.created + HOUR_MS))
+        .flatten())
+}
+
+/// A refusal for an hourly limit, with `Retry-After` until `frees_at`.
+fn hourly_limit(frees_at: i64, now: i64, ru: &str, en: &str) -> AppError {
+    let seconds = ((frees_at - now) as u64).div_ceil(1000).max(1);
+    let minutes = seconds.div_ceil(60);
+    AppError::limited(
+        format!("{ru}. Попробуйте через {minutes} мин. / {en}. Try again in {minutes} min."),
+        seconds,
     )
 }
 
@@ -185,7 +227,7 @@ pub async fn send_code(
     ip: &str,
     now: i64,
 ) -> Result<CodeSent, AppError> {
-    let phone = parse_phone(phone_text)?;
+    let phone = parse_phone(identity, phone_text)?;
     let limits = &identity.config.otp;
     let tx = db.begin().await?;
     if let Some(until) = lockout_until(&tx, &format!("phone:{phone}"), now).await? {
@@ -202,19 +244,23 @@ pub async fn send_code(
             .with_field("phone"));
         }
     }
-    if count_since(&tx, "phone", &phone, now - HOUR_MS).await?
-        >= i64::from(limits.sends_per_phone_per_hour)
+    if let Some(frees_at) =
+        hour_frees_at(&tx, "phone", &phone, limits.sends_per_phone_per_hour, now).await?
     {
-        return Err(AppError::limited(
-            "На этот номер отправлено слишком много кодов. Попробуйте через час / Too many codes were sent to this number. Try again in an hour",
-            3600,
+        return Err(hourly_limit(
+            frees_at,
+            now,
+            "На этот номер отправлено слишком много кодов",
+            "Too many codes were sent to this number",
         )
         .with_field("phone"));
     }
-    if count_since(&tx, "ip", ip, now - HOUR_MS).await? >= i64::from(limits.sends_per_ip_per_hour) {
-        return Err(AppError::limited(
-            "С этого адреса запрошено слишком много кодов. Попробуйте через час / Too many codes were requested from this address. Try again in an hour",
-            3600,
+    if let Some(frees_at) = hour_frees_at(&tx, "ip", ip, limits.sends_per_ip_per_hour, now).await? {
+        return Err(hourly_limit(
+            frees_at,
+            now,
+            "С этого адреса запрошено слишком много кодов",
+            "Too many codes were requested from this address",
         ));
     }
     let id = crate::events::new_id(now);
@@ -280,13 +326,21 @@ pub async fn verify_code(
     input: Verify<'_>,
     now: i64,
 ) -> Result<SignedIn, AppError> {
-    let phone = parse_phone(input.phone)?;
-    let code = input.code.map(str::trim).unwrap_or_default();
+    let phone = parse_phone(identity, input.phone)?;
+    let code = input.code.unwrap_or_default();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::invalid(
             "code",
             "Код — это 6 цифр из SMS / The code is the 6 digits from the SMS",
         ));
+    }
+    for (field, name) in [
+        ("given_name", input.given_name),
+        ("family_name", input.family_name),
+    ] {
+        if let Some(name) = name {
+            crate::input::within(field, name, people::MAX_NAME)?;
+        }
     }
     let limits = &identity.config.otp;
     let tx = db.begin().await?;
@@ -295,7 +349,7 @@ pub async fn verify_code(
         return Err(locked_error(until, now));
     }
     let no_code = || {
-        AppError::invalid(
+        AppError::unprocessable(
             "code",
             "Код истёк или не запрашивался. Запросите новый / The code has expired or was never requested. Ask for a new one",
         )
@@ -306,11 +360,15 @@ pub async fn verify_code(
     if challenge.consumed.is_some() || challenge.expires <= now {
         return Err(no_code());
     }
-    if challenge.attempts as u32 >= limits.max_attempts {
-        return Err(AppError::invalid(
+    // A code survives `max_attempts` wrong guesses; the one after them killed it.
+    let too_many = || {
+        AppError::unprocessable(
             "code",
-            "Слишком много попыток для этого кода. Запросите новый / Too many tries for this code. Ask for a new one",
-        ));
+            "Слишком много неверных попыток для этого кода. Запросите новый / Too many wrong tries for this code. Ask for a new one",
+        )
+    };
+    if challenge.attempts as u32 > limits.max_attempts {
+        return Err(too_many());
     }
     if code_hash(&challenge.id, code) != challenge.code_hash {
         let bump = Query::update()
@@ -338,10 +396,13 @@ pub async fn verify_code(
             return Err(locked_error(until, now));
         }
         tx.commit().await?;
-        let left = limits
-            .max_attempts
-            .saturating_sub(challenge.attempts as u32 + 1);
-        return Err(AppError::invalid(
+        let wrong = challenge.attempts as u32 + 1;
+        if wrong > limits.max_attempts {
+            return Err(too_many());
+        }
+        // Tries the code still takes: the wrong guesses it survives, and the right one.
+        let left = limits.max_attempts - wrong + 1;
+        return Err(AppError::unprocessable(
             "code",
             format!("Неверный код. Осталось попыток: {left} / Wrong code. Tries left: {left}"),
         ));

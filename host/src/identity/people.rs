@@ -53,31 +53,27 @@ const COLUMNS: [&str; 12] = [
     "active_day",
 ];
 
-/// Longest name part accepted.
-const MAX_NAME: usize = 80;
+/// Longest name part accepted, in characters as sent.
+pub const MAX_NAME: usize = 80;
 
-/// Check and tidy a first name and a surname; errors name the field.
+/// Check and tidy a first name and a surname; errors name the field: 400 when one is longer
+/// than [`MAX_NAME`] as sent (what the OpenAPI document states), 422 for the rest.
 pub fn validate_names(
     given: Option<&str>,
     family: Option<&str>,
 ) -> Result<(String, String), AppError> {
     let check = |field: &str, value: Option<&str>, what_ru: &str, what_en: &str| {
+        if let Some(raw) = value {
+            crate::input::within(field, raw, MAX_NAME)?;
+        }
         let value = value
             .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
             .unwrap_or_default();
         if value.is_empty() {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 field,
                 format!(
                     "Укажите {what_ru}: обращения и голоса идут от известных людей / {what_en} is required: appeals and votes come from known people"
-                ),
-            ));
-        }
-        if value.chars().count() > MAX_NAME {
-            return Err(AppError::invalid(
-                field,
-                format!(
-                    "Слишком длинно: не больше {MAX_NAME} символов / Too long: at most {MAX_NAME} characters"
                 ),
             ));
         }
@@ -85,7 +81,7 @@ pub fn validate_names(
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'))
         {
-            return Err(AppError::invalid(
+            return Err(AppError::unprocessable(
                 field,
                 "Только буквы, пробел, дефис и апостроф / Letters, spaces, hyphens and apostrophes only",
             ));
@@ -246,7 +242,7 @@ pub fn validate_email(text: &str) -> Result<String, AppError> {
     if ok {
         Ok(text.to_owned())
     } else {
-        Err(AppError::invalid(
+        Err(AppError::unprocessable(
             "email",
             "Это не похоже на адрес почты / This does not look like an email address",
         ))

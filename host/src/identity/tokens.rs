@@ -33,6 +33,9 @@ pub const SCOPES: [(&str, &str); 6] = [
     ),
 ];
 
+/// [`is_known_scope`] as the OpenAPI document states it.
+pub const SCOPE_PATTERN: &str = "^(profile|communities:read|members:write|roles:write|audit:read|plugins|plugin:[a-z0-9][a-z0-9-]{0,62})$";
+
 /// Whether `scope` is one an API token may carry.
 pub fn is_known_scope(scope: &str) -> bool {
     SCOPES.iter().any(|(s, _)| *s == scope)

@@ -2,7 +2,6 @@
 //! name: that is signing up), the profile with addresses, data export and deletion, the
 //! inbox, and the language choice.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,6 +19,9 @@ use crate::identity::otp::{self, Verify};
 use crate::runtime::latest::dvor::plugin::ui::{Block, Cell, FieldKind, Page, Tone};
 
 type Pairs = Vec<(String, String)>;
+
+/// The longest name part the name fields take, as the server checks it.
+const NAME_CHARS: u32 = crate::identity::people::MAX_NAME as u32;
 
 // ---------------------------------------------------------------------------------------------
 // Signing in
@@ -83,8 +85,8 @@ fn code_step(v: &Visitor, phone: &str, next: &str, new_person: bool) -> Page {
         .help(v.tr("Шесть цифр", "Six digits")),
     ];
     if new_person {
-        fields.push(tree::text("given_name", v.tr("Имя", "First name"), 100).required());
-        fields.push(tree::text("family_name", v.tr("Фамилия", "Surname"), 100).required());
+        fields.push(tree::text("given_name", v.tr("Имя", "First name"), NAME_CHARS).required());
+        fields.push(tree::text("family_name", v.tr("Фамилия", "Surname"), NAME_CHARS).required());
     }
     fields.push(tree::hidden("phone", phone));
     fields.push(tree::hidden("next", next));
@@ -137,8 +139,9 @@ pub async fn signin_action(
     Query(query): Query<Pairs>,
     headers: HeaderMap,
     client: ClientInfo,
-    Form(form): Form<Pairs>,
+    posted: super::PostedForm,
 ) -> Result<Response, AppError> {
+    let form = posted.values;
     let v = Visitor::of(&state, &headers, &query).await;
     let next = local_path_or(value_of(&form, "next"), "/me").to_owned();
     let db = &state.runtime.shared().db;
@@ -158,12 +161,15 @@ pub async fn signin_action(
         }
         Some("verify") => {
             let phone = value_of(&form, "phone").unwrap_or("");
+            // People type the code with spaces ("123 456"); the API takes the six digits.
+            let code: Option<String> =
+                value_of(&form, "code").map(|c| c.chars().filter(|c| !c.is_whitespace()).collect());
             let verified = otp::verify_code(
                 &state.identity,
                 db,
                 Verify {
                     phone: Some(phone),
-                    code: value_of(&form, "code"),
+                    code: code.as_deref(),
                     given_name: value_of(&form, "given_name"),
                     family_name: value_of(&form, "family_name"),
                     locale: &v.locale,
@@ -227,10 +233,10 @@ fn profile(state: &AppState, v: &Visitor) -> Option<Page> {
                 "save_profile",
                 v.tr("Сохранить", "Save"),
                 vec![
-                    tree::text("given_name", v.tr("Имя", "First name"), 100)
+                    tree::text("given_name", v.tr("Имя", "First name"), NAME_CHARS)
                         .required()
                         .value(&person.given_name),
-                    tree::text("family_name", v.tr("Фамилия", "Surname"), 100)
+                    tree::text("family_name", v.tr("Фамилия", "Surname"), NAME_CHARS)
                         .required()
                         .value(&person.family_name),
                     tree::field(
@@ -416,8 +422,9 @@ pub async fn profile_action(
     State(state): State<AppState>,
     Query(query): Query<Pairs>,
     headers: HeaderMap,
-    Form(form): Form<Pairs>,
+    posted: super::PostedForm,
 ) -> Result<Response, AppError> {
+    let form = posted.values;
     let v = Visitor::of(&state, &headers, &query).await;
     let me = match v.signed_in("/me") {
         Ok(me) => me,
@@ -622,8 +629,9 @@ pub async fn inbox_action(
     State(state): State<AppState>,
     Query(query): Query<Pairs>,
     headers: HeaderMap,
-    Form(form): Form<Pairs>,
+    posted: super::PostedForm,
 ) -> Result<Response, AppError> {
+    let form = posted.values;
     let v = Visitor::of(&state, &headers, &query).await;
     let me = match v.signed_in("/inbox") {
         Ok(me) => me,

@@ -3,7 +3,6 @@
 //! Each page shows only what the person may manage; the actions go through the same checks as
 //! the API.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -518,8 +517,9 @@ pub async fn community_action(
     Path(community): Path<String>,
     Query(query): Query<Pairs>,
     headers: HeaderMap,
-    Form(form): Form<Pairs>,
+    posted: super::PostedForm,
 ) -> Result<Response, AppError> {
+    let form = posted.values;
     let v = Visitor::of(&state, &headers, &query).await;
     let route = format!("admin/c/{community}");
     let here = format!("/admin/c/{}", percent_encode(&community));
@@ -549,7 +549,10 @@ pub async fn community_action(
             let input = crate::api::announcements::AnnouncementInput {
                 title: value_of(&form, "title").map(str::to_owned),
                 text: value_of(&form, "text").map(str::to_owned),
-                until: value_of(&form, "until").map(str::to_owned),
+                // A date field left empty is no end date.
+                until: value_of(&form, "until")
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned),
             };
             crate::api::announcements::publish(&state, me, &community, &input)
                 .await

@@ -1,7 +1,6 @@
 //! Joining a house or an SNT in a browser: the invitation link (or its QR code) leads here
 //! through the printed leaflet; a signed-out person signs in (or up) first and comes back.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -107,8 +106,9 @@ pub async fn apply_action(
     Path(id): Path<String>,
     Query(query): Query<Pairs>,
     headers: HeaderMap,
-    Form(form): Form<Pairs>,
+    posted: super::PostedForm,
 ) -> Result<Response, AppError> {
+    let form = posted.values;
     let v = Visitor::of(&state, &headers, &query).await;
     let route = format!("join/{id}/apply");
     let me = match v.signed_in(&format!("/{route}")) {

@@ -11,7 +11,7 @@ mod join;
 mod pwa;
 mod tree;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest as _, Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -36,7 +36,12 @@ pub fn routes() -> Router<AppState> {
         .merge(pwa::routes())
         .route(
             "/signin",
-            get(account::signin_page).post(account::signin_action),
+            get(account::signin_page)
+                .post(account::signin_action)
+                // Anyone may post it: it reads little.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::auth::SIGN_IN_BODY_LIMIT,
+                )),
         )
         .route(
             "/me",
@@ -106,6 +111,8 @@ pub(crate) struct Visitor {
     pub principal: Option<Principal>,
     /// `ru` or `en`.
     pub locale: String,
+    /// The token the page's forms carry, with the pre-session cookie to set if it is new.
+    pub form: crate::csrf::FormToken,
 }
 
 impl Visitor {
@@ -119,6 +126,7 @@ impl Visitor {
         Visitor {
             principal,
             locale: locale_of(query, headers),
+            form: crate::csrf::FormToken::of(headers, secure_cookies(state)),
         }
     }
 
@@ -133,6 +141,11 @@ impl Visitor {
             .as_ref()
             .ok_or_else(|| Redirect::to(&sign_in_href(back)))
     }
+}
+
+/// Whether cookies are marked `Secure`: the instance is reached over https.
+pub(crate) fn secure_cookies(state: &AppState) -> bool {
+    state.identity.public_url.starts_with("https://")
 }
 
 /// The sign-in page that returns to `back` (a local path).
@@ -269,7 +282,7 @@ pub(crate) async fn draw(
     refill: Refill<'_>,
 ) -> Response {
     let nav = visitor.navigation(state, &format!("/{route}")).await;
-    html(web::render_page(
+    visitor.form.set_on(html(web::render_page(
         page,
         &PageContext {
             locale: &visitor.locale,
@@ -284,8 +297,9 @@ pub(crate) async fn draw(
             utc_offset_minutes: state.utc_offset_minutes,
             nav: &nav,
             files: None,
+            csrf_token: &visitor.form.token,
         },
-    ))
+    )))
 }
 
 /// The page again with the values the person posted with `action` and `error` next to its
@@ -642,6 +656,7 @@ pub async fn plugin_page(
             utc_offset_minutes: state.utc_offset_minutes,
             nav: &nav,
             files: Some(files),
+            csrf_token: target.csrf_token,
         },
     ))
 }
@@ -686,14 +701,18 @@ async fn page_get(
         .filter(|(k, _)| k != "notice" && k != "lang")
         .collect();
     let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
+    let form = crate::csrf::FormToken::of(&headers, secure_cookies(&state));
     let target = PageTarget {
         community: &community,
         plugin: &plugin,
         route: &route,
         locale: &locale,
         caller: caller.as_ref(),
+        csrf_token: &form.token,
     };
-    render_plugin_page(&state, target, query, notice.as_deref(), Refill::default()).await
+    let page =
+        render_plugin_page(&state, target, query, notice.as_deref(), Refill::default()).await?;
+    Ok(form.set_on(page))
 }
 
 async fn plugin_root_post(
@@ -741,85 +760,143 @@ async fn action_post(
         .map(|(_, v)| v.clone())
         .ok_or_else(|| AppError::invalid("action", "the form names no action"))?;
     let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
+    let token = crate::csrf::FormToken::of(&headers, secure_cookies(&state));
     let target = PageTarget {
         community: &community,
         plugin: &plugin,
         route: &route,
         locale: &locale,
         caller: caller.as_ref(),
+        csrf_token: &token.token,
     };
     run_plugin_action(&state, target, action, form.values, form.files).await
 }
 
 /// A page form as the browser posts it: `application/x-www-form-urlencoded`, or
 /// `multipart/form-data` when it has a file field. Empty file inputs (nothing chosen) are
-/// left out.
+/// left out. Every page POST is read through it, so every one is checked for its form token
+/// ([`crate::csrf::check_form`]); without the right one the post is refused with 403 and a page
+/// that says to send the form again.
 pub struct PostedForm {
-    /// The text fields, in order.
+    /// The text fields, in order (the form token taken out).
     pub values: Vec<(String, String)>,
     /// The chosen files.
     pub files: Vec<crate::runtime::Upload>,
 }
 
-impl<S: Send + Sync> axum::extract::FromRequest<S> for PostedForm {
-    type Rejection = AppError;
+impl axum::extract::FromRequest<AppState> for PostedForm {
+    type Rejection = Response;
 
-    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        let multipart = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let unreadable = |detail: String| {
-            AppError::invalid(
-                "form",
-                format!("Форма не разобрана: {detail} / The form could not be read: {detail}"),
-            )
-        };
-        if !multipart {
-            let Form(values) = Form::<Vec<(String, String)>>::from_request(request, state)
-                .await
-                .map_err(|e| unreadable(e.body_text()))?;
-            return Ok(PostedForm {
-                values,
-                files: Vec::new(),
-            });
-        }
-        let mut parts = axum::extract::Multipart::from_request(request, state)
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let path = request.uri().path().to_owned();
+        let query = crate::api::extract::query_pairs(request.uri());
+        let mut posted = read_form(request, state)
             .await
-            .map_err(|e| unreadable(e.body_text()))?;
-        let mut posted = PostedForm {
-            values: Vec::new(),
-            files: Vec::new(),
-        };
-        while let Some(part) = parts
-            .next_field()
-            .await
-            .map_err(|e| unreadable(e.body_text()))?
-        {
-            let name = part.name().unwrap_or_default().to_owned();
-            match part.file_name().map(str::to_owned) {
-                Some(file_name) => {
-                    let content_type = part
-                        .content_type()
-                        .unwrap_or("application/octet-stream")
-                        .to_owned();
-                    let bytes = part.bytes().await.map_err(|e| unreadable(e.body_text()))?;
-                    if !file_name.is_empty() && !bytes.is_empty() {
-                        posted.files.push(crate::runtime::Upload {
-                            field: name,
-                            name: file_name,
-                            content_type,
-                            bytes: bytes.to_vec(),
-                        });
-                    }
-                }
-                None => {
-                    let text = part.text().await.map_err(|e| unreadable(e.body_text()))?;
-                    posted.values.push((name, text));
-                }
-            }
+            .map_err(IntoResponse::into_response)?;
+        let sent = posted
+            .values
+            .iter()
+            .position(|(k, _)| k == crate::csrf::FORM_FIELD)
+            .map(|i| posted.values.remove(i).1);
+        if !crate::csrf::check_form(&headers, sent.as_deref()) {
+            tracing::warn!(%path, "a page form without its token refused");
+            return Err(form_expired(state, &locale_of(&query, &headers), &path));
         }
         Ok(posted)
     }
+}
+
+/// 403: the form came without the token of the visitor's session (from another site, or drawn
+/// before the visitor signed in or out). The page says so and leads back to the form.
+fn form_expired(state: &AppState, locale: &str, path: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a class=\"btn primary\" href=\"{}\">{}</a></p>",
+        tr(locale, "Форма устарела", "The form is out of date"),
+        tr(
+            locale,
+            "Её открыли до входа или выхода из системы, или отправили с другого сайта. Ничего не изменилось. Откройте страницу заново и отправьте форму ещё раз.",
+            "It was opened before signing in or out, or sent from another site. Nothing has changed. Open the page again and send the form once more."
+        ),
+        web::escape(path),
+        tr(locale, "Открыть страницу", "Open the page"),
+    );
+    let mut response = html(web::render_shell(
+        tr(locale, "Форма устарела", "The form is out of date"),
+        &body,
+        &ShellContext {
+            locale,
+            instance_name: &state.instance_name,
+            ..Default::default()
+        },
+    ));
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
+
+/// Read a posted form; a body over the limit is 413, one of another content type 415.
+async fn read_form(
+    request: axum::extract::Request,
+    state: &AppState,
+) -> Result<PostedForm, AppError> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let unreadable = |status, detail: String| crate::rejections::refusal(status, &detail, None);
+    if !multipart {
+        let Form(values) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|e| unreadable(e.status(), e.body_text()))?;
+        return Ok(PostedForm {
+            values,
+            files: Vec::new(),
+        });
+    }
+    let mut parts = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|e| unreadable(e.status(), e.body_text()))?;
+    let mut posted = PostedForm {
+        values: Vec::new(),
+        files: Vec::new(),
+    };
+    while let Some(part) = parts
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e.status(), e.body_text()))?
+    {
+        let name = part.name().unwrap_or_default().to_owned();
+        match part.file_name().map(str::to_owned) {
+            Some(file_name) => {
+                let content_type = part
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                let bytes = part
+                    .bytes()
+                    .await
+                    .map_err(|e| unreadable(e.status(), e.body_text()))?;
+                if !file_name.is_empty() && !bytes.is_empty() {
+                    posted.files.push(crate::runtime::Upload {
+                        field: name,
+                        name: file_name,
+                        content_type,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            None => {
+                let text = part
+                    .text()
+                    .await
+                    .map_err(|e| unreadable(e.status(), e.body_text()))?;
+                posted.values.push((name, text));
+            }
+        }
+    }
+    Ok(posted)
 }

@@ -365,6 +365,18 @@ impl<'c, 'a> Renderer<'c, 'a> {
         }
     }
 
+    /// The form token, first thing inside every `<form>` (see [`crate::csrf`]).
+    pub(super) fn form_token(&mut self) {
+        if self.ctx.csrf_token.is_empty() {
+            return;
+        }
+        self.raw("<input type=\"hidden\" name=\"");
+        self.raw(crate::csrf::FORM_FIELD);
+        self.raw("\" value=\"");
+        self.text(self.ctx.csrf_token);
+        self.raw("\">");
+    }
+
     /// Hidden inputs carrying action arguments.
     pub(super) fn hidden_args(&mut self, args: &[(String, String)]) {
         for (k, v) in args {
@@ -396,6 +408,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 self.raw("<form class=\"inline\" method=\"post\" action=\"");
                 self.text(&action);
                 self.raw("\">");
+                self.form_token();
                 self.hidden_args(&b.args);
                 self.raw("<button type=\"submit\" class=\"");
                 self.raw(&class);
@@ -415,6 +428,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
                 self.raw("\" aria-describedby=\"");
                 self.raw(&qid);
                 self.raw("\">");
+                self.form_token();
                 self.hidden_args(&b.args);
                 self.raw("<p id=\"");
                 self.raw(&qid);

@@ -331,6 +331,7 @@ impl Renderer<'_, '_> {
             self.raw(" enctype=\"multipart/form-data\"");
         }
         self.raw(">");
+        self.form_token();
 
         let with_errors: Vec<&View> = views.iter().filter(|v| !v.errors.is_empty()).collect();
         if !with_errors.is_empty() {

@@ -10,6 +10,8 @@
 //! file field) to `{base}/{route}?action={name}`. A few field kinds need the host to turn what
 //! the person typed into what the contract promises (money as kopecks, a location as `lat,lon`,
 //! decimals with a point): [`normalize_form`] does that from hidden markers the forms carry.
+//! Every form, a button's small one included, carries the request's form token
+//! ([`PageContext::csrf_token`]), which the host checks before it acts on the post.
 
 mod blocks;
 mod chart;
@@ -68,6 +70,8 @@ pub struct PageContext<'a> {
     pub nav: &'a [(String, String)],
     /// Signs the links to the files the page shows; none: files are not linked.
     pub files: Option<crate::file_links::LinkSigner<'a>>,
+    /// The token every form carries back ([`crate::csrf`]); none in a page drawn for no one.
+    pub csrf_token: &'a str,
 }
 
 /// What [`render_shell`] needs besides the title and the body.

@@ -25,6 +25,7 @@ fn ctx() -> PageContext<'static> {
         utc_offset_minutes: 180,
         nav: &[],
         files: Some(LINKS.signer("housing", "demo-house-1", Some("p-1"), 0)),
+        csrf_token: "",
     }
 }
 
@@ -992,4 +993,49 @@ fn file_links_are_signed_for_the_viewer_and_absent_without_a_signer() {
     );
     assert!(!bare.contains("/files/"), "{bare}");
     assert!(bare.contains("class=\"refused\""), "{bare}");
+}
+
+#[test]
+fn every_form_carries_the_token_and_a_page_without_one_has_none() {
+    let blocks = vec![
+        Block::Form(Form {
+            action: "save".into(),
+            fields: vec![field("text", FieldKind::Text(80))],
+            submit: "Сохранить".into(),
+            confirm: None,
+        }),
+        Block::Buttons(vec![
+            Button {
+                label: "Закрыть".into(),
+                action: "close".into(),
+                args: vec![],
+                tone: Tone::Info,
+                confirm: None,
+                primary: true,
+            },
+            Button {
+                label: "Удалить".into(),
+                action: "delete".into(),
+                args: vec![("id".into(), "7".into())],
+                tone: Tone::Danger,
+                confirm: Some("Точно?".into()),
+                primary: false,
+            },
+        ]),
+    ];
+    let with = PageContext {
+        csrf_token: "tok<en>",
+        ..ctx()
+    };
+    let html = render_page_body(&page(blocks.clone()), &with);
+    let forms = html.matches("<form").count();
+    assert_eq!(forms, 3, "{html}");
+    assert_eq!(
+        html.matches(r#"<input type="hidden" name="dvor_csrf" value="tok&lt;en&gt;">"#)
+            .count(),
+        forms,
+        "{html}"
+    );
+    let without = render_page_body(&page(blocks), &ctx());
+    assert!(!without.contains("dvor_csrf"), "{without}");
 }

@@ -142,13 +142,31 @@ async fn plugin_pages_are_drawn_by_the_host_with_text_escaped() {
 #[tokio::test]
 async fn a_form_posts_to_the_plugin_and_shows_its_errors_next_to_the_field() {
     let (base, _stop) = start().await;
+    // A browser: it keeps the pre-session cookie the page sets, and posts the form's token.
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let page = client
+        .get(format!("{base}/c/house-1/p/hello"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("the page sets a pre-session cookie")
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let marker = "name=\"dvor_csrf\" value=\"";
+    let start = html.find(marker).expect("the form carries its token") + marker.len();
+    let token = html[start..start + html[start..].find('"').unwrap()].to_owned();
     let invalid = client
         .post(format!("{base}/c/house-1/p/hello?action=add-note"))
-        .form(&[("text", "")])
+        .header("cookie", &cookie)
+        .form(&[("text", ""), ("dvor_csrf", &token)])
         .send()
         .await
         .unwrap();
@@ -158,7 +176,8 @@ async fn a_form_posts_to_the_plugin_and_shows_its_errors_next_to_the_field() {
 
     let added = client
         .post(format!("{base}/c/house-1/p/hello?action=add-note"))
-        .form(&[("text", "Полить клумбу")])
+        .header("cookie", &cookie)
+        .form(&[("text", "Полить клумбу"), ("dvor_csrf", &token)])
         .send()
         .await
         .unwrap();

@@ -8,9 +8,19 @@ use serde_json::json;
 
 /// A served instance whose `[identity.otp]` is `otp` (TOML lines).
 async fn serve_with_otp(engine: &'static str, db: dvor::storage::Database, otp: &str) -> Served {
+    serve_with(engine, db, "", otp).await
+}
+
+/// A served instance with `identity` more keys of `[identity]` and `otp` as `[identity.otp]`.
+async fn serve_with(
+    engine: &'static str,
+    db: dvor::storage::Database,
+    identity: &str,
+    otp: &str,
+) -> Served {
     let (sms_url, sms) = sms_gateway().await;
     let text = common::config_text(&format!(
-        "[identity]\nadmins = [\"{}\"]\n[identity.sms]\ngateway = \"http\"\nurl = \"{sms_url}\"\n[identity.otp]\n{otp}\n",
+        "[identity]\nadmins = [\"{}\"]\n{identity}\n[identity.sms]\ngateway = \"http\"\nurl = \"{sms_url}\"\n[identity.otp]\n{otp}\n",
         common::server::ADMIN_PHONE
     ));
     let config = common::config_from_text(text, "sqlite://unused.db");
@@ -46,13 +56,8 @@ async fn a_new_phone_signs_up_with_a_name_and_signs_in_again_as_the_same_person(
         assert_eq!(code.len(), 6);
 
         // Without a name a new person is refused, and the code stays usable.
-        let nameless = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": code }),
-            )
-            .await;
-        assert_eq!(nameless.status, 400, "{e}");
+        let nameless = verify(&client, ANNA, &code).await;
+        assert_eq!(nameless.status, 422, "{e}");
         assert_eq!(nameless.field(), Some("given_name"), "{e}");
         let no_surname = client
             .post(
@@ -79,13 +84,8 @@ async fn a_new_phone_signs_up_with_a_name_and_signs_in_again_as_the_same_person(
         let id = signed.json["person"]["id"].as_str().unwrap().to_owned();
 
         // The code is spent.
-        let again = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": code }),
-            )
-            .await;
-        assert_eq!(again.status, 400, "{e}");
+        let again = verify(&client, ANNA, &code).await;
+        assert_eq!(again.status, 422, "{e}");
         assert_eq!(again.field(), Some("code"));
 
         let me = client
@@ -118,9 +118,27 @@ async fn codes_are_stored_hashed_and_bad_input_names_the_field() {
         let bad = client
             .post("/api/auth/code", json!({ "phone": "12345" }))
             .await;
-        assert_eq!((bad.status, bad.field()), (400, Some("phone")), "{e}");
+        assert_eq!(
+            (bad.status, bad.field()),
+            (422, Some("phone")),
+            "{e}: digits, but no number"
+        );
+        let letters = client
+            .post("/api/auth/code", json!({ "phone": "my phone" }))
+            .await;
+        assert_eq!(
+            (letters.status, letters.field()),
+            (400, Some("phone")),
+            "{e}: not written as the document says"
+        );
         let missing = client.post("/api/auth/code", json!({})).await;
-        assert_eq!(missing.field(), Some("phone"), "{e}");
+        assert_eq!(
+            (missing.status, missing.field()),
+            (400, Some("phone")),
+            "{e}"
+        );
+        let empty = client.post("/api/auth/code", json!({ "phone": "" })).await;
+        assert_eq!((empty.status, empty.field()), (400, Some("phone")), "{e}");
         let unknown = client
             .post("/api/auth/code", json!({ "phone": ANNA, "extra": 1 }))
             .await;
@@ -157,8 +175,95 @@ async fn codes_are_stored_hashed_and_bad_input_names_the_field() {
     }
 }
 
+/// A code check with no name, as for a person who has signed up before.
+async fn verify(client: &Client, phone: &str, code: &str) -> common::server::Answer {
+    client
+        .post(
+            "/api/auth/code/verify",
+            json!({ "phone": phone, "code": code }),
+        )
+        .await
+}
+
+/// A wrong guess of a code, on the phone it was sent to.
+async fn guess_wrong(client: &Client, served: &Served, phone: &str) -> common::server::Answer {
+    let code = served.sms.last_code(phone).unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    verify(client, phone, wrong).await
+}
+
+/// The "wrong guesses one code survives" row of `docs/identity.md`.
+fn documented_wrong_guesses() -> u32 {
+    let docs = include_str!("../../../docs/identity.md");
+    docs.lines()
+        .find(|l| l.starts_with("| wrong guesses one code survives |"))
+        .and_then(|l| l.split('|').nth(2))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("docs/identity.md states how many wrong guesses a code survives")
+}
+
 #[tokio::test]
-async fn wrong_codes_run_out_and_then_lock_the_phone() {
+async fn a_code_survives_as_many_wrong_guesses_as_the_docs_say() {
+    let survives = documented_wrong_guesses();
+    assert_eq!(
+        survives,
+        dvor::identity::config::OtpConfig::default().max_attempts,
+        "the docs state the default"
+    );
+    for served in each_engine("resend_cooldown_s = 0").await {
+        let e = served.engine;
+        let client = served.client();
+        served.sign_in(ANNA, "Анна", "Петрова").await;
+        client
+            .post("/api/auth/code", json!({ "phone": ANNA }))
+            .await;
+        for guess in 1..=survives {
+            let answer = guess_wrong(&client, &served, ANNA).await;
+            let left = survives - guess + 1;
+            assert_eq!((answer.status, answer.field()), (422, Some("code")), "{e}");
+            assert!(
+                answer.json["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("Осталось попыток: {left}")),
+                "{e}: guess {guess}: {answer:?}"
+            );
+        }
+        // After that many wrong guesses the right code still signs in.
+        let code = served.sms.last_code(ANNA).unwrap();
+        let signed = verify(&client, ANNA, &code).await;
+        assert_eq!(signed.status, 200, "{e}: {signed:?}");
+
+        // One more wrong guess kills the code: the right one no longer works.
+        let boris = "+79991112233";
+        served.sign_in(boris, "Борис", "Петров").await;
+        client
+            .post("/api/auth/code", json!({ "phone": boris }))
+            .await;
+        for _ in 0..survives {
+            guess_wrong(&client, &served, boris).await;
+        }
+        let last = guess_wrong(&client, &served, boris).await;
+        assert_eq!(last.status, 422, "{e}");
+        assert!(
+            last.json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Слишком много неверных попыток"),
+            "{e}: {last:?}"
+        );
+        let code = served.sms.last_code(boris).unwrap();
+        let dead = verify(&client, boris, &code).await;
+        assert_eq!(
+            (dead.status, dead.field()),
+            (422, Some("code")),
+            "{e}: {dead:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_codes_within_an_hour_lock_the_phone() {
     let otp =
         "max_attempts = 3\nlockout_after_failures = 4\nlockout_minutes = 30\nresend_cooldown_s = 0";
     for served in each_engine(otp).await {
@@ -167,16 +272,9 @@ async fn wrong_codes_run_out_and_then_lock_the_phone() {
         client
             .post("/api/auth/code", json!({ "phone": ANNA }))
             .await;
-        let code = served.sms.last_code(ANNA).unwrap();
-        let wrong = if code == "000000" { "111111" } else { "000000" };
-        for left in [2, 1, 0] {
-            let answer = client
-                .post(
-                    "/api/auth/code/verify",
-                    json!({ "phone": ANNA, "code": wrong }),
-                )
-                .await;
-            assert_eq!(answer.status, 400, "{e}");
+        for left in [3, 2, 1] {
+            let answer = guess_wrong(&client, &served, ANNA).await;
+            assert_eq!(answer.status, 422, "{e}");
             assert!(
                 answer.json["error"]["message"]
                     .as_str()
@@ -185,38 +283,8 @@ async fn wrong_codes_run_out_and_then_lock_the_phone() {
                 "{e}: {answer:?}"
             );
         }
-        // The code is dead even when right.
-        let dead = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": code }),
-            )
-            .await;
-        assert_eq!(dead.status, 400, "{e}");
-        assert!(
-            dead.json["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("Слишком много попыток"),
-            "{e}"
-        );
-
-        // A fresh code, one more wrong guess: the fourth failure within the hour locks.
-        client
-            .post("/api/auth/code", json!({ "phone": ANNA }))
-            .await;
-        let fresh = served.sms.last_code(ANNA).unwrap();
-        let wrong = if fresh == "000000" {
-            "111111"
-        } else {
-            "000000"
-        };
-        let locked = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": wrong }),
-            )
-            .await;
+        // The fourth wrong code within the hour locks the phone.
+        let locked = guess_wrong(&client, &served, ANNA).await;
         assert_eq!(locked.status, 429, "{e}: {locked:?}");
         let retry: u64 = locked
             .headers
@@ -228,12 +296,8 @@ async fn wrong_codes_run_out_and_then_lock_the_phone() {
             .unwrap();
         assert!((29 * 60..=30 * 60).contains(&retry), "{e}: {retry}");
         // Locked: the right code does not open it, and no new code is sent.
-        let right = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": ANNA, "code": fresh }),
-            )
-            .await;
+        let code = served.sms.last_code(ANNA).unwrap();
+        let right = verify(&client, ANNA, &code).await;
         assert_eq!(right.status, 429, "{e}");
         let sends_before = served.sms.to(ANNA).len();
         let resend = client
@@ -243,6 +307,125 @@ async fn wrong_codes_run_out_and_then_lock_the_phone() {
         assert_eq!(served.sms.to(ANNA).len(), sends_before, "{e}");
         // Another phone is not affected.
         served.sign_in("+79990000777", "Пётр", "Иванов").await;
+    }
+}
+
+/// The `Retry-After` of an answer, in seconds.
+fn retry_after(answer: &common::server::Answer) -> u64 {
+    answer
+        .headers
+        .get("retry-after")
+        .expect("a Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_hourly_limit_says_when_its_window_frees() {
+    let otp = "resend_cooldown_s = 0\nsends_per_phone_per_hour = 2\nsends_per_ip_per_hour = 3";
+    for served in each_engine(otp).await {
+        let e = served.engine;
+        let client = served.client();
+        for _ in 0..2 {
+            let sent = client
+                .post("/api/auth/code", json!({ "phone": ANNA }))
+                .await;
+            assert_eq!(sent.status, 200, "{e}");
+        }
+        // The first of the two was sent 50 minutes ago: the hour frees in 10 minutes.
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = served.runtime.shared().db.connection();
+        db.execute(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "UPDATE otp_challenges SET created = created - 3000000 WHERE phone = '{ANNA}' \
+                 AND created = (SELECT MIN(created) FROM otp_challenges WHERE phone = '{ANNA}')"
+            ),
+        ))
+        .await
+        .unwrap();
+        let third = client
+            .post("/api/auth/code", json!({ "phone": ANNA }))
+            .await;
+        assert_eq!((third.status, third.field()), (429, Some("phone")), "{e}");
+        let wait = retry_after(&third);
+        assert!((595..=600).contains(&wait), "{e}: {wait}, not an hour");
+        assert!(
+            third.json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("через 10 мин"),
+            "{e}: {third:?}"
+        );
+        // The address sent three codes in the hour, the first 50 minutes ago: the same.
+        let other = client
+            .post("/api/auth/code", json!({ "phone": "+79990000002" }))
+            .await;
+        assert_eq!(other.status, 200, "{e}");
+        let fourth = client
+            .post("/api/auth/code", json!({ "phone": "+79990000003" }))
+            .await;
+        assert_eq!(fourth.status, 429, "{e}");
+        assert!(
+            fourth.json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("С этого адреса"),
+            "{e}"
+        );
+        let wait = retry_after(&fourth);
+        assert!((595..=600).contains(&wait), "{e}: {wait}");
+    }
+}
+
+#[tokio::test]
+async fn only_numbers_that_receive_sms_get_a_code() {
+    for served in common::server::serve_all("").await {
+        let e = served.engine;
+        let client = served.client();
+        for (number, normal) in [
+            ("+1 555 555-01-23", "+15555550123"),
+            ("+999 123 456 789", "+999123456789"),
+            ("+7 495 123-45-67", "+74951234567"),
+            ("8 (812) 123-45-67", "+78121234567"),
+        ] {
+            let refused = client
+                .post("/api/auth/code", json!({ "phone": number }))
+                .await;
+            assert_eq!(
+                (refused.status, refused.field()),
+                (422, Some("phone")),
+                "{e}: {number}: {refused:?}"
+            );
+            let message = refused.json["error"]["message"].as_str().unwrap();
+            assert!(
+                message.contains("мобильного телефона") && message.contains("+7 9XX XXX-XX-XX"),
+                "{e}: {number}: {message}"
+            );
+            assert!(served.sms.to(normal).is_empty(), "{e}: {number}: no SMS");
+        }
+        let mobile = client
+            .post("/api/auth/code", json!({ "phone": "+7 916 123-45-67" }))
+            .await;
+        assert_eq!(mobile.status, 200, "{e}: {mobile:?}");
+    }
+    // The operator widens the plan: Belarusian mobile numbers sign in too.
+    for (engine, db) in common::databases().await {
+        let served = serve_with(
+            engine,
+            db,
+            "phone_plan = [\"+7 9XX XXX-XX-XX\", \"+375 29 XXX-XX-XX\"]",
+            "",
+        )
+        .await;
+        let belarus = served
+            .client()
+            .post("/api/auth/code", json!({ "phone": "+375 29 123-45-67" }))
+            .await;
+        assert_eq!(belarus.status, 200, "{engine}: {belarus:?}");
+        assert_eq!(served.sms.to("+375291234567").len(), 1, "{engine}");
     }
 }
 
@@ -341,7 +524,7 @@ async fn an_expired_code_is_refused() {
             .await;
         assert_eq!(
             (late.status, late.field()),
-            (400, Some("code")),
+            (422, Some("code")),
             "{}",
             served.engine
         );
@@ -449,8 +632,8 @@ async fn api_tokens_carry_only_their_scopes_and_can_be_revoked() {
             .await;
         assert_eq!(
             (unknown.status, unknown.field()),
-            (400, Some("scopes")),
-            "{e}"
+            (400, Some("scopes[0]")),
+            "{e}: the scope at fault"
         );
         let unnamed = anna
             .post("/api/me/tokens", json!({ "scopes": ["profile"] }))
@@ -659,7 +842,7 @@ async fn profile_changes_are_checked_field_by_field() {
             .await;
         assert_eq!(
             (bad_email.status, bad_email.field()),
-            (400, Some("email")),
+            (422, Some("email")),
             "{e}"
         );
         let no_email = anna
@@ -679,7 +862,7 @@ async fn profile_changes_are_checked_field_by_field() {
             .await;
         assert_eq!(
             (not_mine.status, not_mine.field()),
-            (400, Some("community")),
+            (422, Some("community")),
             "{e}"
         );
     }

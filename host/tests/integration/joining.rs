@@ -173,7 +173,8 @@ async fn a_resident_joins_by_the_leaflet_and_the_operator_verifies_the_flat() {
                 json!({ "unit_number": "99", "claims_ownership": true }),
             )
             .await;
-        assert_eq!(wrong.status, 400, "{e}: {wrong:?}");
+        // Well-formed, but no such flat there: a rule the document cannot state.
+        assert_eq!(wrong.status, 422, "{e}: {wrong:?}");
         assert_eq!(wrong.field(), Some("unit_number"), "{e}");
         assert!(
             wrong.json["error"]["message"]
@@ -318,8 +319,19 @@ async fn a_resident_joins_by_the_leaflet_and_the_operator_verifies_the_flat() {
             .await;
         assert_eq!(revoked.status, 204, "{e}: {revoked:?}");
         assert_eq!(
-            anonymous.get(&format!("/api/invitations/{id}")).await.json["valid"],
-            false,
+            anonymous
+                .get(&format!("/api/invitations/{id}"))
+                .await
+                .status,
+            410,
+            "{e}: a revoked invitation is gone"
+        );
+        assert_eq!(
+            anonymous
+                .get(&format!("/api/invitations/{id}/qr.svg"))
+                .await
+                .status,
+            410,
             "{e}"
         );
         assert_eq!(
@@ -480,9 +492,9 @@ async fn a_bad_register_writes_nothing_and_names_each_line_and_column() {
                    12,Борис Смирнов,не помню,1/2,\n\
                    12,Вера Смирнова,+79991110003,3/2,\n";
         let refused = admin.post_body(path, "text/csv", bad).await;
-        assert_eq!(refused.status, 400, "{e}: {refused:?}");
+        assert_eq!(refused.status, 422, "{e}: {refused:?}");
         assert_eq!(refused.field(), Some("line 3: phone"), "{e}");
-        assert_eq!(refused.json["error"]["code"], "invalid", "{e}");
+        assert_eq!(refused.json["error"]["code"], "unprocessable", "{e}");
         let message = refused.json["error"]["message"].as_str().unwrap();
         assert!(message.contains(" / "), "{e}: {message}");
         let problems: Vec<(u64, String)> = refused.json["error"]["problems"]
@@ -700,7 +712,7 @@ async fn a_person_with_a_flat_and_a_dacha_switches_between_them() {
         let elsewhere = ivan
             .put("/api/me/address", json!({ "community": "house-2" }))
             .await;
-        assert_eq!(elsewhere.status, 400, "{e}");
+        assert_eq!(elsewhere.status, 422, "{e}");
         assert_eq!(elsewhere.field(), Some("community"), "{e}");
 
         // A resident already there is told so rather than asking again.

@@ -7,11 +7,13 @@ mod common;
 
 mod admin_pages;
 mod announcements;
+mod api_contract;
 mod authz;
 mod capabilities;
 mod cli;
 mod contracts;
 mod events_and_jobs;
+mod forms;
 mod gamification;
 mod housing;
 mod http;

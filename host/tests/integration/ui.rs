@@ -3,8 +3,7 @@
 //! do: a person signs in through an OpenID Connect provider; an admin signs in and makes an
 //! invitation; a resident opens it on a phone, signs up,
 //! asks to join the house and is approved; submits a meter reading; files an appeal; staff
-//! publish and work it; the resident follows it to "resolved" and confirms; the resident sees
-//! what to pay on a 390 px phone and pays it through a (fake) payment provider. Every page the
+//! publish and work it; the resident follows it to "resolved" and confirms. Every page the
 //! browser visits is checked with the axe accessibility checker, weighed against the 200 KB
 //! budget, and drawn at 360 px; the main pages are screenshotted at phone and desktop width.
 //!
@@ -17,13 +16,11 @@ use crate::common;
 
 use common::node::NodeFixture;
 use common::payments::FakeProvider;
-use common::server::{Served, serve_config, sms_gateway};
+use common::server::{DEMO_ADMIN_PHONE as ADMIN_PHONE, Served, serve_demo};
 
 /// The staff member of the story: an operator of the management company and an official of
 /// the town's administration.
 const STAFF_PHONE: &str = "+79005550101";
-/// The instance admin of the bundled config.
-const ADMIN_PHONE: &str = "+79000000000";
 /// The payment provider's API key and the secret its notifications are signed with.
 const PROVIDER_KEY: &str = "sk-ui-test";
 const PAYMENT_SECRET: &str = "whsec-ui-test";
@@ -32,15 +29,13 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The bundled `config/dvor.toml`, with what an operator changes for this machine through the
-/// environment: the database, the address it is reached at, where plugins are, and an SMS
-/// gateway that delivers codes (to the test's phone screen).
+/// The bundled demo with a real OpenID Connect provider, as a region connects its ЕСИА-style
+/// one (the provider is the one part of the config the operator writes into the file), and a
+/// payment provider for «Оплатить», connected as an operator connects one: settings, its
+/// secrets through the environment, its host granted.
 async fn demo_instance() -> (Served, String, NodeFixture, FakeProvider) {
-    let (sms_url, sms) = sms_gateway().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    // The payment provider of «Оплатить», connected as an operator connects one: settings, its
-    // secrets through the environment, its host granted.
     let provider = FakeProvider::start(PROVIDER_KEY, PAYMENT_SECRET).await;
     let payment_provider = format!(
         "{{ name = \"Тестовый банк\", api_url = \"{}\", api_key = \"{PROVIDER_KEY}\", site_url = \"{base}\" }}",
@@ -56,55 +51,24 @@ async fn demo_instance() -> (Served, String, NodeFixture, FakeProvider) {
         |_| false,
     )
     .await;
-    let scratch = common::scratch_dir();
-    let env: Vec<(String, String)> = [
-        ("DVOR_INSTANCE__PUBLIC_URL", base.as_str()),
-        ("DVOR_STORAGE__DATA_DIR", &scratch.display().to_string()),
-        (
-            "DVOR_RUNTIME__PLUGIN_DIR",
-            &common::plugin_dir().display().to_string(),
-        ),
-        (
-            "DVOR_RUNTIME__CACHE_DIR",
-            &scratch.join("cache").display().to_string(),
-        ),
-        // The jobs are run by the test when it needs them, not by the clock.
-        ("DVOR_SCHEDULER__ENABLED", "false"),
-        ("DVOR_IDENTITY__SMS__GATEWAY", "http"),
-        ("DVOR_IDENTITY__SMS__URL", &sms_url),
-        ("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0"),
-        ("DVOR_IDENTITY__OIDC__ESIA__CLIENT_SECRET", "ui-test-secret"),
-        // Readings are taken every day of the month, so the test passes on any date.
-        (
-            "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
-            "{ from_day = 1, to_day = 31 }",
-        ),
-        (
-            "DVOR_PLUGINS__HOUSING__SETTINGS__PAYMENT_PROVIDER",
-            &payment_provider,
-        ),
-        (
-            "DVOR_PLUGINS__HOUSING__SETTINGS__PAYMENT_WEBHOOK_SECRET",
-            PAYMENT_SECRET,
-        ),
-        ("DVOR_PLUGINS__HOUSING__GRANTS__OUTBOUND_HOSTS", &outbound),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let mut text = std::fs::read_to_string(repo_root().join("config/dvor.toml")).unwrap();
-    // The provider is the one part of the config the operator writes into the file.
-    text.push_str(&common::server::oidc_provider_config(&issuer));
-    let config = dvor::config::Config::from_str_with_env(&text, "config/dvor.toml", env)
-        .expect("the bundled config parses with the test's overrides");
-    let (engine, db) = common::databases().await.remove(0);
-    let codes = format!("{}/last-code", sms_url.trim_end_matches("/send"));
-    (
-        serve_config(engine, db, config, listener, sms).await,
-        codes,
-        idp,
-        provider,
+    let (served, codes) = serve_demo(
+        listener,
+        &common::server::oidc_provider_config(&issuer),
+        &[
+            ("DVOR_IDENTITY__OIDC__ESIA__CLIENT_SECRET", "ui-test-secret"),
+            (
+                "DVOR_PLUGINS__HOUSING__SETTINGS__PAYMENT_PROVIDER",
+                &payment_provider,
+            ),
+            (
+                "DVOR_PLUGINS__HOUSING__SETTINGS__PAYMENT_WEBHOOK_SECRET",
+                PAYMENT_SECRET,
+            ),
+            ("DVOR_PLUGINS__HOUSING__GRANTS__OUTBOUND_HOSTS", &outbound),
+        ],
     )
+    .await;
+    (served, codes, idp, provider)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,9 @@
-//! Real Open311 GeoReport v2 clients from PyPI, unchanged: `georeport` (in JSON and in XML) and
-//! `civicbot`, driven through `tests/fixtures/open311/clients.py` in the virtual environment
-//! `cargo xtask test` installs from `tests/fixtures/open311/requirements.txt`.
+//! The Python tools the tests drive, from PyPI and unchanged, in the virtual environment
+//! `cargo xtask test` installs from `tests/fixtures/python/requirements.txt`:
+//!
+//! - real Open311 GeoReport v2 clients, `georeport` (in JSON and in XML) and `civicbot`, driven
+//!   through `tests/fixtures/open311/clients.py` ([`open311`]);
+//! - schemathesis, which checks a served API against its OpenAPI document ([`schemathesis`]).
 //!
 //! Every call starts one Python process that makes the library's call(s) and prints one JSON
 //! object: `{"ok": result}`, `{"http_status": n, "body": text}` when the library raised an HTTP
@@ -33,22 +36,35 @@ const CLEARED_ENV: &[&str] = &[
     "GEOREPORT_API_KEY",
 ];
 
-/// The fixture's folder and its virtual environment's Python, after checking it is installed.
-fn fixture() -> (PathBuf, PathBuf) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/open311");
-    let python = if cfg!(windows) {
-        dir.join(".venv/Scripts/python.exe")
+/// The folder of the Python fixtures (the requirements, the venv, schemathesis' config).
+fn python_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/python")
+}
+
+/// A program of the virtual environment (`python`, `schemathesis`), after checking the
+/// environment is installed.
+fn venv_program(name: &str) -> PathBuf {
+    let venv = python_dir().join(".venv");
+    let program = if cfg!(windows) {
+        venv.join("Scripts").join(format!("{name}.exe"))
     } else {
-        dir.join(".venv/bin/python")
+        venv.join("bin").join(name)
     };
     assert!(
-        python.exists(),
-        "the Open311 clients' virtual environment {} is missing: run `cargo xtask test`, which \
-         installs it (it needs Python 3.10 or later with venv; Debian: apt-get install python3 \
-         python3-venv)",
-        dir.join(".venv").display()
+        program.exists(),
+        "{} is missing from the tests' Python virtual environment {}: run `cargo xtask test`, \
+         which installs it (it needs Python 3.11 or later with venv; Debian: apt-get install \
+         python3 python3-venv)",
+        program.display(),
+        venv.display()
     );
-    (dir, python)
+    program
+}
+
+/// The Open311 fixture's folder and the venv's Python.
+fn fixture() -> (PathBuf, PathBuf) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/open311");
+    (dir, venv_program("python"))
 }
 
 /// Read all of `pipe` on a thread of its own, so a child that fills one pipe while the other
@@ -83,8 +99,74 @@ pub fn open311(library: &str, base_url: &str, command: &str, args: Value) -> Val
         .arg(dir.join("clients.py"))
         .args([library, base_url, command])
         .arg(args.to_string())
-        .current_dir(&dir)
-        .env("PYTHONIOENCODING", "utf-8");
+        .current_dir(&dir);
+    let (status, stdout, stderr) = run_bounded(&mut command_line, &call, TIMEOUT);
+    assert!(
+        status.success(),
+        "{call} failed ({status}); stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    match serde_json::from_str::<Value>(&stdout) {
+        Ok(printed @ Value::Object(_)) => printed,
+        Ok(_) | Err(_) => {
+            panic!("{call} printed no JSON object; stdout:\n{stdout}\nstderr:\n{stderr}")
+        }
+    }
+}
+
+/// What a schemathesis run printed, and whether it found nothing wrong.
+#[derive(Debug)]
+pub struct Verdict {
+    /// Exit status 0: no failures and no errors.
+    pub passed: bool,
+    /// Its report, stdout then stderr.
+    pub report: String,
+}
+
+/// How long one schemathesis run may take on a loaded two-core machine.
+const SCHEMATHESIS_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Run `schemathesis run` with `args` (the schema's URL, the checks, the seed, …) and the
+/// fixture's `schemathesis.toml` with `config` (more TOML: values for some operations'
+/// parameters) appended, on a blocking thread: the server under test keeps running on the
+/// test's runtime meanwhile.
+pub async fn schemathesis(args: Vec<String>, config: String) -> Verdict {
+    tokio::task::spawn_blocking(move || {
+        let program = venv_program("schemathesis");
+        let scratch = super::scratch_dir();
+        let fixture = std::fs::read_to_string(python_dir().join("schemathesis.toml"))
+            .expect("tests/fixtures/python/schemathesis.toml is readable");
+        let config_file = scratch.join("schemathesis.toml");
+        std::fs::write(&config_file, format!("{fixture}\n{config}"))
+            .expect("the scratch folder is writable");
+        let mut command_line = Command::new(&program);
+        command_line
+            .arg("--config-file")
+            .arg(&config_file)
+            .arg("--no-color")
+            .arg("run")
+            .args(&args)
+            // Its reports and caches go to a scratch folder, not the checkout.
+            .current_dir(&scratch)
+            .env("COLUMNS", "120");
+        let call = format!("schemathesis run {}", args.join(" "));
+        let (status, stdout, stderr) = run_bounded(&mut command_line, &call, SCHEMATHESIS_TIMEOUT);
+        Verdict {
+            passed: status.success(),
+            report: format!("{stdout}\n{stderr}"),
+        }
+    })
+    .await
+    .expect("the schemathesis run does not panic")
+}
+
+/// Run a venv program with the environment cleared of what would redirect it, killed after
+/// `timeout`; its status, stdout and stderr.
+fn run_bounded(
+    command_line: &mut Command,
+    call: &str,
+    timeout: Duration,
+) -> (std::process::ExitStatus, String, String) {
+    command_line.env("PYTHONIOENCODING", "utf-8");
     for name in CLEARED_ENV {
         command_line.env_remove(name);
     }
@@ -93,10 +175,10 @@ pub fn open311(library: &str, base_url: &str, command: &str, args: Value) -> Val
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("starting {} for {call}: {e}", python.display()));
+        .unwrap_or_else(|e| panic!("starting {call}: {e}"));
     let stdout = drain(child.stdout.take().expect("stdout is piped"));
     let stderr = drain(child.stderr.take().expect("stderr is piped"));
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
@@ -112,18 +194,9 @@ pub fn open311(library: &str, base_url: &str, command: &str, args: Value) -> Val
     let stdout = stdout.join().expect("the stdout reader does not panic");
     let stderr = stderr.join().expect("the stderr reader does not panic");
     let Some(status) = status else {
-        panic!("{call} did not finish in {TIMEOUT:?}; stdout:\n{stdout}\nstderr:\n{stderr}");
+        panic!("{call} did not finish in {timeout:?}; stdout:\n{stdout}\nstderr:\n{stderr}");
     };
-    assert!(
-        status.success(),
-        "{call} failed ({status}); stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    match serde_json::from_str::<Value>(&stdout) {
-        Ok(printed @ Value::Object(_)) => printed,
-        Ok(_) | Err(_) => {
-            panic!("{call} printed no JSON object; stdout:\n{stdout}\nstderr:\n{stderr}")
-        }
-    }
+    (status, stdout, stderr)
 }
 
 /// [`open311`] on a blocking thread, for async tests: the server under test keeps running on

@@ -186,6 +186,58 @@ pub async fn serve_config(
     }
 }
 
+/// The instance admin of the bundled `config/dvor.toml`.
+pub const DEMO_ADMIN_PHONE: &str = "+79000000000";
+
+/// The bundled `config/dvor.toml` served on `listener` as a newcomer runs it, with `appended`
+/// written at its end and what an operator changes for this machine through the environment
+/// (and `env` besides): the database, the address it is reached at, where plugins are, and an
+/// SMS gateway that delivers codes. Returns the instance and the URL of the gateway's "phone
+/// screen" (`GET {it}/{phone}` answers the last code the phone received).
+pub async fn serve_demo(
+    listener: tokio::net::TcpListener,
+    appended: &str,
+    env: &[(&str, &str)],
+) -> (Served, String) {
+    let (sms_url, sms) = sms_gateway().await;
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let scratch = super::scratch_dir();
+    let mut overrides: Vec<(String, String)> = [
+        ("DVOR_INSTANCE__PUBLIC_URL", base.as_str()),
+        ("DVOR_STORAGE__DATA_DIR", &scratch.display().to_string()),
+        (
+            "DVOR_RUNTIME__PLUGIN_DIR",
+            &super::plugin_dir().display().to_string(),
+        ),
+        (
+            "DVOR_RUNTIME__CACHE_DIR",
+            &scratch.join("cache").display().to_string(),
+        ),
+        // The jobs are run by the test when it needs them, not by the clock.
+        ("DVOR_SCHEDULER__ENABLED", "false"),
+        ("DVOR_IDENTITY__SMS__GATEWAY", "http"),
+        ("DVOR_IDENTITY__SMS__URL", &sms_url),
+        ("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0"),
+        // Readings are taken every day of the month, so the test passes on any date.
+        (
+            "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
+            "{ from_day = 1, to_day = 31 }",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    overrides.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut text = std::fs::read_to_string(root.join("config/dvor.toml")).unwrap();
+    text.push_str(appended);
+    let config = dvor::config::Config::from_str_with_env(&text, "config/dvor.toml", overrides)
+        .expect("the bundled config parses with the test's overrides");
+    let (engine, db) = super::databases().await.remove(0);
+    let codes = format!("{}/last-code", sms_url.trim_end_matches("/send"));
+    (serve_config(engine, db, config, listener, sms).await, codes)
+}
+
 /// An HTTP client, signed in or not.
 #[derive(Clone)]
 pub struct Client {
@@ -341,9 +393,23 @@ impl Served {
 impl Client {
     /// A request with this client's token.
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+        self.send_with(method, path, body, &[]).await
+    }
+
+    /// A request with this client's token and extra headers (a cookie, an `Origin`).
+    pub async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some(body) = body {
             request = request.json(&body);
