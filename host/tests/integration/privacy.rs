@@ -12,7 +12,7 @@ use common::server::{Answer, Client, Served};
 use dvor::metrics::OutcomeLabels;
 use serde_json::json;
 
-use super::meetings_pages::{location, submit};
+use super::meetings_pages::location;
 
 /// How many calls `plugin` has run, whatever their outcome.
 fn calls(served: &Served, plugin: &str) -> u64 {
@@ -95,19 +95,24 @@ async fn callers_not_signed_in_read_but_write_only_where_the_manifest_opens_it()
             &format!("{e}: declared in [access]"),
         );
 
-        // A page action: the browser is sent to sign in and back, the plugin never runs.
+        // A page action: the browser is sent to sign in and back, the plugin never runs. The
+        // browser carries its pre-session's form token (from any page with a form), so what
+        // refuses it is the manifest, not the token.
         let before = calls(&served, "meetings");
-        let posted = submit(
-            &anonymous,
-            "",
-            "create_poll",
-            &[
-                ("title", "Ставим ёлку?"),
-                ("kind", "single"),
-                ("hours", "24"),
-            ],
-        )
-        .await;
+        let (cookie, token) = pre_session(&anonymous, "/c/house-1/p/hello").await;
+        let posted = anonymous
+            .post_raw(
+                "/c/house-1/p/meetings?action=create_poll",
+                "application/x-www-form-urlencoded",
+                &form_body(&[
+                    ("title", "Ставим ёлку?"),
+                    ("kind", "single"),
+                    ("hours", "24"),
+                    ("dvor_csrf", &token),
+                ]),
+                &[("cookie", &cookie)],
+            )
+            .await;
         assert_eq!(
             location(&posted),
             "/signin?next=%2Fc%2Fhouse-1%2Fp%2Fmeetings",
@@ -695,4 +700,29 @@ async fn service_requests_come_from_the_house_and_tariffs_and_names_stay_with_it
             "{e}: {internal:?}"
         );
     }
+}
+
+/// What a browser not signed in holds after opening `path`: its pre-session cookie and the
+/// token the page's forms carry.
+async fn pre_session(client: &common::server::Client, path: &str) -> (String, String) {
+    let page = client.get(path).await;
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .next()
+        .expect("the page sets a pre-session cookie");
+    let marker = "name=\"dvor_csrf\" value=\"";
+    let start = page.text.find(marker).expect("the page has a form") + marker.len();
+    let token = page.text[start..start + page.text[start..].find('"').unwrap()].to_owned();
+    (cookie, token)
+}
+
+/// `pairs` as a browser encodes a form.
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    let mut url = reqwest::Url::parse("http://form.invalid/").unwrap();
+    url.query_pairs_mut().extend_pairs(pairs);
+    url.query().unwrap_or_default().to_owned()
 }
