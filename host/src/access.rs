@@ -167,6 +167,31 @@ fn segment_matches(pattern: &str, segment: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
+/// Whether a call by someone not signed in is refused before the plugin runs: the plugin is
+/// loaded and enabled in `community` (else the runtime answers 404 as for anyone), and its
+/// manifest's `[access]` does not open what is asked. A refusal is logged and counted.
+pub fn refused_anonymously(
+    runtime: &crate::runtime::Runtime,
+    (plugin, community): (&str, &str),
+    (kind, what): (&'static str, &str),
+    opens: impl Fn(&crate::access::Access) -> bool,
+) -> bool {
+    let Some(loaded) = runtime.plugin(plugin) else {
+        return false;
+    };
+    let tree = runtime.shared().communities();
+    let enabled = tree.get(community).is_some()
+        && loaded
+            .enabled_for
+            .iter()
+            .any(|root| tree.is_within(community, root));
+    if !enabled || opens(&loaded.manifest.access) {
+        return false;
+    }
+    crate::access::refuse(&runtime.shared().metrics, plugin, community, kind, what);
+    true
+}
+
 /// Refuse an anonymous call the manifest does not open: logged and counted.
 pub fn refuse(
     metrics: &crate::metrics::Metrics,

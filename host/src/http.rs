@@ -209,8 +209,8 @@ async fn call_api(
 ) -> Result<Response, AppError> {
     let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
     if caller.is_none()
-        && refused_anonymously(
-            &state,
+        && crate::access::refused_anonymously(
+            &state.runtime,
             (&plugin, &community),
             ("api", &format!("{method} {path}")),
             |access| access.lets_anonymous_call(method.as_str(), &path),
@@ -276,37 +276,6 @@ async fn call_api(
         }
     }
     Ok(response)
-}
-
-/// Whether a call by someone not signed in is refused before the plugin runs: the plugin is
-/// loaded and enabled in `community` (else the runtime answers 404 as for anyone), and its
-/// manifest's `[access]` does not open what is asked. A refusal is logged and counted.
-fn refused_anonymously(
-    state: &AppState,
-    (plugin, community): (&str, &str),
-    (kind, what): (&'static str, &str),
-    opens: impl Fn(&crate::access::Access) -> bool,
-) -> bool {
-    let Some(loaded) = state.runtime.plugin(plugin) else {
-        return false;
-    };
-    let tree = state.runtime.shared().communities();
-    let enabled = tree.get(community).is_some()
-        && loaded
-            .enabled_for
-            .iter()
-            .any(|root| tree.is_within(community, root));
-    if !enabled || opens(&loaded.manifest.access) {
-        return false;
-    }
-    crate::access::refuse(
-        &state.runtime.shared().metrics,
-        plugin,
-        community,
-        kind,
-        what,
-    );
-    true
 }
 
 /// Which plugin page a request is about, and in which language.
@@ -394,8 +363,8 @@ pub async fn run_plugin_action(
     uploads: Vec<crate::runtime::Upload>,
 ) -> Result<Response, AppError> {
     if target.caller.is_none()
-        && refused_anonymously(
-            state,
+        && crate::access::refused_anonymously(
+            &state.runtime,
             (target.plugin, target.community),
             ("action", &format!("{action} on {}", target.route)),
             |access| access.lets_anonymous_act(target.route, &action),

@@ -106,6 +106,7 @@ pub async fn load_runtime(config: &Config, db: Database) -> anyhow::Result<Runti
         live: Default::default(),
         runs_requested: tokio::sync::Notify::new(),
         file_links,
+        clock: crate::runtime::Clock::system(),
     });
     let mut runtime = Runtime::new(engine_settings(config), shared)?;
     if !runtime.pooling() && config.runtime.pooling {

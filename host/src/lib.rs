@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod file_links;
 pub mod files;
+pub mod harness;
 pub mod http;
 pub mod identity;
 pub mod inbox;

@@ -42,6 +42,18 @@ enum Command {
         #[command(subcommand)]
         action: EventsAction,
     },
+    /// For plugin authors: test, check and scaffold plugins.
+    Plugin {
+        #[command(subcommand)]
+        action: PluginAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginAction {
+    /// Run plugins for a test kit: JSON requests on standard input, one per line, answered
+    /// one per line on standard output (see the plugin author's guide).
+    TestHost,
 }
 
 #[derive(Subcommand)]
@@ -68,7 +80,10 @@ enum EventsAction {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Logs go to standard error: standard output is the commands' answer (the test host
+    // speaks its protocol there).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DVOR_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn,wasmtime=warn,cranelift=warn".into()),
@@ -98,6 +113,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => dvor::cli::check_config(&file.unwrap_or(cli.config)).await,
         Command::Plugins => dvor::cli::list_plugins(&cli.config).await,
         Command::Migrate => dvor::cli::migrate(&cli.config).await,
+        Command::Plugin {
+            action: PluginAction::TestHost,
+        } => dvor::harness::run_stdio().await,
         Command::Events { action } => match action {
             EventsAction::Dead => dvor::cli::dead_letters(&cli.config).await,
             EventsAction::Replay { event, plugin } => {

@@ -52,6 +52,13 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The workspace's target directory (`CARGO_TARGET_DIR`, else `target/`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
 fn run(command: &mut Command) -> anyhow::Result<()> {
     eprintln!("xtask: {command:?}");
     let status = command
@@ -188,10 +195,18 @@ fn main() -> anyhow::Result<()> {
                      (.ci/run starts a PostgreSQL and sets it)"
                 );
             }
+            // The plugins' own tests run their components in the `dvor` binary's test host
+            // (dvor-testkit): the binary, and the components just built.
+            run(Command::new(env!("CARGO"))
+                .args(["build", "--package", "dvor", "--bin", "dvor"])
+                .current_dir(&root))?;
+            let target = target_dir(&root);
             let mut command = Command::new(env!("CARGO"));
             command
                 .args(["test", "--workspace", "--exclude", "xtask"])
                 .args(&rest)
+                .env("DVOR_BIN", target.join("debug/dvor"))
+                .env("DVOR_PLUGIN_DIR", target.join("wasm32-wasip2/plugin"))
                 .current_dir(&root);
             run(&mut command)
         }

@@ -127,6 +127,19 @@ pub fn contract_supported(has: &semver::Version) -> bool {
     })
 }
 
+/// What [`Runtime::inspect`] learns of a component.
+pub struct Inspected {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The contract it was built against.
+    pub contract: semver::Version,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Whether it came from the compile cache.
+    pub cache: super::CacheOutcome,
+    pre: PluginPre,
+}
+
 /// A stand-in manifest for the one call that reads the real one.
 const BOOTSTRAP_MANIFEST: &str = "id = \"loading\"\nname = { ru = \"-\", en = \"-\" }\nversion = \"0.0.0\"\ncontract = \"0.2.0\"\n";
 
@@ -140,93 +153,25 @@ impl Runtime {
     ) -> Result<Arc<LoadedPlugin>, LoadError> {
         let id = source.id.clone();
         let path = source.wasm_path.display().to_string();
-        let wasm = std::fs::read(&source.wasm_path).map_err(|e| LoadError::Read {
-            plugin: id.clone(),
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        let sha256 = cache::sha256_hex(&wasm);
-        let (component, cache_outcome) =
-            cache::load_or_compile(&self.engine, &self.settings.cache_dir, &wasm).map_err(|e| {
-                LoadError::Compile {
-                    plugin: id.clone(),
-                    path: path.clone(),
-                    reason: format!("{e:#}"),
-                }
-            })?;
-
-        let has =
-            contract_version(&self.engine, &component).ok_or_else(|| LoadError::Manifest {
-                plugin: id.clone(),
-                reason: "the component neither imports nor exports the dvor:plugin contract".into(),
-            })?;
-        let incompatible = || LoadError::IncompatibleContract {
-            plugin: id.clone(),
-            has: has.clone(),
-            supported: SUPPORTED_CONTRACTS
-                .iter()
-                .map(|v| format!("dvor:plugin@{v}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
-        let contract = semver::Version::parse(&has).map_err(|_| incompatible())?;
-        if !contract_supported(&contract) {
-            return Err(incompatible());
-        }
-
-        let instance_pre = self.linker.instantiate_pre(&component);
-        let pre = if (contract.major, contract.minor) == (0, 1) {
-            instance_pre
-                .and_then(bindings::v0_1_0::DvorPluginPre::new)
-                .map(PluginPre::V0_1)
-        } else {
-            instance_pre
-                .and_then(latest::DvorPluginPre::new)
-                .map(PluginPre::V0_2)
-        }
-        .map_err(|e| LoadError::Link {
-            plugin: id.clone(),
-            reason: format!("{e:#}"),
-        })?;
-
+        let Inspected {
+            manifest,
+            contract,
+            sha256,
+            cache: cache_outcome,
+            pre,
+        } = self
+            .inspect_as(&id, &source.wasm_path, &source.limits)
+            .await?;
         let manifest_error = |reason: String| LoadError::Manifest {
             plugin: id.clone(),
             reason,
         };
-        let bootstrap = Arc::new(LoadedPlugin {
-            manifest: Manifest::parse(BOOTSTRAP_MANIFEST)
-                .map_err(|e| manifest_error(e.to_string()))?,
-            contract: contract.clone(),
-            enabled_for: Vec::new(),
-            requested: CapabilitySet::default(),
-            granted: CapabilitySet::default(),
-            effective: CapabilitySet::default(),
-            limits: source.limits.clone(),
-            settings_json: "{}".into(),
-            collections: BTreeMap::new(),
-            sha256: sha256.clone(),
-            cache: cache_outcome,
-            pre: pre.clone(),
-        });
-        let manifest_text = self
-            .read_manifest(bootstrap)
-            .await
-            .map_err(|e| manifest_error(format!("reading it failed: {e:#}")))?;
-        let manifest =
-            Manifest::parse(&manifest_text).map_err(|e| manifest_error(e.to_string()))?;
         if manifest.id != id {
             return Err(manifest_error(format!(
                 "the file {path} holds plugin `{}`, not `{id}`",
                 manifest.id
             )));
         }
-        if manifest.contract != contract {
-            return Err(manifest_error(format!(
-                "it says contract {} but the component was built against {contract}",
-                manifest.contract
-            )));
-        }
-
         let settings_json = settings(&manifest).map_err(LoadError::Settings)?;
         let requested = manifest.requested_capabilities();
         for unrequested in crate::manifest::check_grants(&manifest, &source.granted) {
@@ -299,6 +244,119 @@ impl Runtime {
         });
         self.plugins.insert(id, plugin.clone());
         Ok(plugin)
+    }
+
+    /// What a component is, without loading it for calls: its manifest, the contract it was
+    /// built against (refused when this host cannot run it), its SHA-256. Compiles it into the
+    /// cache. For `dvor plugin check` and the test host.
+    pub async fn inspect(&self, wasm_path: &std::path::Path) -> Result<Inspected, LoadError> {
+        let name = wasm_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().replace('_', "-"))
+            .unwrap_or_default();
+        let limits = Limits {
+            memory_bytes: self.settings.max_memory_bytes,
+            deadline: std::time::Duration::from_secs(10),
+            fuel: None,
+        };
+        self.inspect_as(&name, wasm_path, &limits).await
+    }
+
+    async fn inspect_as(
+        &self,
+        id: &str,
+        wasm_path: &std::path::Path,
+        limits: &Limits,
+    ) -> Result<Inspected, LoadError> {
+        let id = id.to_owned();
+        let path = wasm_path.display().to_string();
+        let wasm = std::fs::read(wasm_path).map_err(|e| LoadError::Read {
+            plugin: id.clone(),
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let sha256 = cache::sha256_hex(&wasm);
+        let (component, cache_outcome) =
+            cache::load_or_compile(&self.engine, &self.settings.cache_dir, &wasm).map_err(|e| {
+                LoadError::Compile {
+                    plugin: id.clone(),
+                    path: path.clone(),
+                    reason: format!("{e:#}"),
+                }
+            })?;
+
+        let has =
+            contract_version(&self.engine, &component).ok_or_else(|| LoadError::Manifest {
+                plugin: id.clone(),
+                reason: "the component neither imports nor exports the dvor:plugin contract".into(),
+            })?;
+        let incompatible = || LoadError::IncompatibleContract {
+            plugin: id.clone(),
+            has: has.clone(),
+            supported: SUPPORTED_CONTRACTS
+                .iter()
+                .map(|v| format!("dvor:plugin@{v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let contract = semver::Version::parse(&has).map_err(|_| incompatible())?;
+        if !contract_supported(&contract) {
+            return Err(incompatible());
+        }
+
+        let instance_pre = self.linker.instantiate_pre(&component);
+        let pre = if (contract.major, contract.minor) == (0, 1) {
+            instance_pre
+                .and_then(bindings::v0_1_0::DvorPluginPre::new)
+                .map(PluginPre::V0_1)
+        } else {
+            instance_pre
+                .and_then(latest::DvorPluginPre::new)
+                .map(PluginPre::V0_2)
+        }
+        .map_err(|e| LoadError::Link {
+            plugin: id.clone(),
+            reason: format!("{e:#}"),
+        })?;
+
+        let manifest_error = |reason: String| LoadError::Manifest {
+            plugin: id.clone(),
+            reason,
+        };
+        let bootstrap = Arc::new(LoadedPlugin {
+            manifest: Manifest::parse(BOOTSTRAP_MANIFEST)
+                .map_err(|e| manifest_error(e.to_string()))?,
+            contract: contract.clone(),
+            enabled_for: Vec::new(),
+            requested: CapabilitySet::default(),
+            granted: CapabilitySet::default(),
+            effective: CapabilitySet::default(),
+            limits: limits.clone(),
+            settings_json: "{}".into(),
+            collections: BTreeMap::new(),
+            sha256: sha256.clone(),
+            cache: cache_outcome,
+            pre: pre.clone(),
+        });
+        let manifest_text = self
+            .read_manifest(bootstrap)
+            .await
+            .map_err(|e| manifest_error(format!("reading it failed: {e:#}")))?;
+        let manifest =
+            Manifest::parse(&manifest_text).map_err(|e| manifest_error(e.to_string()))?;
+        if manifest.contract != contract {
+            return Err(manifest_error(format!(
+                "it says contract {} but the component was built against {contract}",
+                manifest.contract
+            )));
+        }
+        Ok(Inspected {
+            manifest,
+            contract,
+            sha256,
+            cache: cache_outcome,
+            pre,
+        })
     }
 
     async fn read_manifest(&self, plugin: Arc<LoadedPlugin>) -> wasmtime::Result<String> {

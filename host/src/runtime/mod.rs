@@ -24,7 +24,7 @@ use wasmtime::{Engine, Store};
 
 pub use bindings::v0_2_0 as latest;
 pub use cache::CacheOutcome;
-pub use loader::{LoadError, PluginSource, contract_supported};
+pub use loader::{Inspected, LoadError, PluginSource, contract_supported};
 pub use state::{CallContext, Caller, CommitHook, Role};
 
 use crate::communities::Communities;
@@ -107,6 +107,36 @@ impl Subscriptions {
     }
 }
 
+/// The clock of plugin calls: the system's, or a fixed instant a test sets and moves.
+#[derive(Debug, Default)]
+pub struct Clock(std::sync::atomic::AtomicI64);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Clock::default()
+    }
+
+    /// Stop the clock at `ms` (since the epoch); calls see that instant until it is moved.
+    pub fn set(&self, ms: i64) {
+        self.0.store(ms.max(1), Ordering::Relaxed);
+    }
+
+    /// Move a stopped clock on by `ms`.
+    pub fn advance(&self, ms: i64) {
+        let now = self.now();
+        self.set(now + ms);
+    }
+
+    /// The current instant of calls, ms since the epoch.
+    pub fn now(&self) -> i64 {
+        match self.0.load(Ordering::Relaxed) {
+            0 => chrono::Utc::now().timestamp_millis(),
+            fixed => fixed,
+        }
+    }
+}
+
 /// What the runtime shares with every call.
 pub struct Shared {
     /// The database.
@@ -131,6 +161,8 @@ pub struct Shared {
     pub runs_requested: tokio::sync::Notify,
     /// The instance's key for the links of stored files.
     pub file_links: crate::file_links::FileLinks,
+    /// The clock of calls (the system's, except in the test host).
+    pub clock: Clock,
 }
 
 impl Shared {

@@ -147,9 +147,7 @@ impl CallState {
         let wasi = wasmtime_wasi::WasiCtxBuilder::new()
             .stderr(stderr.clone())
             .build();
-        let now = context
-            .now
-            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        let now = context.now.unwrap_or_else(|| shared.clock.now());
         let memory = MemoryCap {
             max: plugin.limits.memory_bytes,
             hit: false,

@@ -150,8 +150,13 @@ fn decimal_input_value(d: Decimal, locale: &str) -> String {
     format!("{sign}{int}{mark}{frac}")
 }
 
+/// The marker kind a rendered field carries (`money`, `number2`, `day`, …): what it submits.
+pub fn field_mark(kind: &FieldKind) -> String {
+    Submits::of(kind).mark()
+}
+
 /// How a field's own value is shown in its input.
-fn shown_value(value: &FieldValue, locale: &str) -> Option<String> {
+pub fn shown_value(value: &FieldValue, locale: &str) -> Option<String> {
     Some(match value {
         FieldValue::None => return None,
         FieldValue::Text(text) | FieldValue::Choice(text) | FieldValue::File(text) => text.clone(),

@@ -25,7 +25,9 @@ mod tests;
 use crate::runtime::latest::dvor::plugin::ui::Page;
 
 pub use blocks::tone_class;
-pub use form::{Pairs, parse_day, parse_decimal, typed_form, value_of_text};
+pub use form::{
+    Pairs, field_mark, parse_day, parse_decimal, shown_value, typed_form, value_of_text,
+};
 pub use format::{
     format_date, format_datetime, format_day, format_decimal, format_integer, format_money,
 };

@@ -29,3 +29,4 @@ mod privacy;
 mod runtime_limits;
 mod scoping;
 mod ui;
+mod ui_live;

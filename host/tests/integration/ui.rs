@@ -10,8 +10,6 @@
 //! `DVOR_SCREENSHOTS=/abs/path` keeps the screenshots there (the docs' are made with
 //! `DVOR_SCREENSHOTS=$PWD/docs/screenshots`); otherwise they go to a scratch directory.
 
-use std::path::PathBuf;
-
 use crate::common;
 
 use common::node::NodeFixture;
@@ -24,10 +22,6 @@ const STAFF_PHONE: &str = "+79005550101";
 /// The payment provider's API key and the secret its notifications are signed with.
 const PROVIDER_KEY: &str = "sk-ui-test";
 const PAYMENT_SECRET: &str = "whsec-ui-test";
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// The bundled demo with a real OpenID Connect provider, as a region connects its ЕСИА-style
 /// one (the provider is the one part of the config the operator writes into the file), and a
@@ -73,11 +67,6 @@ async fn demo_instance() -> (Served, String, NodeFixture, FakeProvider) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_and_staff_in_a_real_browser() {
-    let chromium = std::env::var("DVOR_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        std::path::Path::new(&chromium).exists(),
-        "the browser tests need Chromium at {chromium}: `apt-get install chromium` (Debian), or set DVOR_CHROMIUM"
-    );
     let (served, sms_codes, _idp, provider) = demo_instance().await;
     // The demo's first job runs: the house's accounts and meters, the town's appeal categories.
     common::run_job_now(&served.runtime, "housing", "billing", "demo-house-1").await;
@@ -92,35 +81,18 @@ async fn a_resident_and_staff_in_a_real_browser() {
         .grant(&staff_id, "official", None, Some("demo-administration"))
         .await;
 
-    let screenshots = std::env::var("DVOR_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| common::scratch_dir().join("screenshots"));
-    std::fs::create_dir_all(&screenshots).unwrap();
-    let fixtures = repo_root().join("tests/fixtures");
-    let mut journey = std::process::Command::new("node");
-    journey
-        .arg(fixtures.join("ui/journey.mjs"))
-        .env("DVOR_URL", &served.base)
-        .env("DVOR_SMS_CODES", &sms_codes)
-        .env("DVOR_CHROMIUM", &chromium)
-        .env("DVOR_SCREENSHOTS", &screenshots)
-        .env("DVOR_ADMIN_PHONE", ADMIN_PHONE)
-        .env("DVOR_STAFF_PHONE", STAFF_PHONE);
-    // The server answers the browser on the runtime's threads meanwhile.
-    let output = tokio::task::spawn_blocking(move || journey.output())
-        .await
-        .unwrap()
-        .expect("node starts (install Node.js 20 or later)");
-    let printed = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "the browser journey failed:\n{printed}"
-    );
-    eprintln!("{printed}");
+    let screenshots = common::browser::screenshots();
+    common::browser::run_journey(
+        "journey.mjs",
+        &served,
+        &sms_codes,
+        &screenshots,
+        &[
+            ("DVOR_ADMIN_PHONE", ADMIN_PHONE),
+            ("DVOR_STAFF_PHONE", STAFF_PHONE),
+        ],
+    )
+    .await;
 
     // What the browser did landed where other parts of dvor see it.
     let housing = served.event_kinds("housing").await;
