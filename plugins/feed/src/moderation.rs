@@ -241,7 +241,8 @@ impl Item {
 
     /// Its beginning, as people recognise it.
     pub fn excerpt(&self) -> String {
-        shorten(&self.text().replace('\n', " "), 120)
+        let text = self.text();
+        shorten(&text.split_whitespace().collect::<Vec<_>>().join(" "), 120)
     }
 
     /// Its moderation.

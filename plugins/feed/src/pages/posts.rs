@@ -94,6 +94,8 @@ fn badges(doc: &Doc<PostDoc>, settings: &Settings, now: i64) -> Vec<Badge> {
 /// The feed of the place.
 pub fn home(query: &Params) -> Result<Page> {
     let here = Here::require_part()?;
+    // The first visit starts the person's time here.
+    crate::people::of_caller(&here.caller)?;
     let settings = Settings::load()?;
     let now = ctx::now();
     let place = directory::community(&ctx::community()).map(|c| c.name);
