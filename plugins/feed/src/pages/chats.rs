@@ -164,17 +164,12 @@ pub fn room(slug: &str, query: &Params) -> Result<Page> {
                 Field::multiline("text", tr("Сообщение", "Message"))
                     .required()
                     .max_length(settings.limits.message_chars as u32)
-                    .help(if docs.is_empty() {
-                        tr(
-                            "Сообщений пока нет — напишите первым.",
-                            "No messages yet: be the first.",
-                        )
-                    } else {
-                        tr(
-                            "Новые сообщения появляются сами, без обновления страницы.",
-                            "New messages appear by themselves, without reloading.",
-                        )
-                    }),
+                    // Said whether the room is empty or not: the first message arrives live
+                    // too, and a "no messages yet" would stay beside it.
+                    .help(tr(
+                        "Новые сообщения появляются сами, без обновления страницы.",
+                        "New messages appear by themselves, without reloading.",
+                    )),
             ),
         ),
     );
