@@ -13,6 +13,7 @@ mod capabilities;
 mod cli;
 mod contracts;
 mod events_and_jobs;
+mod feed;
 mod forms;
 mod gamification;
 mod housing;

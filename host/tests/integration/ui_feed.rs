@@ -56,7 +56,10 @@ async fn a_chat_message_reaches_a_neighbours_open_page_and_nobody_elses() {
         ],
     )
     .await;
-    assert!(printed.contains("arrived on the neighbour's page"), "{printed}");
+    assert!(
+        printed.contains("arrived on the neighbour's page"),
+        "{printed}"
+    );
 
     // The message is the room's history now, for its members only.
     let path = "/api/c/demo-house-1/p/feed/chats/entrance-2/messages";

@@ -356,6 +356,7 @@ pub fn send(here: &Here, room: &Room, text: &str) -> Result<Sent> {
         staff: membership.staff.is_some() && membership.units.is_empty(),
         at: now,
         mod_state: ModerationState::default(),
+        about: None,
     };
     crate::people::of_caller(&here.caller)?;
     match verdict {
@@ -376,8 +377,8 @@ pub fn send(here: &Here, room: &Room, text: &str) -> Result<Sent> {
     }
 }
 
-/// A note of the room's own (someone joined), written once per `key`.
-pub fn note(house: &str, room: &str, key: &str, text: &str, at: i64) -> Result<()> {
+/// A note of the room's own about `about` (someone joined), written once per `key`.
+pub fn note(house: &str, room: &str, key: &str, about: &str, text: &str, at: i64) -> Result<()> {
     let message = MessageDoc {
         room: room.to_owned(),
         text: text.to_owned(),
@@ -387,6 +388,7 @@ pub fn note(house: &str, room: &str, key: &str, text: &str, at: i64) -> Result<(
         staff: false,
         at,
         mod_state: ModerationState::default(),
+        about: Some(about.to_owned()),
     };
     match MESSAGES.insert(house, Some(key), &message) {
         Ok(doc) => announce(house, &doc.id, &doc.data),

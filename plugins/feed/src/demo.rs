@@ -222,6 +222,7 @@ pub fn seed_once(settings: &Settings) -> Result<bool> {
                         staff: false,
                         at: now - DAY + i as i64 * 10 * 60_000,
                         mod_state: ModerationState::default(),
+                        about: None,
                     },
                 )?;
             }

@@ -66,6 +66,7 @@ fn joined(event: &Event, house: &str, person: &str) -> Result<()> {
         house,
         &room,
         &format!("joined-{}", event.id),
+        person,
         &format!("Новый сосед в чатах дома: {who}"),
         event.occurred,
     )
@@ -87,13 +88,14 @@ fn left(event: &Event, house: &str, person: &str) -> Result<()> {
         house,
         &room,
         &format!("left-{}", event.id),
+        person,
         &format!("Больше не в чатах дома: {name}"),
         event.occurred,
     )
 }
 
-/// Take a deleted person's name out of their posts, comments and messages here, and drop
-/// their records.
+/// Take a deleted person's name out of their posts, comments and messages here, drop the
+/// chats' notes naming them and their records, and refresh the open pages of the rooms touched.
 fn forget(_house: &str, person: &str) -> Result<()> {
     let mut posts = POSTS
         .query()
@@ -126,6 +128,33 @@ fn forget(_house: &str, person: &str) -> Result<()> {
     }
     if !messages.is_empty() {
         MESSAGES.put_many_checked(&messages)?;
+    }
+    // The chats' notes naming them («Новый сосед в чатах дома: …») go, from the open pages too.
+    let notes = MESSAGES
+        .query()
+        .filter("about", Compare::Eq, person)
+        .fetch_all()?;
+    let mut rooms: Vec<(String, String)> = Vec::new();
+    for note in &notes {
+        MESSAGES.delete(&note.id)?;
+        let house = note.community.clone();
+        if !rooms
+            .iter()
+            .any(|(h, r)| *h == house && *r == note.data.room)
+        {
+            rooms.push((house, note.data.room.clone()));
+        }
+    }
+    for m in &messages {
+        if !rooms
+            .iter()
+            .any(|(h, r)| *h == m.community && *r == m.data.room)
+        {
+            rooms.push((m.community.clone(), m.data.room.clone()));
+        }
+    }
+    for (house, room) in rooms {
+        crate::chat::republish(&house, &room)?;
     }
     for doc in PEOPLE
         .query()

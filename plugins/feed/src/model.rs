@@ -256,6 +256,9 @@ pub struct MessageDoc {
     /// Moderation.
     #[serde(flatten)]
     pub mod_state: ModerationState,
+    /// For a room's own note, the person it names (taken out when their account is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 /// The author id of a room's own notes.
