@@ -187,7 +187,10 @@ impl Membership {
 }
 
 /// A room of the call's house the caller is in, by its short name; 404 for no such room, 403
-/// for someone who is not in it.
+/// for someone who is not in it. The house's room and the staff room take everyone of the
+/// house, so they are answered from the caller's own units without generating the rooms from
+/// the whole register (this runs for every message and every open page's `subscribe`); their
+/// `units` are left empty — [`room_with_units`] fills them.
 pub fn room_for_caller(slug_: &str) -> Result<(Here, Room)> {
     let here = Here::caller()?;
     let house = ctx::community();
@@ -195,17 +198,50 @@ pub fn room_for_caller(slug_: &str) -> Result<(Here, Room)> {
         return Err(no_such_room());
     }
     let settings = Settings::load()?;
-    let room = rooms_of_house(&house, &settings.rooms)
-        .into_iter()
-        .find(|r| slug(&r.id) == slug_)
-        .ok_or_else(no_such_room)?;
-    if !Membership::of(&here, &house).is_in(&room) {
-        return Err(Error::forbidden(tr(
-            "Этот чат — для жителей, которых он объединяет",
-            "this chat is for the residents it brings together",
-        )));
+    let wide = match slug_ {
+        "house" => Some(RoomKind::House),
+        "staff" if settings.rooms.staff_room => Some(RoomKind::Staff),
+        _ => None,
+    };
+    let room = match wide {
+        Some(kind) => rooms::rooms_for_house(&house, &[], &settings.rooms)
+            .into_iter()
+            .find(|r| r.kind == kind)
+            .ok_or_else(no_such_room)?,
+        None => rooms_of_house(&house, &settings.rooms)
+            .into_iter()
+            .find(|r| slug(&r.id) == slug_)
+            .ok_or_else(no_such_room)?,
+    };
+    let membership = Membership::of(&here, &house);
+    let allowed = match room.kind {
+        // Every unit of the house is in these rooms: any of the caller's units here will do.
+        RoomKind::House | RoomKind::Staff => {
+            membership.is_in(&room) || !membership.units.is_empty()
+        }
+        _ => membership.is_in(&room),
+    };
+    if !allowed {
+        return Err(not_in_room());
     }
     Ok((here, room))
+}
+
+/// The caller's room by its short name with its units from the register (its members page).
+pub fn room_with_units(slug_: &str) -> Result<Room> {
+    let (_, room) = room_for_caller(slug_)?;
+    let settings = Settings::load()?;
+    rooms_of_house(&ctx::community(), &settings.rooms)
+        .into_iter()
+        .find(|r| r.id == room.id)
+        .ok_or_else(no_such_room)
+}
+
+fn not_in_room() -> Error {
+    Error::forbidden(tr(
+        "Этот чат — для жителей, которых он объединяет",
+        "this chat is for the residents it brings together",
+    ))
 }
 
 fn no_such_room() -> Error {

@@ -55,6 +55,12 @@ fn rooms_come_from_the_register_and_only_their_members_get_in() {
     );
     assert_eq!(host.at("house-1").by(&petr).page("chats").status(), 403);
     assert!(!host.at("house-1").by(&petr).may_follow("room:house"));
+    assert!(!host.at("house-1").by(&petr).may_follow("room:staff"));
+    assert!(host.at("house-1").by(&h.vera).may_follow("room:house"));
+    assert!(host.at("house-1").by(&h.vera).may_follow("room:staff"));
+    // The company's operator follows the staff room, not the neighbours' own.
+    assert!(host.at("house-1").by(&irina).may_follow("room:staff"));
+    assert!(!host.at("house-1").by(&irina).may_follow("room:house"));
     assert_eq!(
         host.at("house-2").by(&petr).get("chats").json["rooms"][0]["title"],
         "Чат дома"

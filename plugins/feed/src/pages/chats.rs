@@ -208,7 +208,7 @@ pub fn send(slug: &str, form: &Params) -> Result<ActionOutcome> {
 
 /// Who is in a room, with their address.
 pub fn members(slug: &str) -> Result<Page> {
-    let (_, room) = chat::room_for_caller(slug)?;
+    let room = chat::room_with_units(slug)?;
     let house = ctx::community();
     let mut people: Vec<(String, String, String)> = Vec::new();
     let mut add = |id: String, name: String, label: String| {
