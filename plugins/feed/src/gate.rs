@@ -111,7 +111,7 @@ pub fn check_rate(
 }
 
 /// Why a text waits for a moderator.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum HoldReason {
     /// The author is new: `approved` of the first posts approved so far.

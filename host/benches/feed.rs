@@ -1,0 +1,311 @@
+//! Fan-out of a house chat: 1 000 residents follow their house's room over Server-Sent Events
+//! (`GET /api/live/c/house-1/p/feed?channel=room:house`, each with their own session), and
+//! residents write 10 messages a second through the real `feed` plugin over HTTP
+//! (`POST /api/c/house-1/p/feed/chats/house/messages`: the gate, the rate limit, the insert, the
+//! live update, one transaction). Measured: from just before each POST to when each follower has
+//! read the message off its stream — fan-out latency p50/p99 over every delivery — and the POST
+//! itself. On SQLite, and on PostgreSQL when `DVOR_TEST_POSTGRES_URL` is set. A measurement, not
+//! a test: `cargo bench -p dvor --bench feed` (`DVOR_BENCH_FOLLOWERS=1000`,
+//! `DVOR_BENCH_SECONDS=30`, `DVOR_BENCH_RATE=10`).
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use dvor::identity::membership::{self, OwnershipChange, Place};
+use dvor::identity::people::{self, NewPerson};
+use dvor::identity::tokens;
+use dvor::storage::testing::test_databases;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn config(plugin_dir: &str, cache: &str, flats: u64) -> String {
+    let mut text = format!(
+        r#"
+[instance]
+name = "Бенчмарк"
+[server]
+bind = "127.0.0.1:0"
+[runtime]
+plugin_dir = "{plugin_dir}"
+cache_dir = "{cache}"
+max_instances = 64
+[scheduler]
+enabled = false
+
+[[communities]]
+id = "town"
+name = "Город"
+kind = "settlement"
+
+[[communities]]
+id = "house-1"
+name = "Дом 1"
+kind = "house"
+parent = "town"
+
+[plugins.feed]
+enabled_for = ["town"]
+[plugins.feed.grants]
+collections = ["posts", "comments", "messages", "decisions", "words", "people", "reads", "state"]
+emits = ["feed.posted", "feed.helped"]
+consumes = ["person.joined", "person.left"]
+notifications = true
+files = true
+live = true
+[plugins.feed.settings]
+gate = {{ first_posts_held = 0 }}
+"#
+    );
+    for n in 1..=flats {
+        text.push_str(&format!(
+            "\n[[units]]\ncommunity = \"house-1\"\nnumber = \"{n}\"\nkind = \"apartment\"\narea = \"50\"\nentrance = \"{}\"\n",
+            (n - 1) / 100 + 1
+        ));
+    }
+    text
+}
+
+fn quantile(samples: &mut [u64], q: f64) -> u64 {
+    if samples.is_empty() {
+        return 0;
+    }
+    samples.sort_unstable();
+    samples[((samples.len() as f64 - 1.0) * q) as usize]
+}
+
+/// Read one follower's stream until `expected` messages came or `until`; the latency of each,
+/// µs after its POST started.
+async fn follow(
+    mut response: reqwest::Response,
+    sent: Arc<Vec<AtomicU64>>,
+    base: Instant,
+    expected: usize,
+    until: Instant,
+) -> Vec<u64> {
+    let mut latencies = Vec::with_capacity(expected);
+    let mut buffer = String::new();
+    const MARK: &str = "\"text\":\"bench ";
+    while latencies.len() < expected {
+        let chunk = match tokio::time::timeout_at(until.into(), response.chunk()).await {
+            Ok(Ok(Some(chunk))) => chunk,
+            _ => break,
+        };
+        let now = base.elapsed().as_micros() as u64;
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find('\n') {
+            let line: String = buffer.drain(..=end).collect();
+            let Some(data) = line.strip_prefix("data:") else {
+                continue;
+            };
+            let Some(at) = data.find(MARK) else { continue };
+            let digits: String = data[at + MARK.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let Ok(seq) = digits.parse::<usize>()
+                && let Some(started) = sent.get(seq)
+            {
+                latencies.push(now.saturating_sub(started.load(Ordering::Relaxed)));
+            }
+        }
+    }
+    latencies
+}
+
+fn main() {
+    let followers = env_number("DVOR_BENCH_FOLLOWERS", 1000);
+    let seconds = env_number("DVOR_BENCH_SECONDS", 30);
+    let rate = env_number("DVOR_BENCH_RATE", 10).max(1);
+    let messages = (seconds * rate) as usize;
+    let plugin_dir = support::plugin_dir("feed.wasm");
+    let rt = support::runtime();
+    rt.block_on(async {
+        for (engine, db) in test_databases().await {
+            let instance = support::start_instance("feed", &plugin_dir, db.clone(), |dir, cache| {
+                config(dir, cache, followers)
+            })
+            .await;
+            // The residents: each owns a flat, lives in the house, and has a session.
+            let started = Instant::now();
+            let tx = db.begin().await.unwrap();
+            let mut tokens = Vec::new();
+            for i in 0..followers {
+                let person = people::create(
+                    &tx,
+                    NewPerson {
+                        given_name: "Житель".into(),
+                        family_name: format!("{i}"),
+                        phone: Some(format!("+7999{i:07}")),
+                        email: None,
+                        locale: "ru".into(),
+                    },
+                    0,
+                )
+                .await
+                .unwrap();
+                membership::grant(&tx, None, &person.id, "resident", Place::Community(Some("house-1")), 0)
+                    .await
+                    .unwrap();
+                let unit = membership::unit(&tx, &format!("house-1/{}", i + 1)).await.unwrap().unwrap();
+                membership::set_ownership(
+                    &tx,
+                    None,
+                    OwnershipChange {
+                        person: &person.id,
+                        unit: &unit,
+                        share: (1, 1),
+                        verified: true,
+                        source: "bench",
+                    },
+                    0,
+                )
+                .await
+                .unwrap();
+                let (token, _) = tokens::issue(
+                    &tx,
+                    tokens::NewCredential {
+                        person_id: &person.id,
+                        kind: tokens::Kind::Session,
+                        name: None,
+                        scopes: &[],
+                        user_agent: None,
+                        expires: None,
+                    },
+                    dvor::identity::now_ms(),
+                )
+                .await
+                .unwrap();
+                tokens.push(token);
+            }
+            tx.commit().await.unwrap();
+            println!(
+                "{engine}: set up {followers} residents in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let server = tokio::spawn(dvor::serve_instance(instance, listener, async move {
+                let _ = stopped.await;
+            }));
+            let client = reqwest::Client::builder().build().unwrap();
+
+            // Everyone opens the room's live channel, ten at a time (each is a `subscribe` call
+            // into the plugin, which reads the house's register).
+            let base = Instant::now();
+            let sent: Arc<Vec<AtomicU64>> =
+                Arc::new((0..messages).map(|_| AtomicU64::new(u64::MAX)).collect());
+            let connected = Instant::now();
+            let mut streams = Vec::new();
+            let mut retries = 0;
+            for batch in tokens.chunks(10) {
+                let mut opening = Vec::new();
+                for token in batch {
+                    let request = client
+                        .get(format!("{url}/api/live/c/house-1/p/feed?channel=room:house"))
+                        .bearer_auth(token)
+                        .send();
+                    opening.push(request);
+                }
+                for (response, token) in futures_util::future::join_all(opening).await.into_iter().zip(batch) {
+                    let mut response = response.expect("a follower connects");
+                    // The `subscribe` call may miss the plugin's deadline on a loaded machine:
+                    // that follower tries again, as a browser's EventSource does.
+                    for _ in 0..5 {
+                        if response.status() != 504 {
+                            break;
+                        }
+                        retries += 1;
+                        response = client
+                            .get(format!("{url}/api/live/c/house-1/p/feed?channel=room:house"))
+                            .bearer_auth(token)
+                            .send()
+                            .await
+                            .expect("a follower connects");
+                    }
+                    assert_eq!(response.status(), 200, "a member follows the room");
+                    streams.push(response);
+                }
+            }
+            println!(
+                "{engine}: {} followers on the room's channel in {:.1} s ({retries} retried after a 504)",
+                streams.len(),
+                connected.elapsed().as_secs_f64()
+            );
+            let until = Instant::now() + Duration::from_secs(seconds + 20);
+            let readers: Vec<_> = streams
+                .into_iter()
+                .map(|stream| tokio::spawn(follow(stream, sent.clone(), base, messages, until)))
+                .collect();
+
+            // Residents write, `rate` messages a second, each POST on its own.
+            let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut posts = Vec::new();
+            for seq in 0..messages {
+                ticker.tick().await;
+                let token = tokens[seq % tokens.len()].clone();
+                let client = client.clone();
+                let url = url.clone();
+                let sent = sent.clone();
+                posts.push(tokio::spawn(async move {
+                    let at = base.elapsed().as_micros() as u64;
+                    sent[seq].store(at, Ordering::Relaxed);
+                    let response = client
+                        .post(format!("{url}/api/c/house-1/p/feed/chats/house/messages"))
+                        .bearer_auth(token)
+                        .json(&serde_json::json!({ "text": format!("bench {seq}") }))
+                        .send()
+                        .await
+                        .expect("the server answers");
+                    let status = response.status();
+                    let took = base.elapsed().as_micros() as u64 - at;
+                    // A refused message (the plugin's deadline on an overloaded machine) is
+                    // counted and named, not a crash of the measurement.
+                    let failure = (status != 201).then(|| status.as_u16());
+                    (took, failure)
+                }));
+            }
+            let mut post_us = Vec::new();
+            let mut failed: Vec<u16> = Vec::new();
+            for post in posts {
+                let (took, failure) = post.await.unwrap();
+                post_us.push(took);
+                failed.extend(failure);
+            }
+            if !failed.is_empty() {
+                println!(
+                    "{engine}: {} of {messages} messages refused (statuses {:?})",
+                    failed.len(),
+                    failed.iter().collect::<std::collections::BTreeSet<_>>()
+                );
+            }
+            let mut delivered = Vec::new();
+            for reader in readers {
+                delivered.extend(reader.await.unwrap());
+            }
+            let expected = (messages - failed.len()) as u64 * followers;
+            let count = delivered.len() as u64;
+            println!(
+                "{engine}: {messages} messages at {rate}/s to {followers} followers: {count} of {expected} deliveries; \
+                 fan-out latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; the POST p50 {:.1} ms, p99 {:.1} ms",
+                quantile(&mut delivered, 0.5) as f64 / 1000.0,
+                quantile(&mut delivered, 0.99) as f64 / 1000.0,
+                quantile(&mut delivered, 1.0) as f64 / 1000.0,
+                quantile(&mut post_us, 0.5) as f64 / 1000.0,
+                quantile(&mut post_us, 0.99) as f64 / 1000.0,
+            );
+            let _ = stop.send(());
+            let _ = server.await;
+        }
+    });
+}
