@@ -21,21 +21,21 @@ fn purposes_id() -> String {
     scoped("purposes")
 }
 
+/// The stored list of target purposes: `{ "purposes": [...] }` (a document is an object).
+fn stored_purposes(doc: Option<&Doc<serde_json::Value>>) -> Vec<String> {
+    doc.and_then(|d| serde_json::from_value(d.data["purposes"].clone()).ok())
+        .unwrap_or_default()
+}
+
 /// The partnership's target purposes.
 pub fn purposes() -> Result<Vec<String>> {
-    Ok(STATE
-        .get(&purposes_id())?
-        .and_then(|d| serde_json::from_value(d.data).ok())
-        .unwrap_or_default())
+    Ok(stored_purposes(STATE.get(&purposes_id())?.as_ref()))
 }
 
 /// The ledger of target purpose `purpose`, numbered on first use.
 pub fn target_ledger(purpose: &str) -> Result<Ledger> {
     let doc = STATE.get(&purposes_id())?;
-    let mut list: Vec<String> = doc
-        .as_ref()
-        .and_then(|d| serde_json::from_value(d.data.clone()).ok())
-        .unwrap_or_default();
+    let mut list = stored_purposes(doc.as_ref());
     let key = crate::model::name_key(purpose);
     if let Some(i) = list.iter().position(|p| crate::model::name_key(p) == key) {
         return Ok(Ledger::Target(u32::try_from(i + 1).unwrap_or(u32::MAX)));
@@ -44,7 +44,7 @@ pub fn target_ledger(purpose: &str) -> Result<Ledger> {
     STATE.put(
         &ctx::community(),
         &purposes_id(),
-        &serde_json::to_value(&list)?,
+        &serde_json::json!({ "purposes": list }),
         Some(doc.map_or(0, |d| d.version)),
     )?;
     Ok(Ledger::Target(

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{chairman, partnership};
+use common::{chairman, linked_id, partnership};
 use dvor_testkit::{Outcome, Person, TestHost};
 use serde_json::json;
 
@@ -15,20 +15,6 @@ fn snt(admission: &str) -> TestHost {
         json!({ "admission": admission }),
         "2026-05-20T10:00:00+03:00",
     )
-}
-
-/// The id at the end of the link of the newest notification titled `title`.
-fn linked_id(host: &mut TestHost, person: &Person, title: &str) -> String {
-    let inbox = host.inbox(person);
-    let found = inbox
-        .iter()
-        .find(|n| n["title"] == title)
-        .unwrap_or_else(|| panic!("no «{title}» in {inbox:?}"));
-    found["link"]
-        .as_str()
-        .and_then(|l| l.rsplit('/').next())
-        .unwrap()
-        .to_owned()
 }
 
 fn apply(host: &mut TestHost, anna: &Person) -> Outcome {
