@@ -40,7 +40,7 @@ pub fn payee() -> Value {
 
 /// `person` applies for membership with `plot` from their phone.
 pub fn apply(host: &mut TestHost, person: &Person, full_name: &str, plot: &str) -> Outcome {
-    host.at("snt").by(person).submit(
+    host.at("snt").plugin("snt").by(person).submit(
         "apply",
         "apply",
         &[
@@ -83,7 +83,7 @@ pub fn admitted(
         "{sent:?}"
     );
     let id = linked_id(host, board, "Заявление о вступлении");
-    let admitted = host.at("snt").by(board).submit(
+    let admitted = host.at("snt").plugin("snt").by(board).submit(
         &format!("application/{id}"),
         "admit",
         &[
