@@ -139,7 +139,8 @@ pub fn seed_if_asked() -> Result<()> {
             "ФЭО п.3: трубы и работы по коммерческому предложению",
         ),
     ];
-    let estimate_id = scoped(&format!("estimate-{year}"));
+    // Unique across partnerships, and fit for a page route (no `:`), as the sheet links to it.
+    let estimate_id = format!("{community}-estimate-{year}");
     let bases = crate::estimates::plot_bases()?;
     let estimate = dues::Estimate {
         id: estimate_id.clone(),

@@ -266,8 +266,20 @@ pub fn confirm(reading_id: &str) -> Result<Doc<Reading>> {
     READINGS.put(&doc.community, &doc.id, &reading, Some(doc.version))
 }
 
+/// The balance's id, unique across partnerships and fit for a page route (`balance/{id}`): no
+/// `:` or `/`, which a route may not hold.
 fn balance_id(transformer: &str, period: Period) -> String {
-    scoped(&format!("balance:{transformer}@{period}"))
+    let transformer: String = transformer
+        .chars()
+        .map(|c| {
+            if matches!(c, ':' | '/' | '\\' | '.') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("{}-balance-{transformer}-{period}", ctx::community())
 }
 
 /// The transformers with meters.

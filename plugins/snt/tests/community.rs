@@ -34,6 +34,11 @@ fn the_demo_register_an_alert_to_every_plot_and_the_debtor_list() {
     assert!(host.at("snt").by(&olga).page("register").shows("Членов: 2"));
     let plot = host.at("snt").by(&zoya).page("plot/4");
     assert!(plot.shows("Членские взносы"), "{}", plot.text);
+    assert!(
+        plot.shows("Как посчитана сумма — до копейки"),
+        "{}",
+        plot.text
+    );
 
     // An emergency goes to every plot's people with high urgency, and waits on the home tile.
     let sent = host.at("snt").by(&olga).submit(

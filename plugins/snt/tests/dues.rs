@@ -217,6 +217,11 @@ fn dues_from_the_approved_estimate_are_traced_to_the_kopeck_and_paid_by_the_qr_c
     let plot = host.at("snt").by(&anna).page("plot/1");
     assert!(plot.shows("Оплачено"), "{}", plot.text);
     assert!(
+        plot.shows("Как посчитана сумма — до копейки"),
+        "{}",
+        plot.text
+    );
+    assert!(
         qr_texts(&plot.tree)
             .iter()
             .all(|t| !t.contains("Sum=1020000"))
