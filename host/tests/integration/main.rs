@@ -30,3 +30,4 @@ mod runtime_limits;
 mod scoping;
 mod ui;
 mod ui_live;
+mod ui_snt;
