@@ -67,7 +67,7 @@ pub fn linked_id(host: &mut TestHost, person: &Person, title: &str) -> String {
 }
 
 /// `person` applies with `plot` and the board (the charter lets it) admits them with book
-/// `book`; the route of their record.
+/// `book` on 20.05.2026; the route of their record.
 pub fn admitted(
     host: &mut TestHost,
     board: &Person,
@@ -75,6 +75,17 @@ pub fn admitted(
     full_name: &str,
     plot: &str,
     book: &str,
+) -> String {
+    admitted_on(host, board, person, (full_name, plot, book), "2026-05-20")
+}
+
+/// [`admitted`] with the decision on `decided_on`.
+pub fn admitted_on(
+    host: &mut TestHost,
+    board: &Person,
+    person: &Person,
+    (full_name, plot, book): (&str, &str, &str),
+    decided_on: &str,
 ) -> String {
     let sent = apply(host, person, full_name, plot);
     assert_eq!(
@@ -87,7 +98,7 @@ pub fn admitted(
         &format!("application/{id}"),
         "admit",
         &[
-            ("decided_on", "2026-05-20"),
+            ("decided_on", decided_on),
             ("book_number", book),
             ("minutes", ""),
         ],
