@@ -31,10 +31,16 @@ async fn the_snt_example_starts_as_shipped_and_serves_the_chairmans_pages() {
     let (served, _codes) =
         common::server::serve_file(listener, "config/examples/snt.toml", "", &[]).await;
     // The example's chairman is the instance's admin.
-    let chairman = served.sign_in("+79160000001", "Ольга", "Председателева").await;
+    let chairman = served
+        .sign_in("+79160000001", "Ольга", "Председателева")
+        .await;
     let home = chairman.get("/c/snt-yablonka/p/snt").await;
     assert_eq!(home.status, 200, "{}", home.text);
-    assert!(home.text.contains("Реестр членов и собственников"), "{}", home.text);
+    assert!(
+        home.text.contains("Реестр членов и собственников"),
+        "{}",
+        home.text
+    );
     let register = chairman.get("/c/snt-yablonka/p/snt/register").await;
     assert_eq!(register.status, 200, "{}", register.text);
     // A resident who is not on the board sees no register, in Russian.
