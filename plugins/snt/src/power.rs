@@ -481,7 +481,7 @@ pub fn balance(transformer: &str, period: Period, due: Date) -> Result<Doc<Balan
                 due: Some(due),
                 text_ru: format!(
                     "Электроэнергия за {}: {} кВт·ч по {}",
-                    period_name_ru(period),
+                    period.name_ru(),
                     kwh_text(bill.billed_kwh),
                     tariff
                 ),
@@ -505,7 +505,7 @@ pub fn balance(transformer: &str, period: Period, due: Date) -> Result<Doc<Balan
                     "Участок {}: {} за {} — оплатить до {}",
                     bill.plot,
                     bill.amount,
-                    period_name_ru(period),
+                    period.name_ru(),
                     crate::show::date_text_ru(due)
                 ),
                 format!(
@@ -518,26 +518,4 @@ pub fn balance(transformer: &str, period: Period, due: Date) -> Result<Doc<Balan
         )?;
     }
     BALANCES.put(&community, &id, &run, Some(0))
-}
-
-fn period_name_ru(period: Period) -> String {
-    const RU: [&str; 12] = [
-        "январь",
-        "февраль",
-        "март",
-        "апрель",
-        "май",
-        "июнь",
-        "июль",
-        "август",
-        "сентябрь",
-        "октябрь",
-        "ноябрь",
-        "декабрь",
-    ];
-    format!(
-        "{} {}",
-        RU[usize::from(period.month.clamp(1, 12) - 1)],
-        period.year
-    )
 }

@@ -72,22 +72,17 @@ impl Period {
             .unwrap_or(Date::MIN)
     }
 
+    /// «май 2026», in Russian whatever the caller's language (for texts sent in both).
+    pub fn name_ru(self) -> String {
+        format!(
+            "{} {}",
+            MONTHS_RU[usize::from(self.month.clamp(1, 12) - 1)],
+            self.year
+        )
+    }
+
     /// «май 2026» / «May 2026».
     pub fn name(self) -> String {
-        const RU: [&str; 12] = [
-            "январь",
-            "февраль",
-            "март",
-            "апрель",
-            "май",
-            "июнь",
-            "июль",
-            "август",
-            "сентябрь",
-            "октябрь",
-            "ноябрь",
-            "декабрь",
-        ];
         const EN: [&str; 12] = [
             "January",
             "February",
@@ -103,9 +98,25 @@ impl Period {
             "December",
         ];
         let index = usize::from(self.month.clamp(1, 12) - 1);
-        format!("{} {}", tr(RU[index], EN[index]), self.year)
+        format!("{} {}", tr(MONTHS_RU[index], EN[index]), self.year)
     }
 }
+
+/// The months' names in Russian.
+const MONTHS_RU: [&str; 12] = [
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+];
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
