@@ -32,3 +32,4 @@ mod scoping;
 mod ui;
 mod ui_feed;
 mod ui_live;
+mod ui_snt;

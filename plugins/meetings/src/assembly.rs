@@ -17,6 +17,7 @@ use dvor_sdk::notifications::{self, Localized, Message, Urgency};
 use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::roll::Roll;
 use crate::tally::{self, BallotView, Choice, Electorate, Form, MeetingKind, Weight};
 use crate::{BALLOTS, Ballot, How, MEETINGS, Settings, Viewer, without};
 
@@ -283,7 +284,7 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
         closed_at: None,
     };
     let doc = MEETINGS.insert(&here, None, &meeting)?;
-    let voters = electorate_people(kind, &here);
+    let voters = electorate_people(kind, &here)?;
     if !voters.is_empty() {
         notifications::notify(
             &voters,
@@ -316,24 +317,24 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
 }
 
 /// Who is notified: the owners of the house's units, or the SNT's members and plot owners.
-fn electorate_people(kind: MeetingKind, community: &str) -> Vec<String> {
+fn electorate_people(kind: MeetingKind, community: &str) -> Result<Vec<String>> {
+    if kind == MeetingKind::Snt {
+        return Ok(Roll::of(community)?.people());
+    }
     let mut people: Vec<String> = directory::units(community)
         .iter()
         .flat_map(|u| directory::owners(&u.id))
         .map(|o| o.person_id)
         .collect();
-    if kind == MeetingKind::Snt {
-        people.extend(directory::people_with_role(community, "snt-member"));
-    }
     people.sort();
     people.dedup();
-    people
+    Ok(people)
 }
 
 /// The electorate: МКД — the area of every unit of the house; SNT — its members, and the
-/// plot owners who are not members.
-pub fn electorate(kind: MeetingKind, community: &str) -> Electorate {
-    match kind {
+/// plot owners who are not members, as the partnership's register has them ([`Roll`]).
+pub fn electorate(kind: MeetingKind, community: &str) -> Result<Electorate> {
+    Ok(match kind {
         MeetingKind::Mkd => {
             let total = directory::units(community)
                 .iter()
@@ -346,34 +347,23 @@ pub fn electorate(kind: MeetingKind, community: &str) -> Electorate {
             }
         }
         MeetingKind::Snt => {
-            let members = snt_members(community);
-            let mut owners: Vec<String> = directory::units(community)
-                .iter()
-                .flat_map(|u| directory::owners(&u.id))
-                .map(|o| o.person_id)
-                .filter(|p| !members.contains(p))
-                .collect();
-            owners.sort();
-            owners.dedup();
+            let roll = Roll::of(community)?;
             Electorate {
-                total: Weight::integer(members.len() as u128),
-                non_member_total: Weight::integer(owners.len() as u128),
+                total: Weight::integer(roll.member_count as u128),
+                non_member_total: Weight::integer(roll.owner_count as u128),
             }
         }
-    }
-}
-
-fn snt_members(community: &str) -> Vec<String> {
-    let mut members = directory::people_with_role(community, "snt-member");
-    members.sort();
-    members.dedup();
-    members
+    })
 }
 
 /// A voter's standing: МКД — their verified area × share over the house's units; SNT — one vote,
 /// as a member or a non-member owner. None when they may not vote.
-pub fn voter_weight(kind: MeetingKind, community: &str, person: &str) -> Option<(Weight, bool)> {
-    match kind {
+pub fn voter_weight(
+    kind: MeetingKind,
+    community: &str,
+    person: &str,
+) -> Result<Option<(Weight, bool)>> {
+    Ok(match kind {
         MeetingKind::Mkd => {
             let weight = directory::units(community)
                 .iter()
@@ -389,17 +379,14 @@ pub fn voter_weight(kind: MeetingKind, community: &str, person: &str) -> Option<
             (weight > Weight::ZERO).then_some((weight, true))
         }
         MeetingKind::Snt => {
-            if snt_members(community).iter().any(|m| m == person) {
-                return Some((Weight::integer(1), true));
+            let roll = Roll::of(community)?;
+            if roll.is_member(person) {
+                Some((Weight::integer(1), true))
+            } else {
+                roll.is_owner(person).then_some((Weight::integer(1), false))
             }
-            let owns = directory::units(community).iter().any(|u| {
-                directory::owners(&u.id)
-                    .iter()
-                    .any(|o| o.person_id == person)
-            });
-            owns.then_some((Weight::integer(1), false))
         }
-    }
+    })
 }
 
 /// Whether the caller counts `meeting`'s votes: an organizer here, the person who registered
@@ -486,7 +473,7 @@ pub fn cast(id: &str, given: &[Option<Choice>], paper_for: Option<&str>) -> Resu
         }
         None => (caller.person_id.clone(), How::Online, None),
     };
-    let (weight, member) = voter_weight(m.kind, &doc.community, &person).ok_or_else(|| {
+    let (weight, member) = voter_weight(m.kind, &doc.community, &person)?.ok_or_else(|| {
         Error::forbidden(match m.kind {
             MeetingKind::Mkd => tr(
                 "Голосуют только подтверждённые собственники помещений дома",
@@ -600,7 +587,7 @@ pub fn close(id: &str, present_members: Option<u64>) -> Result<Doc<Meeting>> {
     if present_members.is_some() {
         meeting.present_members = present_members;
     }
-    let electorate = electorate(meeting.kind, &doc.community);
+    let electorate = electorate(meeting.kind, &doc.community)?;
     let counted = count(
         &Doc {
             data: meeting.clone(),
@@ -620,7 +607,7 @@ pub fn close(id: &str, present_members: Option<u64>) -> Result<Doc<Meeting>> {
         &doc.community,
         &serde_json::json!({ "meeting": doc.id, "quorum": quorum, "adopted": adopted, "questions": meeting.questions.len() }),
     )?;
-    let voters = electorate_people(meeting.kind, &doc.community);
+    let voters = electorate_people(meeting.kind, &doc.community)?;
     if !voters.is_empty() {
         notifications::notify(
             &voters,
@@ -680,10 +667,10 @@ pub fn verify(id: &str) -> Result<serde_json::Value> {
         });
     }
     let stored = doc.data.result.clone();
-    let electorate = doc
-        .data
-        .electorate
-        .unwrap_or_else(|| electorate(doc.data.kind, &doc.community));
+    let electorate = match doc.data.electorate {
+        Some(stored) => stored,
+        None => electorate(doc.data.kind, &doc.community)?,
+    };
     let recounted = count(&doc, &electorate)?;
     Ok(serde_json::json!({
         "status": doc.data.status,

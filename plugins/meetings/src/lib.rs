@@ -5,13 +5,15 @@
 //!
 //! The law's numbers (thresholds by question kind, the SNT quorum rule) are data with effective
 //! dates in `tally`; the API is under `/api/c/{community}/p/meetings/`, see `docs/meetings.md`;
-//! the web pages and their forms are in `pages`.
+//! the web pages and their forms are in `pages`. An SNT meeting's voters are the partnership's
+//! register where the `snt` plugin keeps one (`roll`, fed by its `snt.register_changed` events).
 
 pub mod assembly;
 pub mod initiatives;
 pub mod pages;
 pub mod polls;
 pub mod protocol;
+pub mod roll;
 pub mod tally;
 
 use std::collections::BTreeMap;
@@ -381,6 +383,15 @@ impl Plugin for Meetings {
             tile = tile.link(Link::to(format!("poll/{}", only.id), ""));
         }
         Ok(Some(tile))
+    }
+
+    /// `snt.register_changed`: the partnership's register, for its meetings' voter lists.
+    fn on_event(&self, event: Event) -> Result<()> {
+        if event.kind == roll::REGISTER_CHANGED {
+            roll::follow(&event)
+        } else {
+            Ok(())
+        }
     }
 
     fn run_job(&self, name: &str, _cursor: Option<String>) -> Result<Option<String>> {

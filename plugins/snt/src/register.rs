@@ -335,8 +335,9 @@ fn read_entry(row: &SheetRow, problems: &mut Problems) -> Option<RegisterEntry> 
 }
 
 /// Checks across rows: one cadastral number per plot and one plot per cadastral number, no
-/// person twice on a plot, book numbers unique, shares of a plot at most 1 and given for all
-/// its owners or none.
+/// person twice on a plot, a book number for one member only (a member with several plots is on
+/// a row for each, with the same book), shares of a plot at most 1 and given for all its owners
+/// or none.
 fn check_rows(entries: &[(u64, RegisterEntry)], problems: &mut Problems) {
     for (i, (line, entry)) in entries.iter().enumerate() {
         let earlier = &entries[..i];
@@ -387,10 +388,13 @@ fn check_rows(entries: &[(u64, RegisterEntry)], problems: &mut Problems) {
                 ),
             );
         }
+        // One member with several plots keeps one book: the same number is another member's
+        // only when the name differs.
         if let Some(book) = &entry.book_number
-            && let Some((first, _)) = earlier
-                .iter()
-                .find(|(_, e)| e.book_number.as_ref() == Some(book))
+            && let Some((first, _)) = earlier.iter().find(|(_, e)| {
+                e.book_number.as_ref() == Some(book)
+                    && e.full_name.to_lowercase() != entry.full_name.to_lowercase()
+            })
         {
             problems.push(
                 *line,
@@ -438,6 +442,15 @@ fn check_rows(entries: &[(u64, RegisterEntry)], problems: &mut Problems) {
 
 /// Reads the register from a CSV file: every entry, or every bad cell and nothing.
 pub fn import_register(body: &[u8]) -> Result<Vec<RegisterEntry>, Vec<CellProblem>> {
+    Ok(import_register_lines(body)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
+/// [`import_register`] with each entry's line in the file, for the checks that need the
+/// partnership's plots.
+pub fn import_register_lines(body: &[u8]) -> Result<Vec<(u64, RegisterEntry)>, Vec<CellProblem>> {
     let sheet = csv_sheet::read_sheet(body, COLUMNS, &SheetMessages::localized())?;
     let mut problems = Problems::default();
     let mut entries = Vec::new();
@@ -447,7 +460,7 @@ pub fn import_register(body: &[u8]) -> Result<Vec<RegisterEntry>, Vec<CellProble
         }
     }
     check_rows(&entries, &mut problems);
-    problems.into_result(entries.into_iter().map(|(_, e)| e).collect())
+    problems.into_result(entries)
 }
 
 fn date_text(date: Date) -> String {
@@ -557,6 +570,20 @@ mod tests {
             "{}",
             problems[10].message
         );
+    }
+
+    #[test]
+    fn a_member_with_two_plots_keeps_one_book() {
+        let csv = "section;plot;cadastral_number;full_name;postal_address;member_since;book_number\n\
+            член;1;50:20:0010336:100;Иванова Мария;Адрес;15.05.2019;17\n\
+            член;2;50:20:0010336:101;иванова мария;Адрес;15.05.2019;17\n\
+            член;3;50:20:0010336:102;Петров Олег;Адрес;15.05.2019;17\n";
+        let problems = import_register(csv.as_bytes()).unwrap_err();
+        let got: Vec<(u64, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.column.as_str()))
+            .collect();
+        assert_eq!(got, [(4, "book_number")]);
     }
 
     #[test]

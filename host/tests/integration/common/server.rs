@@ -199,6 +199,26 @@ pub async fn serve_demo(
     appended: &str,
     env: &[(&str, &str)],
 ) -> (Served, String) {
+    // Readings are taken every day of the month, so the test passes on any date.
+    let mut env = env.to_vec();
+    env.insert(
+        0,
+        (
+            "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
+            "{ from_day = 1, to_day = 31 }",
+        ),
+    );
+    serve_file(listener, "config/dvor.toml", appended, &env).await
+}
+
+/// The instance config `file` of the repository (`config/examples/snt.toml`) served on
+/// `listener` as [`serve_demo`] serves the bundled one.
+pub async fn serve_file(
+    listener: tokio::net::TcpListener,
+    file: &str,
+    appended: &str,
+    env: &[(&str, &str)],
+) -> (Served, String) {
     let (sms_url, sms) = sms_gateway().await;
     let base = format!("http://{}", listener.local_addr().unwrap());
     let scratch = super::scratch_dir();
@@ -218,21 +238,16 @@ pub async fn serve_demo(
         ("DVOR_IDENTITY__SMS__GATEWAY", "http"),
         ("DVOR_IDENTITY__SMS__URL", &sms_url),
         ("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0"),
-        // Readings are taken every day of the month, so the test passes on any date.
-        (
-            "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
-            "{ from_day = 1, to_day = 31 }",
-        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     overrides.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut text = std::fs::read_to_string(root.join("config/dvor.toml")).unwrap();
+    let mut text = std::fs::read_to_string(root.join(file)).unwrap();
     text.push_str(appended);
-    let config = dvor::config::Config::from_str_with_env(&text, "config/dvor.toml", overrides)
-        .expect("the bundled config parses with the test's overrides");
+    let config = dvor::config::Config::from_str_with_env(&text, file, overrides)
+        .expect("the config parses with the test's overrides");
     let (engine, db) = super::databases().await.remove(0);
     let codes = format!("{}/last-code", sms_url.trim_end_matches("/send"));
     (serve_config(engine, db, config, listener, sms).await, codes)
