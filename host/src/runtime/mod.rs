@@ -432,6 +432,9 @@ pub struct Runtime {
     shared: Arc<Shared>,
     plugins: BTreeMap<String, Arc<LoadedPlugin>>,
     pooling: bool,
+    /// With the pooling allocator, one permit per instance slot: a call waits for a free slot
+    /// instead of failing when more calls run at once than the pool holds.
+    slots: Option<Arc<tokio::sync::Semaphore>>,
     settings: EngineSettings,
     _ticker: EpochTicker,
 }
@@ -459,6 +462,8 @@ impl Runtime {
             shared,
             plugins: BTreeMap::new(),
             pooling,
+            slots: pooling
+                .then(|| Arc::new(tokio::sync::Semaphore::new(settings.max_instances as usize))),
             settings,
         })
     }
@@ -553,11 +558,17 @@ impl Runtime {
             } else {
                 None
             };
+            // The semaphore is never closed: a permit always comes.
+            let slot = match &self.slots {
+                Some(slots) => slots.clone().acquire_owned().await.ok(),
+                None => None,
+            };
             let (result, memory, lost_race) = tracing::Instrument::instrument(
                 self.call_in_store(&plugin, context.clone(), community_path.clone(), invocation),
                 span.clone(),
             )
             .await;
+            drop(slot);
             match (result, again) {
                 (Err(error), Some(next))
                     if lost_race && started.elapsed() < plugin.limits.deadline && attempt < 100 =>
