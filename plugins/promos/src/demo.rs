@@ -89,8 +89,10 @@ pub fn seed_once() -> Result<bool> {
     bakery.description = "Хлеб и выпечка каждое утро из своей печи; кофе с собой.".into();
     bakery.categories = vec!["bakery".into()];
     bakery.phone = Some("+7 900 555-01-01".into());
-    bakery.organization = directory::organizations(&root, Some("business"))
-        .into_iter()
+    // The demo bakery organization serves the shopping street, below the town.
+    bakery.organization = std::iter::once(root.clone())
+        .chain(directory::descendants(&root, None).into_iter().map(|c| c.id))
+        .flat_map(|c| directory::organizations(&c, Some("business")))
         .find(|o| o.id == "demo-bakery")
         .map(|o| o.id);
     bakery.branches = vec![Branch {
