@@ -91,7 +91,11 @@ pub fn seed_once() -> Result<bool> {
     bakery.phone = Some("+7 900 555-01-01".into());
     // The demo bakery organization serves the shopping street, below the town.
     bakery.organization = std::iter::once(root.clone())
-        .chain(directory::descendants(&root, None).into_iter().map(|c| c.id))
+        .chain(
+            directory::descendants(&root, None)
+                .into_iter()
+                .map(|c| c.id),
+        )
         .flat_map(|c| directory::organizations(&c, Some("business")))
         .find(|o| o.id == "demo-bakery")
         .map(|o| o.id);
