@@ -189,19 +189,29 @@ fn website_of(text: Option<&str>) -> Result<Option<String>> {
     Ok(site)
 }
 
+/// A registration that passed its checks.
+#[derive(Clone, Debug)]
+pub struct CheckedRegistration {
+    /// A shop or a specialist.
+    pub kind: BusinessKind,
+    /// The name people know.
+    pub name: String,
+    /// The legal name.
+    pub legal_name: String,
+    /// The ИНН.
+    pub inn: String,
+    /// The ОГРН or ОГРНИП, if given.
+    pub ogrn: Option<String>,
+    /// The category codes.
+    pub categories: Vec<String>,
+}
+
 /// Check a registration: the numbers by their check digits and kinds, the rest by length.
 /// ОГРН may be left out only by a self-employed specialist (a person's 12-digit ИНН).
 pub fn check_registration(
     input: &BusinessInput,
     settings: &Settings,
-) -> Result<(
-    BusinessKind,
-    String,
-    String,
-    String,
-    Option<String>,
-    Vec<String>,
-)> {
+) -> Result<CheckedRegistration> {
     let kind = kind_of(input.kind.as_deref())?;
     let name = input::required("name", input.name.as_deref(), 120)?;
     let legal_name = input::required("legal_name", input.legal_name.as_deref(), 200)?;
@@ -224,14 +234,28 @@ pub fn check_registration(
         }
     };
     let categories = categories_of(&input.categories, kind, settings)?;
-    Ok((kind, name, legal_name, inn_text, ogrn, categories))
+    Ok(CheckedRegistration {
+        kind,
+        name,
+        legal_name,
+        inn: inn_text,
+        ogrn,
+        categories,
+    })
 }
 
 /// Register a business for the caller in the call's community; it waits for an admin.
 pub fn register(input: &BusinessInput) -> Result<Doc<Business>> {
     let caller = ctx::require_caller()?;
     let settings = Settings::load()?;
-    let (kind, name, legal_name, inn, ogrn, categories) = check_registration(input, &settings)?;
+    let CheckedRegistration {
+        kind,
+        name,
+        legal_name,
+        inn,
+        ogrn,
+        categories,
+    } = check_registration(input, &settings)?;
     let description = input::optional("description", input.description.as_deref(), 2000)?;
     let phone = input::phone("phone", input.phone.as_deref())?;
     let website = website_of(input.website.as_deref())?;
