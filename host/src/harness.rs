@@ -33,7 +33,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::runtime::latest::dvor::plugin::context::CallTrigger;
-use crate::runtime::latest::dvor::plugin::ui::{ActionOutcome, Block, FieldKind, Page, TilePlace};
+use crate::runtime::latest::dvor::plugin::ui::{
+    ActionOutcome, Block, Button, FieldKind, Page, TilePlace,
+};
 use crate::runtime::latest::exports::dvor::plugin::plugin::{ApiRequest, JobRun, JobStep};
 use crate::runtime::{CallContext, CallError, Caller, Invocation, Outcome, Runtime};
 use crate::storage::Database;
@@ -805,13 +807,23 @@ async fn render(
     context: CallContext,
     route: &str,
 ) -> Result<Page, CallError> {
+    // `route?a=1&b=2`: the query goes to the plugin as the web UI passes it.
+    let (route, query) = match route.split_once('?') {
+        Some((route, query)) => (
+            route,
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        ),
+        None => (route, Vec::new()),
+    };
     match runtime
         .call(
             plugin,
             context,
             Invocation::RenderPage {
                 route: route.to_owned(),
-                query: Vec::new(),
+                query,
             },
         )
         .await?
@@ -872,14 +884,31 @@ fn posted(page: &Page, action: &ActionSpec) -> Option<Vec<(String, String)>> {
         Block::Table(table) => table.rows.iter().flat_map(|r| &r.actions).collect(),
         _ => Vec::new(),
     });
-    for button in buttons {
-        if button.action == action.action {
-            let mut pairs = button.args.clone();
-            pairs.extend(action.values.iter().cloned());
-            return Some(pairs);
-        }
-    }
-    None
+    // The button a person would press: of those for the action, the one whose arguments agree
+    // with the values given (the «Одобрить» of one row among many), else the first; a value
+    // given replaces the argument of its name.
+    let buttons: Vec<_> = buttons.filter(|b| b.action == action.action).collect();
+    let agrees = |button: &&Button| {
+        button.args.iter().all(|(name, value)| {
+            action
+                .values
+                .iter()
+                .all(|(given, typed)| given != name || typed == value)
+        })
+    };
+    let button = buttons
+        .iter()
+        .copied()
+        .find(agrees)
+        .or_else(|| buttons.first().copied())?;
+    let mut pairs: Vec<(String, String)> = button
+        .args
+        .iter()
+        .filter(|(name, _)| !action.values.iter().any(|(given, _)| given == name))
+        .cloned()
+        .collect();
+    pairs.extend(action.values.iter().cloned());
+    Some(pairs)
 }
 
 /// What the host answers a caller not signed in whose write the manifest does not open.

@@ -101,7 +101,10 @@ impl CallState {
                 error(ErrorCode::Conflict, message, Some(&field))
             }
             store::StorageError::OutOfScope(message) => error(ErrorCode::Forbidden, message, None),
-            store::StorageError::Database(db) => self.host_failed("storage", db),
+            store::StorageError::Database(db) => {
+                self.lost_race |= crate::storage::lost_race(&db);
+                self.host_failed("storage", db)
+            }
         }
     }
 
@@ -691,6 +694,7 @@ impl outbound_http::Host for CallState {
         for (name, value) in req.headers {
             builder = builder.header(name, value);
         }
+        self.reached_out = true;
         let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => return Ok(Err(outbound_failure(&host, timeout, &e))),

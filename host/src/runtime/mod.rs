@@ -220,7 +220,7 @@ impl LoadedPlugin {
 }
 
 /// What the host asks a plugin to do.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Invocation {
     /// Answer an API request.
     Request(latest::exports::dvor::plugin::plugin::ApiRequest),
@@ -251,6 +251,25 @@ pub enum Invocation {
     Summary(latest::dvor::plugin::ui::TilePlace),
     /// May the caller follow a live channel?
     Subscribe(String),
+}
+
+impl Invocation {
+    /// A copy to run again if the call loses a race with a concurrent transaction; none for a
+    /// form with files (they are not kept twice in memory).
+    fn copy_for_retry(&self) -> Option<Invocation> {
+        match self {
+            Invocation::Action { uploads, .. } if !uploads.is_empty() => None,
+            other => Some(other.clone()),
+        }
+    }
+}
+
+/// How long to wait before running a call again that lost a race with a concurrent
+/// transaction: a random pause up to 5 ms × 2^(attempt − 1), at most 50 ms, so that the calls
+/// that lost do not collide again in step.
+fn race_backoff(attempt: u32) -> Duration {
+    let cap = (5u64 << attempt.saturating_sub(1).min(4)).min(50);
+    Duration::from_millis(rand::random_range(1..=cap))
 }
 
 /// A file posted with a page form.
@@ -413,6 +432,9 @@ pub struct Runtime {
     shared: Arc<Shared>,
     plugins: BTreeMap<String, Arc<LoadedPlugin>>,
     pooling: bool,
+    /// With the pooling allocator, one permit per instance slot: a call waits for a free slot
+    /// instead of failing when more calls run at once than the pool holds.
+    slots: Option<Arc<tokio::sync::Semaphore>>,
     settings: EngineSettings,
     _ticker: EpochTicker,
 }
@@ -440,6 +462,8 @@ impl Runtime {
             shared,
             plugins: BTreeMap::new(),
             pooling,
+            slots: pooling
+                .then(|| Arc::new(tokio::sync::Semaphore::new(settings.max_instances as usize))),
             settings,
         })
     }
@@ -520,13 +544,44 @@ impl Runtime {
             duration_us = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = tracing::Instrument::instrument(
-            self.call_in_store(&plugin, context, community_path, invocation),
-            span.clone(),
-        )
-        .await;
+        // On PostgreSQL a call whose transaction lost a race with a concurrent one (both read a
+        // document, the other wrote it first) is refused by the database and rolled back
+        // whole; it runs again, reading the winner's writes, until it commits, fails for
+        // another reason, or has taken the plugin's deadline in all. SQLite runs transactions
+        // one at a time and never refuses one so.
+        let postgres = self.shared.db.backend() == sea_orm::DbBackend::Postgres;
+        let mut invocation = invocation;
+        let mut attempt = 1u32;
+        let (result, memory) = loop {
+            let again = if postgres {
+                invocation.copy_for_retry()
+            } else {
+                None
+            };
+            // The semaphore is never closed: a permit always comes.
+            let slot = match &self.slots {
+                Some(slots) => slots.clone().acquire_owned().await.ok(),
+                None => None,
+            };
+            let (result, memory, lost_race) = tracing::Instrument::instrument(
+                self.call_in_store(&plugin, context.clone(), community_path.clone(), invocation),
+                span.clone(),
+            )
+            .await;
+            drop(slot);
+            match (result, again) {
+                (Err(error), Some(next))
+                    if lost_race && started.elapsed() < plugin.limits.deadline && attempt < 100 =>
+                {
+                    tracing::debug!(parent: &span, attempt, %error, "lost a race with a concurrent transaction; running the call again");
+                    tokio::time::sleep(race_backoff(attempt)).await;
+                    invocation = next;
+                    attempt += 1;
+                }
+                (result, _) => break (result, memory),
+            }
+        };
         let elapsed = started.elapsed();
-        let (result, memory) = result;
         let outcome = match &result {
             Ok(_) => "ok",
             Err(error) => error.outcome_label(),
@@ -553,7 +608,7 @@ impl Runtime {
         context: CallContext,
         community_path: String,
         invocation: Invocation,
-    ) -> (Result<Outcome, CallError>, usize) {
+    ) -> (Result<Outcome, CallError>, usize, bool) {
         let plugin_id = plugin.id().to_owned();
         let state = CallState::new(plugin.clone(), self.shared.clone(), context, community_path);
         let mut store = Store::new(&self.engine, state);
@@ -563,7 +618,7 @@ impl Runtime {
         if self.settings.fuel {
             let fuel = plugin.limits.fuel.unwrap_or(u64::MAX);
             if let Err(error) = store.set_fuel(fuel) {
-                return (Err(host_failure(&plugin_id, error)), 0);
+                return (Err(host_failure(&plugin_id, error)), 0, false);
             }
         }
 
@@ -596,6 +651,7 @@ impl Runtime {
             (result, _) => result,
         };
         let tx = state.tx.take();
+        let mut lost_race = state.lost_race;
         let finished = match (result, tx) {
             (Ok(outcome), Some(tx)) => match tx.commit().await {
                 Ok(()) => {
@@ -611,7 +667,10 @@ impl Runtime {
                     }
                     Ok(outcome)
                 }
-                Err(error) => Err(host_failure(&plugin_id, error)),
+                Err(error) => {
+                    lost_race |= crate::storage::lost_race(&error);
+                    Err(host_failure(&plugin_id, error))
+                }
             },
             (Ok(outcome), None) => Ok(outcome),
             (Err(error), Some(tx)) => {
@@ -622,7 +681,8 @@ impl Runtime {
             }
             (Err(error), None) => Err(error),
         };
-        (finished, memory)
+        let retry = lost_race && !state.reached_out && finished.is_err();
+        (finished, memory, retry)
     }
 
     /// An instance kept alive for many calls, for the benchmark's warm-call figure: each call

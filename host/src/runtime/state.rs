@@ -130,6 +130,11 @@ pub struct CallState {
     pub(crate) pending_live: Vec<crate::live::PendingUpdate>,
     /// Job runs the call requested (the scheduler is woken after the commit).
     pub(crate) requested_runs: usize,
+    /// The database refused a write because a concurrent transaction changed what this one
+    /// read (PostgreSQL): the call may run again.
+    pub(crate) lost_race: bool,
+    /// The call sent an outbound request: it is not run again (the other side saw it).
+    pub(crate) reached_out: bool,
     pub(crate) memory: MemoryCap,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -165,6 +170,8 @@ impl CallState {
             pending_events: Vec::new(),
             pending_live: Vec::new(),
             requested_runs: 0,
+            lost_race: false,
+            reached_out: false,
             memory,
             wasi,
             table: ResourceTable::new(),

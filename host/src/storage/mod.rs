@@ -39,6 +39,22 @@ pub use documents::{
     put_many, query, sync_collection, versions,
 };
 
+/// Whether `error` is the database refusing a transaction that lost a race with a concurrent
+/// one: PostgreSQL's serialization failure (SQLSTATE 40001, a row this REPEATABLE READ
+/// transaction read was changed and committed by another) or a deadlock (40P01). Nothing of
+/// the transaction was written; run again, it reads the winner's writes.
+pub fn lost_race(error: &DbErr) -> bool {
+    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx))
+    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(sqlx))) = error
+    else {
+        return false;
+    };
+    sqlx.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40001" || code == "40P01")
+}
+
 /// The host database: a connection pool and which engine it talks to.
 ///
 /// Cheap to clone: clones share the pool.

@@ -248,8 +248,15 @@ pub struct Redemption {
 /// ahead of UTC) and at which branch the coupon was used.
 pub fn already_redeemed(first: &Redemption, offset_minutes: i32) -> Error {
     let local = first.at + i64::from(offset_minutes) * 60_000;
+    // The day as the reader writes it: 01.06.2026 in Russian, 2026-06-01 in English.
     let day = Date::from_timestamp(first.at, offset_minutes)
-        .map(|d| d.to_string())
+        .map(|d| {
+            if dvor_sdk::ctx::is_english() {
+                d.to_string()
+            } else {
+                format!("{:02}.{:02}.{}", d.day(), d.month(), d.year())
+            }
+        })
         .unwrap_or_default();
     let minutes = local.rem_euclid(86_400_000) / 60_000;
     Error::conflict(format!(
@@ -410,7 +417,7 @@ mod tests {
         assert_eq!(err.code, dvor_sdk::ErrorCode::Conflict);
         assert_eq!(
             err.message,
-            "Купон уже использован 2026-06-01 14:05, филиал «Пекарня на Садовой»"
+            "Купон уже использован 01.06.2026 14:05, филиал «Пекарня на Садовой»"
         );
     }
 
