@@ -56,6 +56,10 @@ pub fn router(mut state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::rejections::shape_refusals))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::pages::browser_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::csrf::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn(trace_request))

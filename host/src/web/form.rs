@@ -340,7 +340,9 @@ impl Renderer<'_, '_> {
 
         let with_errors: Vec<&View> = views.iter().filter(|v| !v.errors.is_empty()).collect();
         if !with_errors.is_empty() {
-            self.raw("<div class=\"notice tone-danger\" role=\"alert\"><p><strong>");
+            // The summary takes the focus when the page loads, so a phone scrolls to it: the
+            // person sees what went wrong without looking for it (the first one on the page).
+            self.raw("<div class=\"notice tone-danger\" role=\"alert\" tabindex=\"-1\" autofocus><p><strong>");
             self.raw(self.t.fix_errors);
             self.raw("</strong></p><ul>");
             for v in with_errors {
@@ -531,8 +533,13 @@ impl Renderer<'_, '_> {
                 match kind {
                     FieldKind::Text(max) | FieldKind::Multiline(max) => {
                         let multiline = matches!(kind, FieldKind::Multiline(_));
+                        let one_time_code = !multiline
+                            && self.ctx.base.is_empty()
+                            && name == super::ONE_TIME_CODE_FIELD;
                         self.raw(if multiline {
                             "<textarea rows=\"5\""
+                        } else if one_time_code {
+                            "<input type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"\\s*([0-9]\\s*){6}\""
                         } else {
                             "<input type=\"text\""
                         });

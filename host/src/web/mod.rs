@@ -39,6 +39,11 @@ pub const CSS: &str = include_str!("assets/dvor.css");
 /// Where the shell links the stylesheet.
 pub const CSS_PATH: &str = "/assets/dvor.css";
 
+/// On the host's own pages (a page context without a plugin `base`), the text field of this
+/// name is the sign-in code: a numeric keyboard and the phone's SMS autofill
+/// (`autocomplete="one-time-code"`).
+pub const ONE_TIME_CODE_FIELD: &str = "code";
+
 /// Where the shell loads its one script (it registers the offline service worker).
 pub const SCRIPT_PATH: &str = "/assets/dvor.js";
 
