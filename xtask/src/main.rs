@@ -219,6 +219,16 @@ fn main() -> anyhow::Result<()> {
                 .current_dir(&root);
             run(&mut command)
         }
-        _ => bail!("usage: cargo xtask <run|test|plugins|bench> [args…]"),
+        // The demo town's map tiles, made from the town's streets and houses in
+        // `tiles/src/demo.rs` and committed (the demo needs no map data from outside).
+        "demo-tiles" => {
+            let path = root.join("config/demo-town.pmtiles");
+            let archive = dvor_tiles::demo::archive();
+            std::fs::write(&path, &archive)
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("xtask: wrote {} ({} bytes)", path.display(), archive.len());
+            Ok(())
+        }
+        _ => bail!("usage: cargo xtask <run|test|plugins|bench|demo-tiles> [args…]"),
     }
 }
