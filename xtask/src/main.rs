@@ -229,6 +229,31 @@ fn main() -> anyhow::Result<()> {
             eprintln!("xtask: wrote {} ({} bytes)", path.display(), archive.len());
             Ok(())
         }
-        _ => bail!("usage: cargo xtask <run|test|plugins|bench|demo-tiles> [args…]"),
+        // The browser libraries pinned in host/web-vendor (MapLibre GL JS), installed with
+        // npm and copied where the host embeds them; the copies are committed.
+        "vendor" => {
+            let vendor = root.join("host/web-vendor");
+            run(Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&vendor))?;
+            let dist = vendor.join("node_modules/maplibre-gl/dist");
+            let assets = root.join("host/src/web/assets/maplibre");
+            std::fs::create_dir_all(&assets)?;
+            for file in [
+                "maplibre-gl.mjs",
+                "maplibre-gl-worker.mjs",
+                "maplibre-gl.css",
+            ] {
+                std::fs::copy(dist.join(file), assets.join(file))
+                    .with_context(|| format!("copying {file}"))?;
+            }
+            std::fs::copy(
+                vendor.join("node_modules/maplibre-gl/LICENSE.txt"),
+                assets.join("LICENSE.txt"),
+            )?;
+            eprintln!("xtask: MapLibre GL JS copied to {}", assets.display());
+            Ok(())
+        }
+        _ => bail!("usage: cargo xtask <run|test|plugins|bench|demo-tiles|vendor> [args…]"),
     }
 }

@@ -320,6 +320,7 @@ fn host_page_context<'a>(
         nav,
         files: None,
         csrf_token: &visitor.form.token,
+        tiles: state.tiles.as_ref().map(|t| t.info()),
     }
 }
 
@@ -692,6 +693,7 @@ pub async fn plugin_page(
             nav: &nav,
             files: Some(files),
             csrf_token: target.csrf_token,
+            tiles: state.tiles.as_ref().map(|t| t.info()),
         },
     ))
 }

@@ -782,6 +782,34 @@ impl Renderer<'_, '_> {
             self.raw("></div>");
         }
         self.raw("</div>");
+        // With the instance's map: tap it to set the point, or take the device's position.
+        // The script shows these; without it the two numbers are typed.
+        if let Some(tiles) = self.ctx.tiles {
+            let points: Vec<super::MapPoint> = match (lat, lon) {
+                (Some(a), Some(b)) => match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(lat), Ok(lon)) => vec![super::MapPoint {
+                        lat,
+                        lon,
+                        text: String::new(),
+                        label: v.field.label.clone(),
+                        href: None,
+                        tone: "tone-info",
+                    }],
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            self.raw("<div class=\"map-pick\" hidden data-pick=\"");
+            self.raw(&v.id);
+            self.raw("\"><p class=\"help\">");
+            self.raw(self.t.pick_on_map);
+            self.raw("</p>");
+            let map = super::map_element(&tiles, &points, &v.field.label);
+            self.raw(&map);
+            self.raw("<button type=\"button\" class=\"btn locate\">");
+            self.raw(self.t.my_position);
+            self.raw("</button></div>");
+        }
         self.raw("</fieldset>");
     }
 }
