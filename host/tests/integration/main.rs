@@ -29,4 +29,5 @@ mod privacy;
 mod runtime_limits;
 mod scoping;
 mod ui;
+mod ui_experience;
 mod ui_live;

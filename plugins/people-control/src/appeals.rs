@@ -1354,16 +1354,6 @@ pub fn similar(
 ) -> Result<Vec<Similar>> {
     let words = text.map(stems).unwrap_or_default();
     let settings = Settings::load()?;
-    let since = ctx::now() - i64::from(settings.duplicates.days) * DAY_MS;
-    let candidates = APPEALS
-        .query()
-        .with_ancestors()
-        .filter("category", Compare::Eq, category)
-        .filter("created", Compare::Ge, since)
-        .order_by("created", Direction::Desc)
-        .limit(500)
-        .fetch()?;
-    let caller = ctx::caller();
     let normalized = |a: &str| {
         a.to_lowercase()
             .split_whitespace()
@@ -1372,12 +1362,8 @@ pub fn similar(
     };
     let address = address.map(normalized);
     let mut found = Vec::new();
-    for doc in candidates.docs {
-        if Some(doc.id.as_str()) == except || doc.data.status.is_closed() {
-            continue;
-        }
-        let standing = standing(caller.as_ref(), &doc.data, &doc.community);
-        if !access::may_see(standing, &doc.data) {
+    for doc in open_in_category(category, &settings)? {
+        if Some(doc.id.as_str()) == except {
             continue;
         }
         let distance = match (point, doc.data.point) {
@@ -1399,6 +1385,32 @@ pub fn similar(
         }
     }
     Ok(found)
+}
+
+/// The open appeals of a category, here and at the places above (a house's resident sees the
+/// town's), filed within the duplicates window, that the caller may see, newest first.
+pub fn open_in_category(category: &str, settings: &Settings) -> Result<Vec<Doc<Appeal>>> {
+    let since = ctx::now() - i64::from(settings.duplicates.days) * DAY_MS;
+    let candidates = APPEALS
+        .query()
+        .with_ancestors()
+        .filter("category", Compare::Eq, category)
+        .filter("created", Compare::Ge, since)
+        .order_by("created", Direction::Desc)
+        .limit(500)
+        .fetch()?;
+    let caller = ctx::caller();
+    Ok(candidates
+        .docs
+        .into_iter()
+        .filter(|doc| {
+            !doc.data.status.is_closed()
+                && access::may_see(
+                    standing(caller.as_ref(), &doc.data, &doc.community),
+                    &doc.data,
+                )
+        })
+        .collect())
 }
 
 /// The words of a description that say what it is about: lower-case, at least three letters,
@@ -1426,10 +1438,22 @@ fn alike(a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<
 /// The name of organization `id` as people see it (its id if the directory has none), looked
 /// up among those serving `community`.
 pub fn organization_name(id: &str, community: &str) -> String {
-    directory::organizations(community, None)
-        .into_iter()
-        .find(|o| o.id == id)
-        .map_or_else(|| id.to_owned(), |o| o.name)
+    // The place's own, then those of the places above, then below (a town's statistics name
+    // the management company of one of its houses).
+    let places = directory::ancestry(community).into_iter().chain(
+        directory::descendants(community, None)
+            .into_iter()
+            .map(|c| c.id),
+    );
+    for place in places {
+        if let Some(found) = directory::organizations(&place, None)
+            .into_iter()
+            .find(|o| o.id == id)
+        {
+            return found.name;
+        }
+    }
+    id.to_owned()
 }
 
 /// Filters of the appeals list.

@@ -43,7 +43,9 @@ pub fn render(route: &str, query: &Params) -> Result<Page> {
     let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
         [] => home(query),
-        ["new"] => new_page(query),
+        ["new"] => new_page(query.get("category")),
+        // The category in the path, so a refused form is drawn again with its category.
+        ["new", category] => new_page(Some(category)),
         ["appeal", id] => appeal_page(id),
         ["queue"] => queue_page(),
         ["stats"] => stats_page(query),
@@ -198,12 +200,10 @@ fn home(query: &Params) -> Result<Page> {
         .section(list.table(appeals_table(&page.docs, &categories).next_page(next))))
 }
 
-fn new_page(query: &Params) -> Result<Page> {
+fn new_page(category: Option<&str>) -> Result<Page> {
     ctx::require_caller()?;
     let categories = appeals::categories()?;
-    let chosen = query
-        .get("category")
-        .and_then(|code| categories.iter().find(|c| c.code == code && c.active));
+    let chosen = category.and_then(|code| categories.iter().find(|c| c.code == code && c.active));
     let page = Page::new(tr("Новое обращение", "New appeal")).breadcrumb(home_link());
     let Some(category) = chosen else {
         return Ok(page.section(
@@ -211,7 +211,7 @@ fn new_page(query: &Params) -> Result<Page> {
                 categories
                     .iter()
                     .filter(|c| c.active)
-                    .map(|c| Link::to("new", c.name()).param("category", c.code.clone())),
+                    .map(|c| Link::to(format!("new/{}", c.code), c.name())),
             ),
         ));
     };
@@ -245,20 +245,13 @@ fn new_page(query: &Params) -> Result<Page> {
             tr("Фото", "Photo"),
             ["image/jpeg", "image/png", "image/webp"],
         ));
-    // What is already filed in this category here: support it instead of filing it twice.
-    let open: Vec<Doc<Appeal>> = appeals::list(
-        &Filter {
-            category: Some(category.code.clone()),
-            ..Filter::default()
-        },
-        None,
-        20,
-    )?
-    .docs
-    .into_iter()
-    .filter(|d| !d.data.status.is_closed())
-    .take(5)
-    .collect();
+    // What is already filed in this category here and above: support it instead of filing it
+    // twice (the same appeals the filing is checked against).
+    let open: Vec<Doc<Appeal>> =
+        appeals::open_in_category(&category.code, &crate::model::Settings::load()?)?
+            .into_iter()
+            .take(5)
+            .collect();
     if !open.is_empty() {
         form = form.field(Field::checkbox(
             "different",
@@ -326,7 +319,7 @@ fn new_page(query: &Params) -> Result<Page> {
                 "{} {} {}.{}",
                 tr("Ответ — в течение", "Answered within"),
                 category.deadline_days,
-                tr("дн.", "days"),
+                tr("дн", "days"),
                 if category.public {
                     ""
                 } else {
@@ -743,7 +736,7 @@ pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
     let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
     let text = |name: &str| form.get(name).unwrap_or("").to_owned();
     ActionOutcome::errors_next_to_fields(match (parts.as_slice(), action) {
-        (["new"], "file") => {
+        (["new"] | ["new", _], "file") => {
             let (lat, lon) = match form.get("location").filter(|l| !l.trim().is_empty()) {
                 None => (None, None),
                 Some(location) => {

@@ -73,6 +73,7 @@ function pin(point) {
   const el = document.createElement(point.href ? "a" : "span");
   el.className = "map-pin " + (point.tone || "");
   if (point.href) el.href = point.href;
+  else el.setAttribute("role", "img");
   el.textContent = point.text || "";
   el.title = point.label || "";
   el.setAttribute("aria-label", point.label || point.text || "");
@@ -124,7 +125,7 @@ function pickOn(box) {
     lat.value = lngLat.lat.toFixed(6);
     lon.value = lngLat.lng.toFixed(6);
     if (!marker) {
-      marker = new maplibregl.Marker({ element: pin({ text: "", label: lat.labels?.[0]?.textContent || "", tone: "tone-info" }) })
+      marker = new maplibregl.Marker({ element: pin({ text: "", label: box.closest("fieldset")?.querySelector("legend")?.textContent?.replace("*", "").trim() || "", tone: "tone-info" }) })
         .setLngLat(lngLat)
         .addTo(map);
     }
