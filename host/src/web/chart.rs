@@ -520,9 +520,14 @@ impl Renderer<'_, '_> {
                         l.label = m.label.clone();
                     }
                     self.link(&l, None);
-                    if l.label != m.label && !m.label.is_empty() {
+                    // The rest of the label, without the number the link already reads.
+                    let rest = m
+                        .label
+                        .strip_prefix(l.label.as_str())
+                        .map_or(m.label.as_str(), str::trim_start);
+                    if l.label != m.label && !rest.is_empty() {
                         self.raw(" ");
-                        self.text(&m.label);
+                        self.text(rest);
                     }
                 }
                 None => self.text(&m.label),

@@ -48,7 +48,10 @@ async fn residents_and_staff_see_names_maps_and_pages_on_a_phone() {
         ],
     )
     .await;
-    assert!(printed.contains("the experience journey passed"), "{printed}");
+    assert!(
+        printed.contains("the experience journey passed"),
+        "{printed}"
+    );
     // The new person's consent is recorded with its time, once: the refused try left nothing.
     let admin = served.sign_in(DEMO_ADMIN_PHONE, "Ольга", "Админова").await;
     let audit = admin.get("/api/audit").await;
@@ -59,12 +62,14 @@ async fn residents_and_staff_see_names_maps_and_pages_on_a_phone() {
         .filter(|a| a["action"] == "personal_data.consent")
         .collect();
     assert_eq!(consents.len(), 1, "{}", audit.text);
-    assert!(
-        consents[0].to_string().contains("152-ФЗ"),
-        "{}",
-        audit.text
-    );
-    for shot in ["error", "signin-code", "appeal-new", "appeals-map", "appeals-stats"] {
+    assert!(consents[0].to_string().contains("152-ФЗ"), "{}", audit.text);
+    for shot in [
+        "error",
+        "signin-code",
+        "appeal-new",
+        "appeals-map",
+        "appeals-stats",
+    ] {
         for width in ["phone", "desktop"] {
             let file = shots.join(format!("{shot}-{width}.png"));
             assert!(file.exists(), "no screenshot {}", file.display());

@@ -618,20 +618,11 @@ fn named_rows(rows: &[stats::Row], name: &dyn Fn(&str) -> String) -> Vec<stats::
         .collect()
 }
 
-fn stats_page(query: &Params) -> Result<Page> {
-    let (from, to, from_ms, to_ms) = stats_period(query)?;
-    let figures = stats::compute(from_ms, to_ms)?;
-    let chart = |title: &str, kind: ChartKind, rows: &[stats::Row]| Chart {
-        kind,
-        title: title.into(),
-        labels: rows.iter().map(|r| r.key.clone()).collect(),
-        series: vec![Series {
-            name: tr("Обращения", "Appeals").into(),
-            values: rows.iter().map(|r| r.count as f64).collect(),
-        }],
-        format: dvor_sdk::ui::ValueFormat::Number,
-        unit: tr("обращений", "appeals").into(),
-    };
+/// The statistics' breakdowns by category, status and organization, each named as people
+/// read it.
+fn named_breakdowns(
+    figures: &stats::Stats,
+) -> Result<(Vec<stats::Row>, Vec<stats::Row>, Vec<stats::Row>)> {
     let categories = category_names()?;
     let here = ctx::community();
     let by_category = named_rows(&figures.by_category, &|k| {
@@ -650,6 +641,73 @@ fn stats_page(query: &Params) -> Result<Page> {
             appeals::organization_name(k, &here)
         }
     });
+    Ok((by_category, by_status, by_organization))
+}
+
+/// The statistics as a sheet for people: names, not codes, and Russian decimals.
+fn people_csv(figures: &stats::Stats) -> Result<Vec<u8>> {
+    let (by_category, by_status, by_organization) = named_breakdowns(figures)?;
+    let mut rows: Vec<[String; 3]> = vec![[
+        tr("Раздел", "Section").into(),
+        tr("Что", "What").into(),
+        tr("Обращений", "Appeals").into(),
+    ]];
+    for (section, breakdown) in [
+        (tr("Категория", "Category"), by_category),
+        (tr("Статус", "Status"), by_status),
+        (tr("Организация", "Organization"), by_organization),
+    ] {
+        for row in breakdown {
+            rows.push([section.into(), row.key, row.count.to_string()]);
+        }
+    }
+    let decimal = |x: f64| {
+        dvor_sdk::Decimal::new((x * 10.0).round() as i64, 1)
+            .to_string()
+            .replace('.', tr(",", "."))
+    };
+    let total = tr("Итого", "Total");
+    for (what, value) in [
+        (tr("Всего", "Total"), figures.total.to_string()),
+        (tr("Решено", "Resolved"), figures.resolved.to_string()),
+        (
+            tr("Среднее время решения, ч", "Average hours to resolve"),
+            figures
+                .average_hours_to_resolve
+                .map(decimal)
+                .unwrap_or_default(),
+        ),
+        (tr("Просрочено", "Overdue"), figures.overdue.to_string()),
+        (
+            tr("Просрочено, %", "Overdue, %"),
+            decimal(figures.overdue_percent),
+        ),
+    ] {
+        rows.push([total.into(), what.into(), value]);
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        out.write_record(&row)
+            .map_err(|e| Error::internal(e.to_string()))?;
+    }
+    out.into_inner().map_err(|e| Error::internal(e.to_string()))
+}
+
+fn stats_page(query: &Params) -> Result<Page> {
+    let (from, to, from_ms, to_ms) = stats_period(query)?;
+    let figures = stats::compute(from_ms, to_ms)?;
+    let chart = |title: &str, kind: ChartKind, rows: &[stats::Row]| Chart {
+        kind,
+        title: title.into(),
+        labels: rows.iter().map(|r| r.key.clone()).collect(),
+        series: vec![Series {
+            name: tr("Обращения", "Appeals").into(),
+            values: rows.iter().map(|r| r.count as f64).collect(),
+        }],
+        format: dvor_sdk::ui::ValueFormat::Number,
+        unit: tr("обращений", "appeals").into(),
+    };
+    let (by_category, by_status, by_organization) = named_breakdowns(&figures)?;
     // One decimal, written as the locale writes it.
     let tenths = |x: f64| Cell::from(dvor_sdk::Decimal::new((x * 10.0).round() as i64, 1));
     let day_field = |name: &str, label: &str, day: Option<dvor_sdk::Date>| {
@@ -831,7 +889,7 @@ pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
         }
         (["stats"], "csv") => {
             let (from, to, from_ms, to_ms) = stats_period(form)?;
-            let body = stats::csv(&stats::compute(from_ms, to_ms)?)?;
+            let body = people_csv(&stats::compute(from_ms, to_ms)?)?;
             let stored = dvor_sdk::files::store(
                 &ctx::community(),
                 "appeals-stats.csv",
