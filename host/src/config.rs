@@ -95,6 +95,9 @@ pub struct Config {
     /// `[[organizations]]`: management companies, suppliers, government bodies, SNT boards.
     #[serde(default)]
     pub organizations: Vec<crate::identity::config::OrganizationConfig>,
+    /// `[maps]`: the vector tiles the instance's maps are drawn from.
+    #[serde(default)]
+    pub maps: crate::maps::MapsConfig,
     /// The name of the file the config was read from (`config/dvor.toml`), used in messages.
     #[serde(skip)]
     pub source: String,

@@ -32,6 +32,8 @@ pub struct AppState {
     pub identity: Arc<crate::identity::Identity>,
     /// The OpenAPI document of the host API, made once at start.
     pub openapi: Arc<serde_json::Value>,
+    /// The map tiles the instance serves (`[maps] tiles`), if any.
+    pub tiles: Option<Arc<crate::maps::Tiles>>,
 }
 
 /// Every route of the host.
@@ -52,8 +54,13 @@ pub fn router(mut state: AppState) -> Router {
         .route("/api/c/{community}/p/{plugin}", any(plugin_api_root))
         .route("/api/c/{community}/p/{plugin}/{*path}", any(plugin_api))
         .merge(crate::pages::routes())
+        .merge(crate::maps::routes())
         .layer(DefaultBodyLimit::max(MAX_ANSWER_BYTES))
         .layer(axum::middleware::from_fn(crate::rejections::shape_refusals))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::pages::browser_pages,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::csrf::refuse_cross_site,

@@ -23,6 +23,7 @@ pub mod input;
 pub mod instance;
 pub mod live;
 pub mod manifest;
+pub mod maps;
 pub mod metrics;
 pub mod notify;
 pub mod pages;
@@ -83,6 +84,7 @@ pub async fn serve_instance(
         utc_offset_minutes: instance::utc_offset_minutes(&instance.config.instance.timezone),
         identity: instance.identity.clone(),
         openapi: Default::default(),
+        tiles: maps::open(&instance.config.maps)?,
     };
     let app = http::router(state);
     tracing::info!(address = %listener.local_addr()?, "dvor is serving");

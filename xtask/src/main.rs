@@ -219,6 +219,41 @@ fn main() -> anyhow::Result<()> {
                 .current_dir(&root);
             run(&mut command)
         }
-        _ => bail!("usage: cargo xtask <run|test|plugins|bench> [args…]"),
+        // The demo town's map tiles, made from the town's streets and houses in
+        // `tiles/src/demo.rs` and committed (the demo needs no map data from outside).
+        "demo-tiles" => {
+            let path = root.join("config/demo-town.pmtiles");
+            let archive = dvor_tiles::demo::archive();
+            std::fs::write(&path, &archive)
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("xtask: wrote {} ({} bytes)", path.display(), archive.len());
+            Ok(())
+        }
+        // The browser libraries pinned in host/web-vendor (MapLibre GL JS), installed with
+        // npm and copied where the host embeds them; the copies are committed.
+        "vendor" => {
+            let vendor = root.join("host/web-vendor");
+            run(Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&vendor))?;
+            let dist = vendor.join("node_modules/maplibre-gl/dist");
+            let assets = root.join("host/src/web/assets/maplibre");
+            std::fs::create_dir_all(&assets)?;
+            for file in [
+                "maplibre-gl.mjs",
+                "maplibre-gl-worker.mjs",
+                "maplibre-gl.css",
+            ] {
+                std::fs::copy(dist.join(file), assets.join(file))
+                    .with_context(|| format!("copying {file}"))?;
+            }
+            std::fs::copy(
+                vendor.join("node_modules/maplibre-gl/LICENSE.txt"),
+                assets.join("LICENSE.txt"),
+            )?;
+            eprintln!("xtask: MapLibre GL JS copied to {}", assets.display());
+            Ok(())
+        }
+        _ => bail!("usage: cargo xtask <run|test|plugins|bench|demo-tiles|vendor> [args…]"),
     }
 }

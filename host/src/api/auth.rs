@@ -74,6 +74,10 @@ pub struct VerifyRequest {
     /// Surname: required when the phone is new.
     #[schema(max_length = 80)]
     pub family_name: Option<String>,
+    /// A new phone's consent to the processing of their personal data (152-ФЗ), as the
+    /// client asked for it; `true` is recorded with its time in the audit log, `false` refuses
+    /// signing up (field `consent`).
+    pub consent: Option<bool>,
 }
 
 /// A new session.
@@ -110,7 +114,7 @@ fn clear_cookie() -> HeaderValue {
     responses(
         (status = 200, body = SessionStarted, description = "Signed in; a `dvor_session` cookie is set"),
         (status = 400, body = ErrorBody, description = "A field breaks the document (the field says which)"),
-        (status = 422, body = ErrorBody, description = "A wrong, spent or expired code (field `code`), a number outside the plan (field `phone`), or a new phone without a name (field `given_name` or `family_name`)"),
+        (status = 422, body = ErrorBody, description = "A wrong, spent or expired code (field `code`), a number outside the plan (field `phone`), a new phone without a name (field `given_name` or `family_name`) or refusing consent (field `consent`)"),
         (status = 429, body = ErrorBody, description = "The phone is locked after too many wrong codes; see Retry-After"),
     ))]
 async fn verify_code(
@@ -127,6 +131,7 @@ async fn verify_code(
             code: request.code.as_deref(),
             given_name: request.given_name.as_deref(),
             family_name: request.family_name.as_deref(),
+            consent: request.consent,
             locale: &client.locale,
             ip: &client.ip,
             user_agent: client.user_agent.as_deref(),

@@ -58,6 +58,10 @@ pub struct Verify<'a> {
     pub given_name: Option<&'a str>,
     /// A new person's surname.
     pub family_name: Option<&'a str>,
+    /// A new person's consent to the processing of their personal data (152-ФЗ): `false`
+    /// refuses signing up, `true` is recorded in the audit log with its time; none when the
+    /// client did not ask (an older API client).
+    pub consent: Option<bool>,
     /// `ru` or `en`, for a new person.
     pub locale: &'a str,
     /// The client's address.
@@ -65,6 +69,12 @@ pub struct Verify<'a> {
     /// The client's User-Agent.
     pub user_agent: Option<&'a str>,
 }
+
+/// The audit log's name for a person's consent to the processing of their personal data.
+pub const CONSENT_ACTION: &str = "personal_data.consent";
+
+/// Which wording of the consent the person agreed to (the sign-up page's text).
+pub const CONSENT_VERSION: &str = "2026-12-02";
 
 fn code_hash(challenge: &str, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{challenge}:{code}").as_bytes()))
@@ -414,6 +424,12 @@ pub async fn verify_code(
             // The code stays valid: the person can add their name and send it again.
             let (given_name, family_name) =
                 people::validate_names(input.given_name, input.family_name)?;
+            if input.consent == Some(false) {
+                return Err(AppError::unprocessable(
+                    "consent",
+                    "Без согласия на обработку персональных данных зарегистрироваться нельзя / Signing up needs your consent to the processing of personal data",
+                ));
+            }
             let person = people::create(
                 &tx,
                 NewPerson {
@@ -430,6 +446,20 @@ pub async fn verify_code(
                 now,
             )
             .await?;
+            if input.consent == Some(true) {
+                super::audit::record(
+                    &tx,
+                    super::audit::Entry {
+                        actor: Some(&person.id),
+                        action: CONSENT_ACTION,
+                        person: Some(&person.id),
+                        community: None,
+                        details: serde_json::json!({ "law": "152-ФЗ", "text": CONSENT_VERSION }),
+                    },
+                    now,
+                )
+                .await?;
+            }
             (person, true)
         }
     };

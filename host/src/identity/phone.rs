@@ -122,6 +122,22 @@ pub fn normalize(text: &str) -> Option<String> {
         .then(|| format!("+{digits}"))
 }
 
+/// `+7 999 123-45-67`: a normalized Russian number as people write it (others as they are).
+pub fn pretty(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if !(phone.starts_with("+7") && digits.len() == 11) {
+        return phone.to_owned();
+    }
+    let part = |a: usize, b: usize| digits[a..b].iter().collect::<String>();
+    format!(
+        "+7 {} {}-{}-{}",
+        part(1, 4),
+        part(4, 7),
+        part(7, 9),
+        part(9, 11)
+    )
+}
+
 /// `+7 999 ***-**-67`: enough for a person to recognise their own number.
 pub fn mask(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
@@ -139,6 +155,12 @@ pub fn mask(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_shown_as_people_write_it() {
+        assert_eq!(pretty("+79161234567"), "+7 916 123-45-67");
+        assert_eq!(pretty("+375291234567"), "+375291234567");
+    }
 
     #[test]
     fn russian_numbers_in_every_usual_spelling_become_one() {

@@ -20,6 +20,10 @@ use crate::runtime::latest::dvor::plugin::ui::{Block, Cell, FieldKind, Page, Ton
 
 type Pairs = Vec<(String, String)>;
 
+/// The sign-in code's field: on the host's pages the renderer gives it a numeric keyboard and
+/// the phone's SMS autofill ([`crate::web::ONE_TIME_CODE_FIELD`]).
+const ONE_TIME_CODE_FIELD: &str = crate::web::ONE_TIME_CODE_FIELD;
+
 /// The longest name part the name fields take, as the server checks it.
 const NAME_CHARS: u32 = crate::identity::people::MAX_NAME as u32;
 
@@ -73,13 +77,14 @@ fn phone_step(state: &AppState, v: &Visitor, next: &str) -> Page {
     tree::page(v.tr("Вход", "Sign in"), sections)
 }
 
-/// The code step; a new phone also gives a first name and a surname.
+/// The code step: which number the code went to, the code field, a new phone's name and
+/// consent, and asking for a new code (the script counts down to when it may be asked).
 fn code_step(v: &Visitor, phone: &str, next: &str, new_person: bool) -> Page {
     let mut fields = vec![
         tree::text(
-            "code",
+            ONE_TIME_CODE_FIELD,
             v.tr("Код из СМС", "The code from the text message"),
-            6,
+            7,
         )
         .required()
         .help(v.tr("Шесть цифр", "Six digits")),
@@ -87,17 +92,42 @@ fn code_step(v: &Visitor, phone: &str, next: &str, new_person: bool) -> Page {
     if new_person {
         fields.push(tree::text("given_name", v.tr("Имя", "First name"), NAME_CHARS).required());
         fields.push(tree::text("family_name", v.tr("Фамилия", "Surname"), NAME_CHARS).required());
+        fields.push(
+            tree::field(
+                "consent",
+                v.tr(
+                    "Я согласен(на) на обработку моих персональных данных",
+                    "I consent to the processing of my personal data",
+                ),
+                FieldKind::Checkbox,
+            )
+            .required()
+            .help(v.tr(
+                "По закону 152-ФЗ. Имя, фамилия и телефон нужны, чтобы управляющая компания, администрация и соседи знали, от кого заявка, обращение или голос; телефон видят только те, кто ведёт ваше дело. Отозвать согласие можно, удалив аккаунт в профиле.",
+                "Under Russian law 152-FZ. Your name and phone let the management company, the administration and neighbours know whose request, appeal or vote it is; only those handling your case see the phone. Withdraw the consent by deleting the account in your profile.",
+            )),
+        );
     }
     fields.push(tree::hidden("phone", phone));
     fields.push(tree::hidden("next", next));
     fields.push(tree::hidden("new", if new_person { "1" } else { "" }));
+    let number = crate::identity::phone::normalize(phone)
+        .map(|p| crate::identity::phone::pretty(&p))
+        .unwrap_or_else(|| phone.to_owned());
     let lead = if new_person {
-        v.tr(
-            "Мы отправили код. Вы здесь впервые: укажите имя и фамилию — так вас увидят соседи и управляющая компания.",
-            "We sent a code. You are new here: give your first name and surname, as neighbours and the management company will see them.",
+        format!(
+            "{} {number}. {}",
+            v.tr("Мы отправили код на номер", "We sent a code to"),
+            v.tr(
+                "Вы здесь впервые: укажите имя и фамилию — так вас увидят соседи и управляющая компания.",
+                "You are new here: give your first name and surname, as neighbours and the management company will see them.",
+            )
         )
     } else {
-        v.tr("Мы отправили код.", "We sent a code.")
+        format!(
+            "{} {number}.",
+            v.tr("Мы отправили код на номер", "We sent a code to")
+        )
     };
     tree::page(
         if new_person {
@@ -105,15 +135,41 @@ fn code_step(v: &Visitor, phone: &str, next: &str, new_person: bool) -> Page {
         } else {
             v.tr("Вход", "Sign in")
         },
-        vec![tree::plain(vec![
-            Block::Paragraph(lead.to_owned()),
-            tree::form("verify", v.tr("Войти", "Sign in"), fields),
-            Block::Links(vec![{
-                let mut again = tree::link("signin", v.tr("Другой номер", "Another number"));
-                again.query = vec![("next".to_owned(), next.to_owned())];
-                again
-            }]),
-        ])],
+        vec![
+            tree::plain(vec![
+                Block::Paragraph(lead),
+                tree::form("verify", v.tr("Войти", "Sign in"), fields),
+            ]),
+            tree::section(
+                v.tr("Код не пришёл?", "No code?"),
+                vec![
+                    Block::Buttons(vec![tree::button(
+                        "send_code",
+                        v.tr("Получить новый код", "Get a new code"),
+                        &[("phone", phone), ("next", next)],
+                    )]),
+                    Block::Links(vec![{
+                        let mut again =
+                            tree::link("signin", v.tr("Другой номер", "Another number"));
+                        again.query = vec![("next".to_owned(), next.to_owned())];
+                        again
+                    }]),
+                ],
+            ),
+        ],
+    )
+}
+
+/// When a new code may be asked for: a line the script counts down, keeping the button
+/// «Получить новый код» disabled until then (without script the server refuses an early ask).
+fn resend_timer(v: &Visitor, seconds: u64) -> String {
+    format!(
+        "<p class=\"muted small resend\" data-resend-in=\"{seconds}\" aria-live=\"polite\">{} <span class=\"resend-s\">{seconds}</span> {}</p>",
+        v.tr(
+            "Новый код можно получить через",
+            "You can get a new code in"
+        ),
+        v.tr("с.", "s."),
     )
 }
 
@@ -151,7 +207,8 @@ pub async fn signin_action(
             match otp::send_code(&state.identity, db, phone, &client.ip, now_ms()).await {
                 Ok(sent) => {
                     let page = code_step(&v, phone.unwrap_or(""), &next, !sent.registered);
-                    Ok(draw(&state, &v, "signin", &page, None, Refill::default()).await)
+                    let timer = resend_timer(&v, sent.resend_after_s);
+                    Ok(super::draw_with_footer(&state, &v, "signin", &page, &timer).await)
                 }
                 Err(error) => {
                     let page = phone_step(&state, &v, &next);
@@ -172,6 +229,9 @@ pub async fn signin_action(
                     code: code.as_deref(),
                     given_name: value_of(&form, "given_name"),
                     family_name: value_of(&form, "family_name"),
+                    // The sign-up form asks; an unticked box is not sent at all.
+                    consent: (value_of(&form, "new") == Some("1"))
+                        .then(|| value_of(&form, "consent") == Some("true")),
                     locale: &v.locale,
                     ip: &client.ip,
                     user_agent: client.user_agent.as_deref(),

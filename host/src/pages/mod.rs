@@ -7,6 +7,7 @@
 
 mod account;
 mod admin;
+mod errors;
 mod join;
 mod pwa;
 mod tree;
@@ -73,6 +74,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub use crate::web::percent_encode;
+pub use errors::browser_pages;
 
 /// The URL of a plugin page. A route a plugin should not produce (`..`, `//`, a scheme) leads
 /// to the plugin's home page instead.
@@ -272,6 +274,56 @@ async fn shell(
     ))
 }
 
+/// [`draw`] with the host's own `footer` HTML (already safe) after the page's content.
+pub(crate) async fn draw_with_footer(
+    state: &AppState,
+    visitor: &Visitor,
+    route: &str,
+    page: &Page,
+    footer: &str,
+) -> Response {
+    let nav = visitor.navigation(state, &format!("/{route}")).await;
+    let ctx = host_page_context(state, visitor, route, None, Refill::default(), &nav);
+    let body = web::render_page_body(page, &ctx) + footer;
+    let shell = ShellContext {
+        locale: &visitor.locale,
+        instance_name: &state.instance_name,
+        nav: &nav,
+        current_path: Some(&format!("/{route}")),
+        ..Default::default()
+    };
+    visitor
+        .form
+        .set_on(html(web::render_shell(&page.title, &body, &shell)))
+}
+
+/// What the renderer needs for a host page at `/{route}`.
+fn host_page_context<'a>(
+    state: &'a AppState,
+    visitor: &'a Visitor,
+    route: &'a str,
+    notice: Option<&'a str>,
+    refill: Refill<'a>,
+    nav: &'a [(String, String)],
+) -> PageContext<'a> {
+    PageContext {
+        locale: &visitor.locale,
+        instance_name: &state.instance_name,
+        community_name: "",
+        base: "",
+        route,
+        notice,
+        form_values: refill.values,
+        field_errors: refill.errors,
+        refilled_action: refill.action,
+        utc_offset_minutes: state.utc_offset_minutes,
+        nav,
+        files: None,
+        csrf_token: &visitor.form.token,
+        tiles: state.tiles.as_ref().map(|t| t.info()),
+    }
+}
+
 /// A host page drawn from a UI tree at `/{route}`: its forms post to `/{route}?action=…`.
 pub(crate) async fn draw(
     state: &AppState,
@@ -282,24 +334,8 @@ pub(crate) async fn draw(
     refill: Refill<'_>,
 ) -> Response {
     let nav = visitor.navigation(state, &format!("/{route}")).await;
-    visitor.form.set_on(html(web::render_page(
-        page,
-        &PageContext {
-            locale: &visitor.locale,
-            instance_name: &state.instance_name,
-            community_name: "",
-            base: "",
-            route,
-            notice,
-            form_values: refill.values,
-            field_errors: refill.errors,
-            refilled_action: refill.action,
-            utc_offset_minutes: state.utc_offset_minutes,
-            nav: &nav,
-            files: None,
-            csrf_token: &visitor.form.token,
-        },
-    )))
+    let ctx = host_page_context(state, visitor, route, notice, refill, &nav);
+    visitor.form.set_on(html(web::render_page(page, &ctx)))
 }
 
 /// The page again with the values the person posted with `action` and `error` next to its
@@ -657,6 +693,7 @@ pub async fn plugin_page(
             nav: &nav,
             files: Some(files),
             csrf_token: target.csrf_token,
+            tiles: state.tiles.as_ref().map(|t| t.info()),
         },
     ))
 }

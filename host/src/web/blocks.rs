@@ -117,7 +117,7 @@ impl<'c, 'a> Renderer<'c, 'a> {
         if lost.is_empty() {
             return;
         }
-        self.raw("<div class=\"notice tone-danger\" role=\"alert\"><p><strong>");
+        self.raw("<div class=\"notice tone-danger\" role=\"alert\" tabindex=\"-1\" autofocus><p><strong>");
         self.raw(self.t.error);
         self.raw("</strong></p><ul>");
         for (_, msg) in lost {

@@ -7,6 +7,7 @@ use crate::runtime::latest::dvor::plugin::ui::{Chart, ChartKind, Marker};
 
 use super::blocks::{Renderer, tone_class};
 use super::format::format_float;
+use super::url;
 
 /// The chart's drawing area, in SVG user units.
 const W: f64 = 400.0;
@@ -420,7 +421,25 @@ impl Renderer<'_, '_> {
         self.raw("<div class=\"map\">");
         let points: Vec<(usize, &Marker)> =
             ms.iter().enumerate().filter(|(_, m)| valid(m)).collect();
-        if !points.is_empty() {
+        // A pin shows its marker's own number when the label starts with one («№12 …»), so
+        // the map and the list name things as the plugin does; else its place in the list.
+        let own_numbers = ms.iter().all(|m| pin_text(m).is_some());
+        let pin = |i: usize, m: &Marker| pin_text(m).unwrap_or_else(|| (i + 1).to_string());
+        if let (Some(tiles), false) = (self.ctx.tiles, points.is_empty()) {
+            let on_map: Vec<super::MapPoint> = points
+                .iter()
+                .map(|(i, m)| super::MapPoint {
+                    lat: m.point.lat,
+                    lon: m.point.lon,
+                    text: pin(*i, m),
+                    label: m.label.clone(),
+                    href: m.link.as_ref().and_then(|l| url::href_of(self.ctx.base, l)),
+                    tone: tone_class(m.tone),
+                })
+                .collect();
+            let label = format!("{}, {}: {}", self.t.map, self.t.points, points.len());
+            self.raw(&super::map_element(&tiles, &on_map, &label));
+        } else if !points.is_empty() {
             let (mut lat0, mut lat1, mut lon0, mut lon1) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
             for (_, m) in &points {
                 lat0 = lat0.min(m.point.lat);
@@ -470,15 +489,20 @@ impl Renderer<'_, '_> {
                 self.text(&m.label);
                 let _ = write!(
                     self.out,
-                    "</title></circle><text class=\"pin-num\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                    "</title></circle><text class=\"pin-num\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">",
                     n(x),
                     n(y + 4.0),
-                    i + 1
                 );
+                self.text(&pin(*i, m).replace('№', ""));
+                self.raw("</text>");
             }
             self.raw("</svg>");
         }
-        self.raw("<ol class=\"markers\">");
+        self.raw(if own_numbers {
+            "<ul class=\"markers own\">"
+        } else {
+            "<ol class=\"markers\">"
+        });
         for m in ms {
             self.raw("<li class=\"");
             self.raw(tone_class(m.tone));
@@ -496,9 +520,14 @@ impl Renderer<'_, '_> {
                         l.label = m.label.clone();
                     }
                     self.link(&l, None);
-                    if l.label != m.label && !m.label.is_empty() {
+                    // The rest of the label, without the number the link already reads.
+                    let rest = m
+                        .label
+                        .strip_prefix(l.label.as_str())
+                        .map_or(m.label.as_str(), str::trim_start);
+                    if l.label != m.label && !rest.is_empty() {
                         self.raw(" ");
-                        self.text(&m.label);
+                        self.text(rest);
                     }
                 }
                 None => self.text(&m.label),
@@ -507,16 +536,47 @@ impl Renderer<'_, '_> {
                 let coords = format!("{:.5}, {:.5}", m.point.lat, m.point.lon);
                 self.raw(" <span class=\"coords\">");
                 self.text(&coords);
-                let _ = write!(
-                    self.out,
-                    "</span> <a class=\"geo\" href=\"geo:{:.6},{:.6}\">",
-                    m.point.lat, m.point.lon
-                );
-                self.raw(self.t.open_in_maps);
-                self.raw("</a>");
+                self.raw("</span> ");
+                self.open_in_maps(m.point.lat, m.point.lon, &m.label);
             }
             self.raw("</li>");
         }
-        self.raw("</ol></div>");
+        self.raw(if own_numbers {
+            "</ul></div>"
+        } else {
+            "</ol></div>"
+        });
     }
+
+    /// «Открыть на карте»: the instance's own map page at the point (a desktop has no `geo:`
+    /// handler); with no map configured, OpenStreetMap's. A phone also gets its maps app.
+    pub(super) fn open_in_maps(&mut self, lat: f64, lon: f64, label: &str) {
+        let href = if self.ctx.tiles.is_some() {
+            format!(
+                "/map?lat={lat:.6}&lon={lon:.6}&label={}",
+                url::percent_encode(label)
+            )
+        } else {
+            format!(
+                "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=17/{lat:.6}/{lon:.6}"
+            )
+        };
+        self.raw("<a class=\"geo\" href=\"");
+        self.text(&href);
+        self.raw("\">");
+        self.raw(self.t.open_in_maps);
+        let _ = write!(
+            self.out,
+            "</a> <a class=\"geo geo-app\" href=\"geo:{lat:.6},{lon:.6}\">"
+        );
+        self.raw(self.t.open_in_app);
+        self.raw("</a>");
+    }
+}
+
+/// A marker's own number: the first word of its label when it is short and has a digit.
+fn pin_text(m: &Marker) -> Option<String> {
+    let first = m.label.split_whitespace().next()?;
+    (first.chars().count() <= 7 && first.chars().any(|c| c.is_ascii_digit()))
+        .then(|| first.to_owned())
 }

@@ -340,7 +340,9 @@ impl Renderer<'_, '_> {
 
         let with_errors: Vec<&View> = views.iter().filter(|v| !v.errors.is_empty()).collect();
         if !with_errors.is_empty() {
-            self.raw("<div class=\"notice tone-danger\" role=\"alert\"><p><strong>");
+            // The summary takes the focus when the page loads, so a phone scrolls to it: the
+            // person sees what went wrong without looking for it (the first one on the page).
+            self.raw("<div class=\"notice tone-danger\" role=\"alert\" tabindex=\"-1\" autofocus><p><strong>");
             self.raw(self.t.fix_errors);
             self.raw("</strong></p><ul>");
             for v in with_errors {
@@ -531,8 +533,13 @@ impl Renderer<'_, '_> {
                 match kind {
                     FieldKind::Text(max) | FieldKind::Multiline(max) => {
                         let multiline = matches!(kind, FieldKind::Multiline(_));
+                        let one_time_code = !multiline
+                            && self.ctx.base.is_empty()
+                            && name == super::ONE_TIME_CODE_FIELD;
                         self.raw(if multiline {
                             "<textarea rows=\"5\""
+                        } else if one_time_code {
+                            "<input type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"\\s*([0-9]\\s*){6}\""
                         } else {
                             "<input type=\"text\""
                         });
@@ -775,6 +782,34 @@ impl Renderer<'_, '_> {
             self.raw("></div>");
         }
         self.raw("</div>");
+        // With the instance's map: tap it to set the point, or take the device's position.
+        // The script shows these; without it the two numbers are typed.
+        if let Some(tiles) = self.ctx.tiles {
+            let points: Vec<super::MapPoint> = match (lat, lon) {
+                (Some(a), Some(b)) => match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(lat), Ok(lon)) => vec![super::MapPoint {
+                        lat,
+                        lon,
+                        text: String::new(),
+                        label: v.field.label.clone(),
+                        href: None,
+                        tone: "tone-info",
+                    }],
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            self.raw("<div class=\"map-pick\" hidden data-pick=\"");
+            self.raw(&v.id);
+            self.raw("\"><p class=\"help\">");
+            self.raw(self.t.pick_on_map);
+            self.raw("</p>");
+            let map = super::map_element(&tiles, &points, &v.field.label);
+            self.raw(&map);
+            self.raw("<button type=\"button\" class=\"btn locate\">");
+            self.raw(self.t.my_position);
+            self.raw("</button></div>");
+        }
         self.raw("</fieldset>");
     }
 }

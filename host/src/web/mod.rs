@@ -39,6 +39,62 @@ pub const CSS: &str = include_str!("assets/dvor.css");
 /// Where the shell links the stylesheet.
 pub const CSS_PATH: &str = "/assets/dvor.css";
 
+/// On the host's own pages (a page context without a plugin `base`), the text field of this
+/// name is the sign-in code: a numeric keyboard and the phone's SMS autofill
+/// (`autocomplete="one-time-code"`).
+pub const ONE_TIME_CODE_FIELD: &str = "code";
+
+/// The map script, loaded only by pages with a map (see [`map_element`]).
+pub const MAP_SCRIPT_PATH: &str = "/assets/map.js";
+
+/// MapLibre's stylesheet, linked only by pages with a map.
+pub const MAP_CSS_PATH: &str = "/assets/maplibre/maplibre-gl.css";
+
+/// What marks a page's map element; the shell adds the map's assets to pages that have one.
+const MAP_MARK: &str = "data-map-tiles=";
+
+/// A point on a page's map.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MapPoint {
+    /// Where.
+    pub lat: f64,
+    /// Where.
+    pub lon: f64,
+    /// The pin's text (an appeal's «№12»); empty for a plain pin.
+    pub text: String,
+    /// What it is, for its popup and screen readers.
+    pub label: String,
+    /// Where it leads, a local path.
+    pub href: Option<String>,
+    /// Its tone's class.
+    pub tone: &'static str,
+}
+
+/// The element a map is drawn into: the tiles' extent and the points as data, which the map
+/// script reads (no inline script). Without the script it stays an empty box, hidden.
+pub fn map_element(tiles: &crate::maps::TilesInfo, points: &[MapPoint], label: &str) -> String {
+    let info = serde_json::json!({
+        "url": "/tiles/{z}/{x}/{y}.mvt",
+        "minzoom": tiles.min_zoom,
+        "maxzoom": tiles.max_zoom,
+        "bounds": tiles.bounds,
+        "center": [tiles.center.0, tiles.center.1, tiles.center.2],
+    });
+    let mut out = String::from("<div class=\"map-canvas\" role=\"region\" aria-label=\"");
+    escape_into(&mut out, label);
+    out.push_str("\" ");
+    out.push_str(MAP_MARK);
+    out.push('"');
+    escape_into(&mut out, &info.to_string());
+    out.push_str("\" data-map-points=\"");
+    escape_into(
+        &mut out,
+        &serde_json::to_string(points).unwrap_or_else(|_| "[]".into()),
+    );
+    out.push_str("\"></div>");
+    out
+}
+
 /// Where the shell loads its one script (it registers the offline service worker).
 pub const SCRIPT_PATH: &str = "/assets/dvor.js";
 
@@ -74,6 +130,9 @@ pub struct PageContext<'a> {
     pub files: Option<crate::file_links::LinkSigner<'a>>,
     /// The token every form carries back ([`crate::csrf`]); none in a page drawn for no one.
     pub csrf_token: &'a str,
+    /// The instance's map tiles: markers and location fields are drawn on a map; none: as
+    /// lists and coordinates.
+    pub tiles: Option<crate::maps::TilesInfo>,
 }
 
 /// What [`render_shell`] needs besides the title and the body.
@@ -173,7 +232,16 @@ pub fn render_shell(title: &str, body_html: &str, ctx: &ShellContext) -> String 
     escape_into(&mut o, &parts.join(" · "));
     o.push_str("</title>\n<link rel=\"stylesheet\" href=\"");
     o.push_str(CSS_PATH);
-    o.push_str("\">\n<link rel=\"manifest\" href=\"/manifest.webmanifest\">\n");
+    o.push_str("\">\n");
+    // The map's library is big: only pages with a map load it.
+    if body_html.contains(MAP_MARK) {
+        o.push_str("<link rel=\"stylesheet\" href=\"");
+        o.push_str(MAP_CSS_PATH);
+        o.push_str("\">\n<script type=\"module\" src=\"");
+        o.push_str(MAP_SCRIPT_PATH);
+        o.push_str("\"></script>\n");
+    }
+    o.push_str("<link rel=\"manifest\" href=\"/manifest.webmanifest\">\n");
     o.push_str("<link rel=\"icon\" href=\"/assets/icon-192.png\">\n");
     o.push_str("<link rel=\"apple-touch-icon\" href=\"/assets/icon-192.png\">\n<script src=\"");
     o.push_str(SCRIPT_PATH);
@@ -295,6 +363,9 @@ pub(crate) struct Strings {
     pub map: &'static str,
     pub points: &'static str,
     pub open_in_maps: &'static str,
+    pub open_in_app: &'static str,
+    pub my_position: &'static str,
+    pub pick_on_map: &'static str,
     pub download: &'static str,
     pub by: &'static str,
     pub tone_info: &'static str,
@@ -352,7 +423,10 @@ static RU: Strings = Strings {
     chart_data: "Данные графика",
     map: "Карта",
     points: "точек на ней",
-    open_in_maps: "Открыть в картах",
+    open_in_maps: "Открыть на карте",
+    open_in_app: "В приложении карт",
+    my_position: "Моё местоположение",
+    pick_on_map: "Нажмите на карту там, где это, или «Моё местоположение»: широта и долгота заполнятся сами.",
     download: "Файл",
     by: "—",
     tone_info: "Информация: ",
@@ -393,7 +467,10 @@ static EN: Strings = Strings {
     chart_data: "Chart data",
     map: "Map",
     points: "points on it",
-    open_in_maps: "Open in maps",
+    open_in_maps: "Open on the map",
+    open_in_app: "In a maps app",
+    my_position: "My position",
+    pick_on_map: "Tap the map where it is, or “My position”: the latitude and longitude fill in by themselves.",
     download: "File",
     by: "—",
     tone_info: "Information: ",

@@ -26,6 +26,7 @@ fn ctx() -> PageContext<'static> {
         nav: &[],
         files: Some(LINKS.signer("housing", "demo-house-1", Some("p-1"), 0)),
         csrf_token: "",
+        tiles: None,
     }
 }
 

@@ -31,6 +31,7 @@ mod promos;
 mod runtime_limits;
 mod scoping;
 mod ui;
+mod ui_experience;
 mod ui_feed;
 mod ui_live;
 mod ui_snt;

@@ -88,9 +88,17 @@ fn field<'a>(html: &'a str, name: &str) -> &'a str {
     let input = html
         .find(&format!("name=\"{name}\""))
         .unwrap_or_else(|| panic!("no field `{name}` in {html}"));
-    let start = html[..input].rfind("<div class=\"field").unwrap();
-    let end = html[input..]
-        .find("<div class=\"field")
+    // A field is a `div`, or a `fieldset` for a group (radio buttons, a location).
+    let starts = ["<div class=\"field", "<fieldset class=\"field"];
+    let start = starts
+        .iter()
+        .filter_map(|p| html[..input].rfind(p))
+        .max()
+        .unwrap();
+    let end = starts
+        .iter()
+        .filter_map(|p| html[input..].find(p))
+        .min()
         .or_else(|| html[input..].find("</form>"))
         .map_or(html.len(), |e| input + e);
     &html[start..end]

@@ -296,7 +296,7 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
                         meeting.number,
                         meeting.questions.len(),
                         Date::from_timestamp(meeting.voting_to, offset)
-                            .map(|d| d.to_string())
+                            .map(|d| format!("{:02}.{:02}.{}", d.day(), d.month(), d.year()))
                             .unwrap_or_default()
                     ),
                     format!(

@@ -455,8 +455,9 @@ fn voting_section(doc: &Doc<Poll>) -> Result<Section> {
         .enumerate()
         .map(|(i, option)| (i.to_string(), option.clone()));
     form = match p.kind {
+        // A few options, all in sight: radio buttons.
         PollKind::Single => {
-            form.field(Field::select("choices", tr("Ваш ответ", "Your answer"), options).required())
+            form.field(Field::radio("choices", tr("Ваш ответ", "Your answer"), options).required())
         }
         PollKind::Multiple => form.field(
             Field::multi_select("choices", tr("Ваш ответ", "Your answer"), options)
@@ -692,6 +693,74 @@ fn meeting_page(id: &str) -> Result<Page> {
     let m = &doc.data;
     let mut page =
         Page::new(format!("{} №{}", tr("Собрание", "Meeting"), m.number)).breadcrumb(home_link());
+    let now = ctx::now();
+    let state = if m.status == assembly::Status::Closed {
+        Badge::new(tr("Закрыто", "Closed"), Tone::Neutral)
+    } else if now >= m.voting_from {
+        Badge::new(tr("Идёт голосование", "Voting"), Tone::Info)
+    } else {
+        Badge::new(tr("Объявлено", "Announced"), Tone::Info)
+    };
+    let mut facts: Vec<(&str, Cell)> = vec![
+        (tr("Статус", "Status"), Cell::from(state)),
+        (
+            tr("Собрание", "Meeting of"),
+            Cell::from(match m.kind {
+                crate::tally::MeetingKind::Mkd => tr(
+                    "Собственники помещений дома (ЖК РФ ст. 44–48)",
+                    "Owners of the building's premises (Housing Code art. 44–48)",
+                ),
+                crate::tally::MeetingKind::Snt => tr(
+                    "Члены СНТ (217-ФЗ ст. 17)",
+                    "Members of the garden partnership (217-FZ art. 17)",
+                ),
+            }),
+        ),
+        (
+            tr("Форма", "Form"),
+            Cell::from(match m.form {
+                crate::tally::Form::InPerson => tr("Очное", "In person"),
+                crate::tally::Form::Absentee => tr("Заочное", "Absentee"),
+                crate::tally::Form::Mixed => tr("Очно-заочное", "In person and absentee"),
+                crate::tally::Form::Electronic => tr(
+                    "Заочное, в электронной форме (ЖК РФ ст. 47.1)",
+                    "Absentee, electronic (Housing Code art. 47.1)",
+                ),
+            }),
+        ),
+        (
+            tr("Инициатор", "Called by"),
+            Cell::from(m.initiator.clone()),
+        ),
+        (tr("Место", "Place"), Cell::from(m.place.clone())),
+    ];
+    if let Ok(day) = m.notice_date.parse::<dvor_sdk::Date>() {
+        facts.push((tr("Сообщение о собрании", "Notice given"), Cell::from(day)));
+    }
+    facts.push((
+        tr("Голосование с", "Voting from"),
+        Cell::datetime(m.voting_from),
+    ));
+    facts.push((
+        tr("Голосование до", "Voting until"),
+        Cell::datetime(m.voting_to),
+    ));
+    if !m.storage_place.is_empty() {
+        facts.push((
+            tr(
+                "Где хранятся решения и протокол",
+                "Where the ballots and the protocol are kept",
+            ),
+            Cell::from(m.storage_place.clone()),
+        ));
+    }
+    if let Some(chair) = &m.chair {
+        facts.push((tr("Председатель", "Chair"), Cell::from(chair.clone())));
+    }
+    if let Some(secretary) = &m.secretary {
+        facts.push((tr("Секретарь", "Secretary"), Cell::from(secretary.clone())));
+    }
+    page = page.section(Section::untitled().fields(facts));
     let mut agenda = Section::titled(tr("Повестка дня", "Agenda"));
     for (i, q) in m.questions.iter().enumerate() {
         agenda = agenda.paragraph(format!("{}. {}", i + 1, q.title));

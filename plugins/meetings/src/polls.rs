@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use dvor_sdk::directory;
+use dvor_sdk::notifications::{self, Localized, Message};
 use dvor_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -169,7 +170,51 @@ pub fn create(input: NewPoll) -> Result<Doc<Poll>> {
         author: caller.person_id,
         author_name: caller.display_name,
     };
-    POLLS.insert(&ctx::community(), None, &poll)
+    let here = ctx::community();
+    let doc = POLLS.insert(&here, None, &poll)?;
+    notify_opened(&doc, &here)?;
+    Ok(doc)
+}
+
+/// Tell the people of the place that a poll is open: its residents, owners and members (the
+/// owners only, when it takes a vote per flat or plot), once each, not its author.
+fn notify_opened(doc: &Doc<Poll>, community: &str) -> Result<()> {
+    let p = &doc.data;
+    let roles: &[&str] = match p.per {
+        Per::Person => &["resident", "owner", "snt-member"],
+        Per::Unit => &["owner", "snt-member"],
+    };
+    let mut people: Vec<String> = roles
+        .iter()
+        .flat_map(|role| directory::people_with_role(community, role))
+        .chain(
+            directory::units(community)
+                .iter()
+                .flat_map(|u| directory::owners(&u.id))
+                .map(|o| o.person_id),
+        )
+        .filter(|person| *person != p.author)
+        .collect();
+    people.sort();
+    people.dedup();
+    if people.is_empty() {
+        return Ok(());
+    }
+    let offset = ctx::utc_offset_minutes()?;
+    let until = Date::from_timestamp(p.closes, offset)
+        .map(|d| format!("{:02}.{:02}.{}", d.day(), d.month(), d.year()))
+        .unwrap_or_default();
+    notifications::notify(
+        &people,
+        &Message::new(
+            Localized::new("Новый опрос", "A new poll"),
+            Localized::new(
+                format!("{} — ответить можно до {until}", p.title),
+                format!("{}: answer until {until}", p.title),
+            ),
+        )
+        .link(format!("poll/{}", doc.id)),
+    )
 }
 
 /// A vote.

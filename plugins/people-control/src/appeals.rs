@@ -115,15 +115,17 @@ pub fn open311_author(client: &str, number: u64) -> String {
     format!("open311:{client}:{number}")
 }
 
-/// The category `code` visible in the call, if it exists.
+/// The category `code` visible in the call, if it exists: defined here or at a place above
+/// (a house files to its town's categories).
 pub fn category(code: &str) -> Result<Option<Category>> {
-    Ok(CATEGORIES.get(code)?.map(|d| d.data))
+    Ok(CATEGORIES.get_inherited(code)?.map(|d| d.data))
 }
 
 /// Every category visible in the call, by code.
 pub fn categories() -> Result<Vec<Category>> {
     let mut all: Vec<Category> = CATEGORIES
         .query()
+        .with_ancestors()
         .fetch_all()?
         .into_iter()
         .map(|d| d.data)
@@ -431,24 +433,55 @@ fn place(input: &NewAppeal) -> Result<(Option<Point>, Option<String>, String)> {
     Ok((point, address, community))
 }
 
-/// The next appeal number.
+/// The next appeal number of the jurisdiction. Its counter lives where the plugin is enabled
+/// (the town): a call there moves it, never below the newest appeal in its subtree. A call from
+/// a place below it (filing from a house's page) may read that counter but not write it, so it
+/// keeps its own `counter:{place}` and takes the next number after both and after the newest
+/// appeal it can see; the town's next number then follows the house's appeals. (Two sibling
+/// places filing between two of the town's own appeals could pick the same number: the second
+/// is then refused as a conflict, and nothing is written; see docs/people-control.md.)
 fn next_number() -> Result<u64> {
-    let scope = ctx::community();
-    let id = "counter";
-    let current = STATE.get(id)?;
-    let (next, version, community) = match current {
+    let here = ctx::community();
+    let newest = APPEALS
+        .query()
+        .with_ancestors()
+        .order_by("created", Direction::Desc)
+        .limit(20)
+        .fetch()?
+        .docs
+        .iter()
+        .map(|d| d.data.number)
+        .max()
+        .unwrap_or(0);
+    let next_of = |doc: &Option<Doc<serde_json::Value>>| {
+        doc.as_ref()
+            .and_then(|d| d.data.get("next").and_then(|v| v.as_u64()))
+            .unwrap_or(1)
+    };
+    let own = STATE.get("counter")?;
+    let (id, community, version, next) = match &own {
         Some(doc) => (
-            doc.data.get("next").and_then(|v| v.as_u64()).unwrap_or(1),
-            doc.version,
-            doc.community,
+            "counter".to_owned(),
+            doc.community.clone(),
+            Some(doc.version),
+            next_of(&own).max(newest + 1),
         ),
-        None => (1, 0, scope),
+        None => match STATE.get_inherited("counter")? {
+            // Below the jurisdiction: its counter is read, this place's own one moves.
+            Some(above) => {
+                let id = format!("counter:{here}");
+                let local = STATE.get(&id)?;
+                let next = next_of(&Some(above)).max(next_of(&local)).max(newest + 1);
+                (id, here, Some(local.map_or(0, |d| d.version)), next)
+            }
+            None => ("counter".to_owned(), here, Some(0), newest + 1),
+        },
     };
     STATE.put(
         &community,
-        id,
+        &id,
         &serde_json::json!({ "next": next + 1 }),
-        Some(version),
+        version,
     )?;
     Ok(next)
 }
@@ -576,7 +609,7 @@ pub fn file(
     if moderation == Moderation::Pending {
         notify_moderators(&doc)?;
     } else {
-        notify_handlers(&doc)?;
+        notify_handlers(&doc, None)?;
     }
     APPEALS.get(&doc.id)?.ok_or_else(not_found)
 }
@@ -647,7 +680,9 @@ fn notify_moderators(doc: &Doc<Appeal>) -> Result<()> {
     Ok(())
 }
 
-fn notify_handlers(doc: &Doc<Appeal>) -> Result<()> {
+/// Tell the staff who handle an appeal's organization there `ru`/`en` (none: that a new appeal
+/// came for their organization, named).
+fn notify_handlers(doc: &Doc<Appeal>, what: Option<(String, String)>) -> Result<()> {
     let Some(organization) = &doc.data.organization else {
         return Ok(());
     };
@@ -660,17 +695,17 @@ fn notify_handlers(doc: &Doc<Appeal>) -> Result<()> {
     if staff.is_empty() {
         return Ok(());
     }
+    let (ru, en) = what.unwrap_or_else(|| {
+        let name = organization_name(organization, &doc.community);
+        (
+            format!("Новое обращение для организации «{name}»"),
+            format!("A new appeal for {name}"),
+        )
+    });
     let (title_ru, title_en) = title_of(doc);
     notifications::notify(
         &staff,
-        &Message::new(
-            Localized::new(title_ru, title_en),
-            Localized::new(
-                format!("Новое обращение для {organization}"),
-                format!("A new appeal for {organization}"),
-            ),
-        )
-        .link(link(doc)),
+        &Message::new(Localized::new(title_ru, title_en), Localized::new(ru, en)).link(link(doc)),
     )
 }
 
@@ -898,6 +933,16 @@ pub fn moderate(id: &str, input: Moderate) -> Result<Doc<Appeal>> {
                 "name the organization",
             ));
         }
+        if !directory::organizations(&doc.community, None)
+            .iter()
+            .any(|o| o.id == organization)
+        {
+            return Err(invalid(
+                "organization",
+                "Выберите организацию из списка: эта здесь не работает",
+                "choose an organization from the list: this one does not serve here",
+            ));
+        }
         appeal.organization = Some(organization.to_owned());
     }
     if appeal.organization != doc.data.organization || appeal.category != doc.data.category {
@@ -908,8 +953,12 @@ pub fn moderate(id: &str, input: Moderate) -> Result<Doc<Appeal>> {
             &format!(
                 "{}: {} → {}",
                 tr("Направлено", "Routed"),
-                appeal.category,
-                appeal.organization.as_deref().unwrap_or("—")
+                category(&appeal.category)?
+                    .map_or_else(|| appeal.category.clone(), |c| c.name().to_owned()),
+                appeal
+                    .organization
+                    .as_deref()
+                    .map_or_else(|| "—".to_owned(), |o| organization_name(o, &doc.community))
             ),
         ));
     }
@@ -998,7 +1047,7 @@ pub fn moderate(id: &str, input: Moderate) -> Result<Doc<Appeal>> {
     let rerouted = appeal.organization != doc.data.organization;
     let saved = save_change(&doc, appeal, status_changed)?;
     if approved_now || (rerouted && saved.data.moderation == Moderation::Approved) {
-        notify_handlers(&saved)?;
+        notify_handlers(&saved, None)?;
     }
     Ok(saved)
 }
@@ -1155,8 +1204,14 @@ pub fn verdict(id: &str, input: Verdict) -> Result<Doc<Appeal>> {
             appeal
                 .timeline
                 .push(entry(&caller, "status", Some(Status::Accepted), &note));
-            let saved = save_change(&doc, appeal, Some((Status::Accepted, note)))?;
-            notify_handlers(&saved)?;
+            let saved = save_change(&doc, appeal, Some((Status::Accepted, note.clone())))?;
+            notify_handlers(
+                &saved,
+                Some((
+                    format!("Автор вернул обращение в работу: {}", input.note.trim()),
+                    format!("The author reopened the appeal: {}", input.note.trim()),
+                )),
+            )?;
             Ok(saved)
         }
         _ => Err(invalid(
@@ -1211,12 +1266,18 @@ pub fn comment(id: &str, input: NewComment) -> Result<Doc<Appeal>> {
     }
     let saved = save_change(&doc, appeal, status_changed.clone())?;
     if standing.author {
-        notify_handlers(&saved)?;
+        notify_handlers(
+            &saved,
+            Some((
+                format!("Автор обращения написал: {text}"),
+                format!("The author of the appeal wrote: {text}"),
+            )),
+        )?;
     } else if status_changed.is_none() {
         notify_author(
             &saved,
-            format!("Новый комментарий: {text}"),
-            format!("New comment: {text}"),
+            format!("Ответ по вашему обращению: {text}"),
+            format!("A reply on your appeal: {text}"),
             Urgency::Normal,
         )?;
     }
@@ -1288,18 +1349,11 @@ pub fn similar(
     category: &str,
     point: Option<Point>,
     address: Option<&str>,
+    text: Option<&str>,
     except: Option<&str>,
 ) -> Result<Vec<Similar>> {
+    let words = text.map(stems).unwrap_or_default();
     let settings = Settings::load()?;
-    let since = ctx::now() - i64::from(settings.duplicates.days) * DAY_MS;
-    let candidates = APPEALS
-        .query()
-        .filter("category", Compare::Eq, category)
-        .filter("created", Compare::Ge, since)
-        .order_by("created", Direction::Desc)
-        .limit(500)
-        .fetch()?;
-    let caller = ctx::caller();
     let normalized = |a: &str| {
         a.to_lowercase()
             .split_whitespace()
@@ -1308,12 +1362,8 @@ pub fn similar(
     };
     let address = address.map(normalized);
     let mut found = Vec::new();
-    for doc in candidates.docs {
-        if Some(doc.id.as_str()) == except || doc.data.status.is_closed() {
-            continue;
-        }
-        let standing = standing(caller.as_ref(), &doc.data, &doc.community);
-        if !access::may_see(standing, &doc.data) {
+    for doc in open_in_category(category, &settings)? {
+        if Some(doc.id.as_str()) == except {
             continue;
         }
         let distance = match (point, doc.data.point) {
@@ -1323,7 +1373,8 @@ pub fn similar(
         let near = distance.is_some_and(|d| d <= f64::from(settings.duplicates.radius_m));
         let same_address =
             matches!((&address, &doc.data.address), (Some(a), Some(b)) if *a == normalized(b));
-        if near || same_address {
+        let same_words = !words.is_empty() && alike(&words, &stems(&doc.data.description));
+        if near || same_address || same_words {
             found.push(Similar {
                 id: doc.id.clone(),
                 number: doc.data.number,
@@ -1334,6 +1385,75 @@ pub fn similar(
         }
     }
     Ok(found)
+}
+
+/// The open appeals of a category, here and at the places above (a house's resident sees the
+/// town's), filed within the duplicates window, that the caller may see, newest first.
+pub fn open_in_category(category: &str, settings: &Settings) -> Result<Vec<Doc<Appeal>>> {
+    let since = ctx::now() - i64::from(settings.duplicates.days) * DAY_MS;
+    let candidates = APPEALS
+        .query()
+        .with_ancestors()
+        .filter("category", Compare::Eq, category)
+        .filter("created", Compare::Ge, since)
+        .order_by("created", Direction::Desc)
+        .limit(500)
+        .fetch()?;
+    let caller = ctx::caller();
+    Ok(candidates
+        .docs
+        .into_iter()
+        .filter(|doc| {
+            !doc.data.status.is_closed()
+                && access::may_see(
+                    standing(caller.as_ref(), &doc.data, &doc.community),
+                    &doc.data,
+                )
+        })
+        .collect())
+}
+
+/// The words of a description that say what it is about: lower-case, at least three letters,
+/// cut to their first five (so «яму» and «яма», «глубокая» and «глубокую» meet), without the
+/// commonest little words.
+fn stems(text: &str) -> std::collections::BTreeSet<String> {
+    const COMMON: [&str; 16] = [
+        "что", "это", "как", "для", "при", "нет", "уже", "все", "всё", "или", "так", "там", "где",
+        "его", "они", "the",
+    ];
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3 && !COMMON.contains(w))
+        .map(|w| w.chars().take(5).collect())
+        .collect()
+}
+
+/// Whether two descriptions are about the same thing: at least two words in common, and they
+/// are at least a third of the shorter one's.
+fn alike(a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>) -> bool {
+    let common = a.intersection(b).count();
+    common >= 2 && common * 3 >= a.len().min(b.len())
+}
+
+/// The name of organization `id` as people see it (its id if the directory has none), looked
+/// up among those serving `community`.
+pub fn organization_name(id: &str, community: &str) -> String {
+    // The place's own, then those of the places above, then below (a town's statistics name
+    // the management company of one of its houses).
+    let places = directory::ancestry(community).into_iter().chain(
+        directory::descendants(community, None)
+            .into_iter()
+            .map(|c| c.id),
+    );
+    for place in places {
+        if let Some(found) = directory::organizations(&place, None)
+            .into_iter()
+            .find(|o| o.id == id)
+        {
+            return found.name;
+        }
+    }
+    id.to_owned()
 }
 
 /// Filters of the appeals list.
@@ -1559,6 +1679,16 @@ mod tests {
             updated: 0,
             data,
         }
+    }
+
+    #[test]
+    fn two_descriptions_of_one_pothole_are_alike_and_a_lamp_is_not() {
+        let filed =
+            stems("Глубокая яма на выезде со двора на Садовую, машины объезжают по тротуару.");
+        let again = stems("Глубокая яма у второго подъезда, машины объезжают по газону");
+        let lamp = stems("Третий вечер не горят фонари вдоль аллеи у школы");
+        assert!(alike(&filed, &again));
+        assert!(!alike(&filed, &lamp));
     }
 
     #[test]

@@ -59,6 +59,7 @@ impl Plugin for PeopleControl {
                         &doc.data.category,
                         doc.data.point,
                         doc.data.address.as_deref(),
+                        Some(&doc.data.description),
                         Some(&doc.id),
                     )?;
                     map.insert("similar".into(), serde_json::to_value(similar)?);
@@ -94,7 +95,13 @@ impl Plugin for PeopleControl {
                     _ => None,
                 };
                 ApiResponse::ok(&serde_json::json!({
-                    "similar": appeals::similar(category, point, params.get("address"), None)?
+                    "similar": appeals::similar(
+                        category,
+                        point,
+                        params.get("address"),
+                        params.get("text"),
+                        None,
+                    )?
                 }))
             }
             ("GET", ["stats"]) => {

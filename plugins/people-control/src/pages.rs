@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use dvor_sdk::directory;
 use dvor_sdk::prelude::*;
 use dvor_sdk::ui::{Block, Chart, ChartKind, Marker, Series, TimelineEntry};
 
@@ -42,10 +43,12 @@ pub fn render(route: &str, query: &Params) -> Result<Page> {
     let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
         [] => home(query),
-        ["new"] => new_page(query),
+        ["new"] => new_page(query.get("category")),
+        // The category in the path, so a refused form is drawn again with its category.
+        ["new", category] => new_page(Some(category)),
         ["appeal", id] => appeal_page(id),
         ["queue"] => queue_page(),
-        ["stats"] => stats_page(),
+        ["stats"] => stats_page(query),
         _ => Err(Error::not_found(tr("Нет такой страницы", "no such page"))),
     }
 }
@@ -164,6 +167,27 @@ fn home(query: &Params) -> Result<Page> {
     if !markers.is_empty() {
         list = list.block(Block::Markers(markers));
     }
+    // Appeals given by an address, without a point: named under the map, not lost.
+    let by_address: Vec<Link> = page
+        .docs
+        .iter()
+        .filter(|d| d.data.point.is_none())
+        .filter_map(|d| {
+            let address = d.data.address.as_deref()?;
+            Some(Link::to(
+                format!("appeal/{}", d.id),
+                format!("№{} — {address}", d.data.number),
+            ))
+        })
+        .collect();
+    if !by_address.is_empty() {
+        list = list
+            .paragraph(tr(
+                "Указаны адресом, без точки на карте:",
+                "Given by address, without a point on the map:",
+            ))
+            .links(by_address);
+    }
     Ok(Page::new(tr("Народный контроль", "People's control"))
         .section(
             Section::untitled()
@@ -176,12 +200,10 @@ fn home(query: &Params) -> Result<Page> {
         .section(list.table(appeals_table(&page.docs, &categories).next_page(next))))
 }
 
-fn new_page(query: &Params) -> Result<Page> {
+fn new_page(category: Option<&str>) -> Result<Page> {
     ctx::require_caller()?;
     let categories = appeals::categories()?;
-    let chosen = query
-        .get("category")
-        .and_then(|code| categories.iter().find(|c| c.code == code && c.active));
+    let chosen = category.and_then(|code| categories.iter().find(|c| c.code == code && c.active));
     let page = Page::new(tr("Новое обращение", "New appeal")).breadcrumb(home_link());
     let Some(category) = chosen else {
         return Ok(page.section(
@@ -189,7 +211,7 @@ fn new_page(query: &Params) -> Result<Page> {
                 categories
                     .iter()
                     .filter(|c| c.active)
-                    .map(|c| Link::to("new", c.name()).param("category", c.code.clone())),
+                    .map(|c| Link::to(format!("new/{}", c.code), c.name())),
             ),
         ));
     };
@@ -223,6 +245,22 @@ fn new_page(query: &Params) -> Result<Page> {
             tr("Фото", "Photo"),
             ["image/jpeg", "image/png", "image/webp"],
         ));
+    // What is already filed in this category here and above: support it instead of filing it
+    // twice (the same appeals the filing is checked against).
+    let open: Vec<Doc<Appeal>> =
+        appeals::open_in_category(&category.code, &crate::model::Settings::load()?)?
+            .into_iter()
+            .take(5)
+            .collect();
+    if !open.is_empty() {
+        form = form.field(Field::checkbox(
+            "different",
+            tr(
+                "Я посмотрел(а) похожие обращения выше — у меня другая проблема",
+                "I looked at the similar appeals above: mine is a different problem",
+            ),
+        ));
+    }
     for field in &category.fields {
         let label = localized(&field.label_ru, &field.label_en);
         let name = format!("attr_{}", field.code);
@@ -252,13 +290,36 @@ fn new_page(query: &Params) -> Result<Page> {
         }
         form = form.field(input);
     }
+    let here = ctx::community();
+    let answers = appeals::route(category, &here).map(|o| appeals::organization_name(&o, &here));
+    let mut page = page;
+    if !open.is_empty() {
+        page = page.section(
+            Section::titled(tr("Уже сообщили", "Already reported"))
+                .paragraph(tr(
+                    "Если ваша проблема среди этих, откройте обращение и поддержите его: так его решат быстрее.",
+                    "If your problem is one of these, open the appeal and support it: that gets it solved sooner.",
+                ))
+                .links(open.iter().map(|d| {
+                    let short: String = d.data.description.chars().take(90).collect();
+                    Link::to(
+                        format!("appeal/{}", d.id),
+                        format!("№{} · {} · {short}", d.data.number, d.data.status.label()),
+                    )
+                })),
+        );
+    }
+    let mut about = Section::titled(category.name());
+    if let Some(name) = answers {
+        about = about.fields([(tr("Ответит", "Answered by"), Cell::from(name))]);
+    }
     Ok(page.section(
-        Section::titled(category.name())
+        about
             .paragraph(format!(
                 "{} {} {}.{}",
                 tr("Ответ — в течение", "Answered within"),
                 category.deadline_days,
-                tr("дн.", "days"),
+                tr("дн", "days"),
                 if category.public {
                     ""
                 } else {
@@ -296,7 +357,11 @@ fn appeal_page(id: &str) -> Result<Page> {
         ),
         (
             tr("Исполнитель", "Responsible").into(),
-            Cell::from(a.organization.clone()),
+            Cell::from(
+                a.organization
+                    .as_deref()
+                    .map(|o| appeals::organization_name(o, &doc.community)),
+            ),
         ),
         (tr("Подано", "Filed").into(), Cell::datetime(a.created)),
         (tr("Срок ответа", "Due").into(), Cell::date(a.deadline)),
@@ -306,8 +371,22 @@ fn appeal_page(id: &str) -> Result<Page> {
             Cell::from(i64::from(a.supporters)),
         ),
     ];
+    // The category's extra fields by their questions, and list answers by their names.
+    let category = appeals::category(&a.category)?;
     for (code, values) in &a.attributes {
-        fields.push((code.clone(), Cell::from(values.join(", "))));
+        let field = category
+            .as_ref()
+            .and_then(|c| c.fields.iter().find(|f| &f.code == code));
+        let label = field.map_or(code.as_str(), |f| localized(&f.label_ru, &f.label_en));
+        let shown: Vec<&str> = values
+            .iter()
+            .map(|v| {
+                field
+                    .and_then(|f| f.values.iter().find(|c| &c.key == v))
+                    .map_or(v.as_str(), |c| localized(&c.name_ru, &c.name_en))
+            })
+            .collect();
+        fields.push((label.to_owned(), Cell::from(shown.join(", "))));
     }
     if standing.handles()
         && let Some(contact) = &a.contact
@@ -430,7 +509,13 @@ fn appeal_page(id: &str) -> Result<Page> {
     }
     if standing.moderator && !a.status.is_closed() {
         let mut moderation = Section::titled(tr("Модерация", "Moderation"));
-        let similar = appeals::similar(&a.category, a.point, a.address.as_deref(), Some(&doc.id))?;
+        let similar = appeals::similar(
+            &a.category,
+            a.point,
+            a.address.as_deref(),
+            Some(&a.description),
+            Some(&doc.id),
+        )?;
         if !similar.is_empty() {
             moderation = moderation.notice(
                 Tone::Warning,
@@ -453,8 +538,18 @@ fn appeal_page(id: &str) -> Result<Page> {
                             .value(a.description.clone()),
                     )
                     .field(
-                        Field::text("organization", tr("Исполнитель", "Responsible"))
-                            .value(a.organization.clone().unwrap_or_default()),
+                        Field::select(
+                            "organization",
+                            tr("Исполнитель", "Responsible"),
+                            directory::organizations(&doc.community, None)
+                                .into_iter()
+                                .map(|o| (o.id, o.name)),
+                        )
+                        .value(a.organization.clone().unwrap_or_default())
+                        .help(tr(
+                            "Организации, которые работают в этом месте",
+                            "The organizations that serve this place",
+                        )),
                     ),
             )
             .form(
@@ -492,9 +587,115 @@ fn queue_page() -> Result<Page> {
         .section(Section::untitled().table(appeals_table(&page.docs, &category_names()?))))
 }
 
-fn stats_page() -> Result<Page> {
+/// The period the statistics page shows: `from` and `to` of the query (days), a year back
+/// from today by default.
+fn stats_period(
+    query: &Params,
+) -> Result<(Option<dvor_sdk::Date>, Option<dvor_sdk::Date>, i64, i64)> {
+    let from = query.date("from")?;
+    let to = query.date("to")?;
+    let offset = i64::from(ctx::utc_offset_minutes()?) * 60_000;
+    let start = |d: dvor_sdk::Date| d.days_since_epoch() * 86_400_000 - offset;
     let now = ctx::now();
-    let figures = stats::compute(now - 365 * 86_400_000, now + 1)?;
+    let from_ms = from.map_or(now - 365 * 86_400_000, start);
+    let to_ms = to.map_or(now + 1, |d| start(d) + 86_400_000);
+    if to_ms <= from_ms {
+        return Err(Error::invalid(
+            "to",
+            tr("Конец периода раньше начала", "the end is before the start"),
+        ));
+    }
+    Ok((from, to, from_ms, to_ms))
+}
+
+/// A breakdown's keys as people read them: categories, statuses and organizations by name.
+fn named_rows(rows: &[stats::Row], name: &dyn Fn(&str) -> String) -> Vec<stats::Row> {
+    rows.iter()
+        .map(|r| stats::Row {
+            key: name(&r.key),
+            count: r.count,
+        })
+        .collect()
+}
+
+/// The statistics' breakdowns by category, status and organization, each named as people
+/// read it.
+fn named_breakdowns(
+    figures: &stats::Stats,
+) -> Result<(Vec<stats::Row>, Vec<stats::Row>, Vec<stats::Row>)> {
+    let categories = category_names()?;
+    let here = ctx::community();
+    let by_category = named_rows(&figures.by_category, &|k| {
+        categories.get(k).cloned().unwrap_or_else(|| k.to_owned())
+    });
+    let by_status = named_rows(&figures.by_status, &|k| {
+        Status::ALL
+            .into_iter()
+            .find(|s| s.as_str() == k)
+            .map_or_else(|| k.to_owned(), |s| s.label().to_owned())
+    });
+    let by_organization = named_rows(&figures.by_organization, &|k| {
+        if k == "—" || k.is_empty() {
+            tr("Не назначено", "Not assigned").to_owned()
+        } else {
+            appeals::organization_name(k, &here)
+        }
+    });
+    Ok((by_category, by_status, by_organization))
+}
+
+/// The statistics as a sheet for people: names, not codes, and Russian decimals.
+fn people_csv(figures: &stats::Stats) -> Result<Vec<u8>> {
+    let (by_category, by_status, by_organization) = named_breakdowns(figures)?;
+    let mut rows: Vec<[String; 3]> = vec![[
+        tr("Раздел", "Section").into(),
+        tr("Что", "What").into(),
+        tr("Обращений", "Appeals").into(),
+    ]];
+    for (section, breakdown) in [
+        (tr("Категория", "Category"), by_category),
+        (tr("Статус", "Status"), by_status),
+        (tr("Организация", "Organization"), by_organization),
+    ] {
+        for row in breakdown {
+            rows.push([section.into(), row.key, row.count.to_string()]);
+        }
+    }
+    let decimal = |x: f64| {
+        dvor_sdk::Decimal::new((x * 10.0).round() as i64, 1)
+            .to_string()
+            .replace('.', tr(",", "."))
+    };
+    let total = tr("Итого", "Total");
+    for (what, value) in [
+        (tr("Всего", "Total"), figures.total.to_string()),
+        (tr("Решено", "Resolved"), figures.resolved.to_string()),
+        (
+            tr("Среднее время решения, ч", "Average hours to resolve"),
+            figures
+                .average_hours_to_resolve
+                .map(decimal)
+                .unwrap_or_default(),
+        ),
+        (tr("Просрочено", "Overdue"), figures.overdue.to_string()),
+        (
+            tr("Просрочено, %", "Overdue, %"),
+            decimal(figures.overdue_percent),
+        ),
+    ] {
+        rows.push([total.into(), what.into(), value]);
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        out.write_record(&row)
+            .map_err(|e| Error::internal(e.to_string()))?;
+    }
+    out.into_inner().map_err(|e| Error::internal(e.to_string()))
+}
+
+fn stats_page(query: &Params) -> Result<Page> {
+    let (from, to, from_ms, to_ms) = stats_period(query)?;
+    let figures = stats::compute(from_ms, to_ms)?;
     let chart = |title: &str, kind: ChartKind, rows: &[stats::Row]| Chart {
         kind,
         title: title.into(),
@@ -506,48 +707,79 @@ fn stats_page() -> Result<Page> {
         format: dvor_sdk::ui::ValueFormat::Number,
         unit: tr("обращений", "appeals").into(),
     };
+    let (by_category, by_status, by_organization) = named_breakdowns(&figures)?;
+    // One decimal, written as the locale writes it.
+    let tenths = |x: f64| Cell::from(dvor_sdk::Decimal::new((x * 10.0).round() as i64, 1));
+    let day_field = |name: &str, label: &str, day: Option<dvor_sdk::Date>| {
+        let field = Field::date(name, label);
+        match day {
+            Some(d) => field.day_value(d),
+            None => field,
+        }
+    };
+    let filter = Form::new("period", tr("Показать", "Show"))
+        .field(day_field("from", tr("С", "From"), from))
+        .field(day_field("to", tr("По", "To"), to));
+    let mut download = Button::action("csv", tr("Скачать CSV", "Download CSV"));
+    for (k, v) in [("from", from), ("to", to)] {
+        if let Some(d) = v {
+            download = download.arg(k, d.to_string());
+        }
+    }
+    let mut section = Section::titled(match (from, to) {
+        (None, None) => tr("За год", "Over a year").to_owned(),
+        _ => tr("За выбранный период", "Over the chosen period").to_owned(),
+    })
+    .form(filter)
+    .stats([
+        Stat::new(tr("Всего", "Total"), figures.total as i64),
+        Stat::new(tr("Решено", "Resolved"), figures.resolved as i64),
+        Stat::new(
+            tr("Среднее время решения, ч", "Average hours to resolve"),
+            figures.average_hours_to_resolve.map_or(Cell::Empty, tenths),
+        ),
+        Stat::new(
+            tr("Просрочено, %", "Overdue, %"),
+            tenths(figures.overdue_percent),
+        ),
+    ])
+    .block(Block::Chart(chart(
+        tr("По категориям", "By category"),
+        ChartKind::Bar,
+        &by_category,
+    )))
+    .block(Block::Chart(chart(
+        tr("По статусам", "By status"),
+        ChartKind::Pie,
+        &by_status,
+    )))
+    .block(Block::Chart(chart(
+        tr("По организациям", "By organization"),
+        ChartKind::Bar,
+        &by_organization,
+    )))
+    .buttons([download]);
+    if let Some(file) = query.get("file").filter(|f| !f.is_empty())
+        && let Some(info) = dvor_sdk::files::info(file)?
+    {
+        section = section
+            .notice(
+                Tone::Success,
+                tr(
+                    "Файл готов — нажмите, чтобы скачать",
+                    "The file is ready: follow the link to download it",
+                ),
+            )
+            .attachment(
+                info.id.clone(),
+                info.name.clone(),
+                info.content_type.clone(),
+                info.size,
+            );
+    }
     Ok(Page::new(tr("Статистика обращений", "Appeal statistics"))
         .breadcrumb(home_link())
-        .section(
-            Section::titled(tr("За год", "Over a year"))
-                .stats([
-                    Stat::new(tr("Всего", "Total"), figures.total as i64),
-                    Stat::new(tr("Решено", "Resolved"), figures.resolved as i64),
-                    Stat::new(
-                        tr("Среднее время решения, ч", "Average hours to resolve"),
-                        figures
-                            .average_hours_to_resolve
-                            .map(|h| format!("{h:.1}"))
-                            .unwrap_or_else(|| "—".into()),
-                    ),
-                    Stat::new(
-                        tr("Просрочено, %", "Overdue, %"),
-                        format!("{:.1}", figures.overdue_percent),
-                    ),
-                ])
-                .block(Block::Chart(chart(
-                    tr("По категориям", "By category"),
-                    ChartKind::Bar,
-                    &figures.by_category,
-                )))
-                .block(Block::Chart(chart(
-                    tr("По статусам", "By status"),
-                    ChartKind::Pie,
-                    &figures.by_status,
-                )))
-                .block(Block::Chart(chart(
-                    tr("По организациям", "By organization"),
-                    ChartKind::Bar,
-                    &figures.by_organization,
-                )))
-                .links([Link::to(
-                    "stats",
-                    tr(
-                        "Скачать CSV: /stats.csv в API",
-                        "CSV: /stats.csv in the API",
-                    ),
-                )]),
-        ))
+        .section(section))
 }
 
 fn done(id: &str, notice: &str) -> Result<ActionOutcome> {
@@ -562,7 +794,7 @@ pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
     let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
     let text = |name: &str| form.get(name).unwrap_or("").to_owned();
     ActionOutcome::errors_next_to_fields(match (parts.as_slice(), action) {
-        (["new"], "file") => {
+        (["new"] | ["new", _], "file") => {
             let (lat, lon) = match form.get("location").filter(|l| !l.trim().is_empty()) {
                 None => (None, None),
                 Some(location) => {
@@ -608,8 +840,72 @@ pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
                     .unwrap_or_default(),
                 ..NewAppeal::default()
             };
+            if !form.flag("different") {
+                let similar = appeals::similar(
+                    &input.category,
+                    input
+                        .lat
+                        .zip(input.lon)
+                        .map(|(lat, lon)| crate::model::Point { lat, lon }),
+                    input.address.as_deref(),
+                    Some(&input.description),
+                    None,
+                )?;
+                if !similar.is_empty() {
+                    let numbers: Vec<String> =
+                        similar.iter().map(|s| format!("№{}", s.number)).collect();
+                    return Ok(ActionOutcome::invalid([(
+                        "description",
+                        format!(
+                            "{} {}. {}",
+                            tr(
+                                "Похоже, об этом уже сообщили:",
+                                "This seems to be reported already:"
+                            ),
+                            numbers.join(", "),
+                            tr(
+                                "Поддержите то обращение, или отметьте, что у вас другая проблема, и отправьте снова.",
+                                "Support that appeal, or tick that yours is a different problem and send again.",
+                            )
+                        ),
+                    )]));
+                }
+            }
             let doc = appeals::file(input, Author::caller()?, &|code| format!("attr_{code}"))?;
             done(&doc.id, tr("Обращение отправлено", "Appeal sent"))
+        }
+        (["stats"], "period") => {
+            let mut to = Link::to("stats", "");
+            for key in ["from", "to"] {
+                if let Some(day) = form.get(key).filter(|d| !d.is_empty()) {
+                    to = to.param(key, day);
+                }
+            }
+            stats_period(&Params::from(to.query.clone()))?;
+            Ok(ActionOutcome::Redirect(dvor_sdk::ui::Redirect {
+                to,
+                notice: None,
+            }))
+        }
+        (["stats"], "csv") => {
+            let (from, to, from_ms, to_ms) = stats_period(form)?;
+            let body = people_csv(&stats::compute(from_ms, to_ms)?)?;
+            let stored = dvor_sdk::files::store(
+                &ctx::community(),
+                "appeals-stats.csv",
+                "text/csv; charset=utf-8",
+                &body,
+            )?;
+            let mut back = Link::to("stats", "").param("file", stored.id);
+            for (key, day) in [("from", from), ("to", to)] {
+                if let Some(d) = day {
+                    back = back.param(key, d.to_string());
+                }
+            }
+            Ok(ActionOutcome::redirect(
+                back,
+                tr("Файл со статистикой готов", "The statistics file is ready"),
+            ))
         }
         (["appeal", id], "support") => {
             appeals::support(id)?;

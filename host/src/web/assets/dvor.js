@@ -102,3 +102,24 @@ if ("serviceWorker" in navigator) {
     });
   }
 })();
+
+(function resendCountdown() {
+  // The sign-in code page: «Получить новый код» waits until the server will send another.
+  const line = document.querySelector("[data-resend-in]");
+  if (!line) return;
+  const button = document.querySelector('form[action*="action=send_code"] button');
+  const shown = line.querySelector(".resend-s");
+  let left = Number(line.getAttribute("data-resend-in")) || 0;
+  if (button) button.disabled = left > 0;
+  const tick = () => {
+    if (left <= 0) {
+      line.hidden = true;
+      if (button) button.disabled = false;
+      return;
+    }
+    if (shown) shown.textContent = String(left);
+    left -= 1;
+    setTimeout(tick, 1000);
+  };
+  tick();
+})();

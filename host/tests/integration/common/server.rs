@@ -242,8 +242,13 @@ pub async fn serve_file(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    overrides.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    // The demo's map tiles, by a path that does not depend on where the test runs.
+    overrides.push((
+        "DVOR_MAPS__TILES".to_owned(),
+        root.join("config/demo-town.pmtiles").display().to_string(),
+    ));
+    overrides.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let mut text = std::fs::read_to_string(root.join(file)).unwrap();
     text.push_str(appended);
     let config = dvor::config::Config::from_str_with_env(&text, file, overrides)
