@@ -12,6 +12,7 @@ mod authz;
 mod capabilities;
 mod cli;
 mod contracts;
+mod coop;
 mod events_and_jobs;
 mod forms;
 mod gamification;

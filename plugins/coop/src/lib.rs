@@ -494,6 +494,21 @@ impl Plugin for Coop {
                 let doc = produce::list(&req.json()?)?;
                 ApiResponse::created(&json!({ "id": doc.id, "listing": doc.data }))
             }
+            ("GET", ["listings", id, "orders"]) => {
+                let caller = ctx::require_caller()?;
+                let listing = produce::listing(id)?;
+                let orders: Vec<_> = model::PRODUCE_ORDERS
+                    .query()
+                    .filter("listing", Compare::Eq, listing.id.as_str())
+                    .fetch_all()?
+                    .into_iter()
+                    .filter(|o| {
+                        caller.person_id == listing.data.grower || caller.person_id == o.data.buyer
+                    })
+                    .map(|o| json!({ "id": o.id, "order": o.data }))
+                    .collect();
+                ApiResponse::ok(&json!({ "orders": orders }))
+            }
             ("POST", ["listings", id, "orders"]) => {
                 let body: ProduceQuantity = req.json()?;
                 let doc = produce::place(id, Some(body.quantity))?;
