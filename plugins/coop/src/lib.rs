@@ -415,7 +415,10 @@ impl Plugin for Coop {
                         "the board sets the details",
                     )));
                 }
-                let doc = households::set_payee(&req.json()?)?;
+                let payee = model::payee_from(req.json()?).map_err(|e| {
+                    Error::invalid("body", format!("{}: {e}", tr("Неверные данные", "unexpected JSON")))
+                })?;
+                let doc = households::set_payee(&payee)?;
                 ApiResponse::ok(&doc.data)
             }
             ("POST", ["photos"]) => {

@@ -55,8 +55,33 @@ pub struct Settings {
     pub payment_days: u32,
     /// A reminder this many days before the deadline.
     pub remind_days_before: u32,
-    /// Who is paid when the community set no payee.
+    /// Who is paid when the community set no payee (`{}`, the manifest's default, for none).
+    #[serde(deserialize_with = "payee_setting")]
     pub payee: Option<Payee>,
+}
+
+/// The `payee` setting: none when it is empty or has no name; the fields it leaves out blank.
+fn payee_setting<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Payee>, D::Error> {
+    let value = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(deserializer)?;
+    let Some(fields) = value else {
+        return Ok(None);
+    };
+    let payee = payee_from(fields).map_err(serde::de::Error::custom)?;
+    Ok(Some(payee).filter(|p| !p.name.trim().is_empty()))
+}
+
+/// A payee from JSON fields, those left out blank (INN and KPP are optional).
+pub fn payee_from(
+    mut fields: serde_json::Map<String, serde_json::Value>,
+) -> std::result::Result<Payee, serde_json::Error> {
+    for key in ["name", "bank_name", "bic", "account", "corr_account", "inn", "kpp"] {
+        fields
+            .entry(key)
+            .or_insert_with(|| serde_json::Value::String(String::new()));
+    }
+    serde_json::from_value(serde_json::Value::Object(fields))
 }
 
 impl Default for Settings {
@@ -662,4 +687,21 @@ pub fn not_found(ru: &str, en: &str) -> Error {
 /// `conflict` in the call's language.
 pub fn conflict(ru: &str, en: &str) -> Error {
     Error::conflict(tr(ru, en))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_payee_setting_is_no_payee_and_a_partial_one_leaves_the_rest_blank() {
+        let none: Settings = serde_json::from_value(serde_json::json!({ "payee": {} })).unwrap();
+        assert_eq!(none.payee, None);
+        let partial: Settings = serde_json::from_value(
+            serde_json::json!({ "payee": { "name": "СНТ «Рябинка»", "bic": "044525225" } }),
+        )
+        .unwrap();
+        let payee = partial.payee.unwrap();
+        assert_eq!((payee.name.as_str(), payee.bic.as_str(), payee.kpp.as_str()), ("СНТ «Рябинка»", "044525225", ""));
+    }
 }

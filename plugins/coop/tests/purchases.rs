@@ -178,7 +178,7 @@ fn a_shortage_and_weighed_cheese_are_charged_by_what_arrived() {
     assert!(page.shows("Недостача"), "{}", page.text);
     // Without the cheese's weight it cannot be charged, and says whose it is.
     let refused = s.step(&id, "settle", json!({}));
-    assert_eq!(refused.status, 422);
+    assert_eq!(refused.status, 400);
     assert_eq!(refused.field(), Some("weights"));
     assert!(refused.body.contains("участок 2"), "{}", refused.body);
     assert!(s.account("snt/2").is_null(), "nothing was written");
@@ -209,9 +209,9 @@ fn the_box_fill_phase_takes_only_what_fills_a_box() {
     assert!(page.shows("идёт добор коробов"), "{}", page.text);
     // 7 ordered: the second box misses 5. A adding 6 would start a third box.
     let refused = s.order(&a, &id, "oil", 10, 0);
-    assert_eq!(refused.status, 422);
+    assert_eq!(refused.status, 400);
     assert_eq!(refused.field(), Some("quantity"));
-    assert_eq!(s.order(&b, &id, "oil", 2, 0).status, 422, "lowering is refused");
+    assert_eq!(s.order(&b, &id, "oil", 2, 0).status, 400, "lowering is refused");
     assert_eq!(s.order(&b, &id, "oil", 8, 0).status, 200, "filling the box is welcome");
     // A day later the job counts the boxes.
     s.host.set_clock("2026-06-02T10:00:01+03:00");
@@ -230,7 +230,7 @@ fn bad_input_names_the_field_and_writes_nothing() {
         "purchases",
         json!({ "title": "Мёд", "supplier": "Пасека", "ends_on": "2026-05-01", "pickup_place": "Сторожка", "pickup_time": "сб" }),
     );
-    assert_eq!((refused.status, refused.field()), (422, Some("ends_on")));
+    assert_eq!((refused.status, refused.field()), (400, Some("ends_on")));
     let refused = s.host.at("snt").by(&chair).post(
         "purchases",
         json!({ "title": "Мёд", "supplier": "Пасека", "ends_on": "2026-06-05", "markup_percent": "-1", "pickup_place": "С", "pickup_time": "сб" }),
@@ -247,7 +247,7 @@ fn bad_input_names_the_field_and_writes_nothing() {
     let a = s.a.clone();
     for (quantity, tolerance, field) in [(-1, 0, "quantity"), (1, 6, "tolerance"), (11, 0, "quantity")] {
         let answer = s.order(&a, &id, "oil", quantity, tolerance);
-        assert_eq!((answer.status, answer.field()), (422, Some(field)), "{}", answer.body);
+        assert_eq!((answer.status, answer.field()), (400, Some(field)), "{}", answer.body);
     }
     let unknown = s.order(&a, &id, "tea", 1, 0);
     assert_eq!(unknown.field(), Some("article"));

@@ -13,7 +13,7 @@ use crate::model::{HOUSEHOLDS, Household, PAYEES, invalid, not_found};
 use crate::show::{day_cell, money_text};
 
 fn account_link(h: &Doc<Household>) -> Link {
-    Link::to("account", h.data.label.clone()).param("h", h.id.clone())
+    Link::to(format!("account/{}", h.id), h.data.label.clone())
 }
 
 /// The households the caller may open: theirs, or (keeping the accounts) `requested`.
@@ -43,6 +43,11 @@ fn visible(requested: Option<&str>) -> Result<Vec<Doc<Household>>> {
 
 /// The caller's household accounts (or the one `?h=` names).
 pub fn page(query: &Params) -> Result<Page> {
+    household_page(query.get("h"))
+}
+
+/// The caller's household accounts, or household `h`'s (`account/{unit id}`).
+pub fn household_page(h: Option<&str>) -> Result<Page> {
     let mut page =
         Page::new(tr("Счёт совместных закупок", "Joint purchase account")).breadcrumb(home_link());
     if ctx::caller().is_none() {
@@ -54,7 +59,7 @@ pub fn page(query: &Params) -> Result<Page> {
             ),
         )));
     }
-    let households = visible(query.get("h"))?;
+    let households = visible(h)?;
     if households.is_empty() {
         return Ok(page.section(Section::untitled().empty(
             tr("Начислений пока нет", "No charges yet"),

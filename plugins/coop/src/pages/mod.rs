@@ -33,6 +33,7 @@ pub fn render(route: &str, query: &Params) -> Result<Page> {
         ["purchase", id, "supplier"] => purchases::supplier_page(id),
         ["purchase", id, "receive"] => purchases::receive_page(id),
         ["account"] => accounts::page(query),
+        ["account", unit @ ..] => accounts::household_page(Some(&unit.join("/"))),
         ["accounts"] => accounts::all_page(),
         ["equipment"] => equipment::list_page(),
         ["item", id] => equipment::item_page(id),
@@ -49,7 +50,7 @@ pub fn act(route: &str, action: &str, form: &Params) -> Result<ActionOutcome> {
     let outcome = match parts.as_slice() {
         [] => home_act(action, form),
         ["purchase", id, ..] => purchases::act(id, action, form),
-        ["account"] | ["accounts"] => accounts::act(action, form),
+        ["account", ..] | ["accounts"] => accounts::act(action, form),
         ["equipment"] | ["item", _] | ["booking", _] => equipment::act(&parts, action, form),
         ["produce"] | ["listing", _] => produce::act(&parts, action, form),
         _ => Err(not_found("Нет такого действия", "no such action")),

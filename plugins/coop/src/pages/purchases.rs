@@ -604,7 +604,7 @@ fn charges_section(doc: &Doc<Purchase>, organizer: bool) -> Result<Section> {
                 Cell::from(c.transport),
                 Cell::from(c.amount),
             ])
-            .link(Link::to("account", c.label.clone()).param("h", c.household.clone()))
+            .link(Link::to(format!("account/{}", c.household), c.label.clone()))
         })
         .collect();
     let mut section = Section::titled(tr("Начислено", "Charged")).table(
