@@ -416,7 +416,10 @@ impl Plugin for Coop {
                     )));
                 }
                 let payee = model::payee_from(req.json()?).map_err(|e| {
-                    Error::invalid("body", format!("{}: {e}", tr("Неверные данные", "unexpected JSON")))
+                    Error::invalid(
+                        "body",
+                        format!("{}: {e}", tr("Неверные данные", "unexpected JSON")),
+                    )
                 })?;
                 let doc = households::set_payee(&payee)?;
                 ApiResponse::ok(&doc.data)

@@ -76,7 +76,15 @@ fn payee_setting<'de, D: serde::Deserializer<'de>>(
 pub fn payee_from(
     mut fields: serde_json::Map<String, serde_json::Value>,
 ) -> std::result::Result<Payee, serde_json::Error> {
-    for key in ["name", "bank_name", "bic", "account", "corr_account", "inn", "kpp"] {
+    for key in [
+        "name",
+        "bank_name",
+        "bic",
+        "account",
+        "corr_account",
+        "inn",
+        "kpp",
+    ] {
         fields
             .entry(key)
             .or_insert_with(|| serde_json::Value::String(String::new()));
@@ -702,6 +710,9 @@ mod tests {
         )
         .unwrap();
         let payee = partial.payee.unwrap();
-        assert_eq!((payee.name.as_str(), payee.bic.as_str(), payee.kpp.as_str()), ("СНТ «Рябинка»", "044525225", ""));
+        assert_eq!(
+            (payee.name.as_str(), payee.bic.as_str(), payee.kpp.as_str()),
+            ("СНТ «Рябинка»", "044525225", "")
+        );
     }
 }

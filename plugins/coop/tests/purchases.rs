@@ -24,7 +24,10 @@ fn units_of(purchase: &serde_json::Value, household: &str) -> u64 {
 #[test]
 fn c1_and_c4_a_box_filled_by_tolerance_and_charged_with_markup_and_transport() {
     let mut s = snt();
-    let id = s.open_purchase(json!({ "markup_percent": "15", "transport": 30000 }), oil(6));
+    let id = s.open_purchase(
+        json!({ "markup_percent": "15", "transport": 30000 }),
+        oil(6),
+    );
     let (a, b, c) = (s.a.clone(), s.b.clone(), s.c.clone());
     assert_eq!(s.order(&a, &id, "oil", 4, 2).status, 201);
     s.host.advance(std::time::Duration::from_secs(60));
@@ -39,7 +42,10 @@ fn c1_and_c4_a_box_filled_by_tolerance_and_charged_with_markup_and_transport() {
     assert!(page.shows("1 шт (допуски закроют)"), "{}", page.text);
     let live = s.host.live("snt", &format!("purchase:{id}"));
     assert!(
-        live.last().unwrap()["text"].as_str().unwrap().contains("допуски закроют"),
+        live.last().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .contains("допуски закроют"),
         "{live:?}"
     );
 
@@ -53,18 +59,42 @@ fn c1_and_c4_a_box_filled_by_tolerance_and_charged_with_markup_and_transport() {
     assert_eq!(units_of(&p, "snt/2"), 1);
     assert_eq!(units_of(&p, "snt/3"), 0);
     // The order to the supplier, as CSV and as a document.
-    let csv = s.host.at("snt").by(&a).get(&format!("purchases/{id}/supplier.csv"));
-    assert!(csv.body.contains("oil;Масло подсолнечное, 1 л;шт;1;6;120.00;720.00"), "{}", csv.body);
+    let csv = s
+        .host
+        .at("snt")
+        .by(&a)
+        .get(&format!("purchases/{id}/supplier.csv"));
+    assert!(
+        csv.body
+            .contains("oil;Масло подсолнечное, 1 л;шт;1;6;120.00;720.00"),
+        "{}",
+        csv.body
+    );
     let chair = s.chair.clone();
-    let doc = s.host.at("snt").by(&chair).page(&format!("purchase/{id}/supplier"));
-    assert!(doc.shows("ООО «Маслобойня»") && doc.shows("720,00 ₽"), "{}", doc.text);
+    let doc = s
+        .host
+        .at("snt")
+        .by(&chair)
+        .page(&format!("purchase/{id}/supplier"));
+    assert!(
+        doc.shows("ООО «Маслобойня»") && doc.shows("720,00 ₽"),
+        "{}",
+        doc.text
+    );
 
-    assert_eq!(s.step(&id, "receive", json!({ "arrived": { "oil": 6 } })).status, 200);
+    assert_eq!(
+        s.step(&id, "receive", json!({ "arrived": { "oil": 6 } }))
+            .status,
+        200
+    );
     let settled = s.step(&id, "settle", json!({}));
     assert_eq!(settled.status, 200, "{}", settled.body);
     assert_eq!(s.account("snt/1")["household"]["balance"], 94000);
     assert_eq!(s.account("snt/2")["household"]["balance"], 18800);
-    assert!(s.account("snt/3").is_null(), "C received nothing and pays nothing");
+    assert!(
+        s.account("snt/3").is_null(),
+        "C received nothing and pays nothing"
+    );
     let charges = &s.purchase(&id)["purchase"]["charges"];
     assert_eq!(charges[0]["transport"], 25000);
     assert_eq!(charges[1]["transport"], 5000);
@@ -72,10 +102,16 @@ fn c1_and_c4_a_box_filled_by_tolerance_and_charged_with_markup_and_transport() {
 
     // A sees the charge and when to pay it; C is told nothing is owed.
     let mine = s.host.at("snt").by(&a).page("account");
-    assert!(mine.shows("940,00 ₽") && mine.shows("06.06.2026"), "{}", mine.text);
+    assert!(
+        mine.shows("940,00 ₽") && mine.shows("06.06.2026"),
+        "{}",
+        mine.text
+    );
     let inbox = s.host.inbox(&a);
     assert!(
-        inbox.iter().any(|n| n["title"].as_str().unwrap().starts_with("К оплате 940,00")),
+        inbox
+            .iter()
+            .any(|n| n["title"].as_str().unwrap().starts_with("К оплате 940,00")),
         "{inbox:?}"
     );
     let events = s.host.events_of("coop.purchase_settled");
@@ -133,12 +169,19 @@ fn c5_below_the_supplier_minimum_nothing_is_sent_until_the_end_is_extended() {
     assert!(page.shows("Набрано 4 200,00 ₽"), "{}", page.text);
     assert!(page.shows("никому ничего не начислено"), "{}", page.text);
     assert!(
-        s.host.inbox(&a).iter().any(|n| n["title"] == "Закупка «Масло с маслобойни» не состоялась"),
+        s.host
+            .inbox(&a)
+            .iter()
+            .any(|n| n["title"] == "Закупка «Масло с маслобойни» не состоялась"),
         "A is told"
     );
     assert!(s.account("snt/1").is_null(), "nobody is charged");
 
-    assert_eq!(s.order(&c, &id, "honey", 2, 0).status, 409, "no orders after the end");
+    assert_eq!(
+        s.order(&c, &id, "honey", 2, 0).status,
+        409,
+        "no orders after the end"
+    );
     let extended = s.step(&id, "extend", json!({ "ends_on": "2026-06-10" }));
     assert_eq!(extended.status, 200, "{}", extended.body);
     assert_eq!(s.order(&c, &id, "honey", 2, 0).status, 201);
@@ -170,7 +213,11 @@ fn a_shortage_and_weighed_cheese_are_charged_by_what_arrived() {
     assert_eq!(s.order(&b, &id, "cheese", 1, 0).status, 201);
     s.step(&id, "stop", json!({}));
     // 6 ordered, 4 arrived: A's quantity first.
-    let received = s.step(&id, "receive", json!({ "arrived": { "oil": 4, "cheese": 1 } }));
+    let received = s.step(
+        &id,
+        "receive",
+        json!({ "arrived": { "oil": 4, "cheese": 1 } }),
+    );
     assert_eq!(received.status, 200, "{}", received.body);
     let arrived = &received.json["purchase"]["arrived"][0];
     assert_eq!(arrived["shortage"], 2);
@@ -211,8 +258,16 @@ fn the_box_fill_phase_takes_only_what_fills_a_box() {
     let refused = s.order(&a, &id, "oil", 10, 0);
     assert_eq!(refused.status, 400);
     assert_eq!(refused.field(), Some("quantity"));
-    assert_eq!(s.order(&b, &id, "oil", 2, 0).status, 400, "lowering is refused");
-    assert_eq!(s.order(&b, &id, "oil", 8, 0).status, 200, "filling the box is welcome");
+    assert_eq!(
+        s.order(&b, &id, "oil", 2, 0).status,
+        400,
+        "lowering is refused"
+    );
+    assert_eq!(
+        s.order(&b, &id, "oil", 8, 0).status,
+        200,
+        "filling the box is welcome"
+    );
     // A day later the job counts the boxes.
     s.host.set_clock("2026-06-02T10:00:01+03:00");
     s.host.run_job("tick", "town");
@@ -236,18 +291,33 @@ fn bad_input_names_the_field_and_writes_nothing() {
         json!({ "title": "Мёд", "supplier": "Пасека", "ends_on": "2026-06-05", "markup_percent": "-1", "pickup_place": "С", "pickup_time": "сб" }),
     );
     assert_eq!(refused.field(), Some("markup_percent"));
-    assert_eq!(s.host.at("snt").by(&chair).get("purchases").json["purchases"], json!([]));
+    assert_eq!(
+        s.host.at("snt").by(&chair).get("purchases").json["purchases"],
+        json!([])
+    );
 
-    let id = s.open_purchase(json!({}), json!({ "code": "oil", "name": "Масло", "price": 12000, "box_size": 6, "available": 10 }));
+    let id = s.open_purchase(
+        json!({}),
+        json!({ "code": "oil", "name": "Масло", "price": 12000, "box_size": 6, "available": 10 }),
+    );
     let bad = s.host.at("snt").by(&chair).post(
         &format!("purchases/{id}/articles"),
         json!({ "code": "tea", "name": "Чай", "price": 0 }),
     );
     assert_eq!(bad.field(), Some("price"));
     let a = s.a.clone();
-    for (quantity, tolerance, field) in [(-1, 0, "quantity"), (1, 6, "tolerance"), (11, 0, "quantity")] {
+    for (quantity, tolerance, field) in [
+        (-1, 0, "quantity"),
+        (1, 6, "tolerance"),
+        (11, 0, "quantity"),
+    ] {
         let answer = s.order(&a, &id, "oil", quantity, tolerance);
-        assert_eq!((answer.status, answer.field()), (400, Some(field)), "{}", answer.body);
+        assert_eq!(
+            (answer.status, answer.field()),
+            (400, Some(field)),
+            "{}",
+            answer.body
+        );
     }
     let unknown = s.order(&a, &id, "tea", 1, 0);
     assert_eq!(unknown.field(), Some("article"));
@@ -260,9 +330,21 @@ fn bad_input_names_the_field_and_writes_nothing() {
     assert!(s.host.events_of("coop.order_placed").is_empty());
 
     // On the page the error is next to the field, and the order is not saved.
-    let out = s.host.at("snt").by(&a).submit(&format!("purchase/{id}"), "save-order", &[("q0", "11")]);
-    assert!(out.error_of("q0").is_some_and(|e| e.contains("осталось 10")), "{out:?}");
-    let out = s.host.at("snt").by(&a).submit(&format!("purchase/{id}"), "save-order", &[("q0", "3"), ("t0", "2")]);
+    let out =
+        s.host
+            .at("snt")
+            .by(&a)
+            .submit(&format!("purchase/{id}"), "save-order", &[("q0", "11")]);
+    assert!(
+        out.error_of("q0")
+            .is_some_and(|e| e.contains("осталось 10")),
+        "{out:?}"
+    );
+    let out = s.host.at("snt").by(&a).submit(
+        &format!("purchase/{id}"),
+        "save-order",
+        &[("q0", "3"), ("t0", "2")],
+    );
     assert_eq!(out.notice(), Some("Заказ сохранён"), "{out:?}");
     assert_eq!(s.purchase(&id)["figures"][0]["figures"]["ordered"], 3);
 }
@@ -290,19 +372,55 @@ fn a_purchase_is_prepared_on_its_pages_from_the_supplier_s_price_list() {
     };
     let id = route.trim_start_matches("purchase/").to_owned();
     let bad = "артикул;наименование;цена;в коробе\nH-1;Мёд;12O;6\n";
-    let answer = s.raw(&chair, "POST", &format!("purchases/{id}/articles/import"), "text/csv", bad);
+    let answer = s.raw(
+        &chair,
+        "POST",
+        &format!("purchases/{id}/articles/import"),
+        "text/csv",
+        bad,
+    );
     assert_eq!(answer["error"]["field"], "file", "{answer}");
-    assert!(answer["error"]["message"].as_str().unwrap().contains("строка 2, price"), "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("строка 2, price"),
+        "{answer}"
+    );
     let good = "артикул;наименование;ед.;цена;в коробе;НДС;весовой\nH-1;Мёд липовый 0,5 кг;шт;450,00;6;10;нет\nS-1;Сыр;;900;1;10;да\n";
-    let answer = s.raw(&chair, "POST", &format!("purchases/{id}/articles/import"), "text/csv", good);
+    let answer = s.raw(
+        &chair,
+        "POST",
+        &format!("purchases/{id}/articles/import"),
+        "text/csv",
+        good,
+    );
     assert_eq!(answer["json"]["imported"], 2, "{answer}");
     let page = s.host.at("snt").by(&chair).page(&format!("purchase/{id}"));
-    assert!(page.shows("Мёд липовый 0,5 кг") && page.shows("450,00 ₽"), "{}", page.text);
-    assert!(s.host.at("snt").by(&s.a.clone()).page(&format!("purchase/{id}")).shows("готовит список"));
-    let started = s.host.at("snt").by(&chair).submit(&format!("purchase/{id}"), "start", &[]);
+    assert!(
+        page.shows("Мёд липовый 0,5 кг") && page.shows("450,00 ₽"),
+        "{}",
+        page.text
+    );
+    assert!(
+        s.host
+            .at("snt")
+            .by(&s.a.clone())
+            .page(&format!("purchase/{id}"))
+            .shows("готовит список")
+    );
+    let started = s
+        .host
+        .at("snt")
+        .by(&chair)
+        .submit(&format!("purchase/{id}"), "start", &[]);
     assert_eq!(started.notice(), Some("Сбор заказов открыт"), "{started:?}");
     let home = s.host.at("snt").page("");
-    assert!(home.shows("Мёд к осени") && home.shows("Идёт сбор заказов"), "{}", home.text);
+    assert!(
+        home.shows("Мёд к осени") && home.shows("Идёт сбор заказов"),
+        "{}",
+        home.text
+    );
     let tile = s.host.at("snt").tile(false).unwrap();
     assert_eq!(tile["count"], 1);
     assert_eq!(tile["lines"][0], "Мёд к осени — заказы до 05.06.2026");

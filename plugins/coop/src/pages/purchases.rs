@@ -604,7 +604,10 @@ fn charges_section(doc: &Doc<Purchase>, organizer: bool) -> Result<Section> {
                 Cell::from(c.transport),
                 Cell::from(c.amount),
             ])
-            .link(Link::to(format!("account/{}", c.household), c.label.clone()))
+            .link(Link::to(
+                format!("account/{}", c.household),
+                c.label.clone(),
+            ))
         })
         .collect();
     let mut section = Section::titled(tr("Начислено", "Charged")).table(

@@ -43,10 +43,28 @@ pub fn snt_with(settings: Value) -> Snt {
         .role("snt-member", "snt")
         .owns("snt/4")
         .create();
-    let a = host.person("Анна Первая").role("snt-member", "snt").owns("snt/1").create();
-    let b = host.person("Борис Второй").role("snt-member", "snt").owns("snt/2").create();
-    let c = host.person("Вера Третья").role("snt-member", "snt").owns("snt/3").create();
-    Snt { host, chair, a, b, c }
+    let a = host
+        .person("Анна Первая")
+        .role("snt-member", "snt")
+        .owns("snt/1")
+        .create();
+    let b = host
+        .person("Борис Второй")
+        .role("snt-member", "snt")
+        .owns("snt/2")
+        .create();
+    let c = host
+        .person("Вера Третья")
+        .role("snt-member", "snt")
+        .owns("snt/3")
+        .create();
+    Snt {
+        host,
+        chair,
+        a,
+        b,
+        c,
+    }
 }
 
 impl Snt {
@@ -73,13 +91,24 @@ impl Snt {
             .by(&chair)
             .post(&format!("purchases/{id}/articles"), article);
         assert_eq!(added.status, 201, "{}", added.body);
-        let started = self.host.at("snt").by(&chair).post(&format!("purchases/{id}/start"), json!({}));
+        let started = self
+            .host
+            .at("snt")
+            .by(&chair)
+            .post(&format!("purchases/{id}/start"), json!({}));
         assert_eq!(started.status, 200, "{}", started.body);
         id
     }
 
     /// `who` orders `quantity` + `tolerance` of `article`; the answer.
-    pub fn order(&mut self, who: &Person, id: &str, article: &str, quantity: i64, tolerance: i64) -> Answer {
+    pub fn order(
+        &mut self,
+        who: &Person,
+        id: &str,
+        article: &str,
+        quantity: i64,
+        tolerance: i64,
+    ) -> Answer {
         self.host.at("snt").by(who).post(
             &format!("purchases/{id}/orders"),
             json!({ "article": article, "quantity": quantity, "tolerance": tolerance }),
@@ -89,13 +118,20 @@ impl Snt {
     /// The chairman takes a step of the purchase (`stop`, `settle`, …); the answer.
     pub fn step(&mut self, id: &str, step: &str, body: Value) -> Answer {
         let chair = self.chair.clone();
-        self.host.at("snt").by(&chair).post(&format!("purchases/{id}/{step}"), body)
+        self.host
+            .at("snt")
+            .by(&chair)
+            .post(&format!("purchases/{id}/{step}"), body)
     }
 
     /// The purchase as the chairman reads it.
     pub fn purchase(&mut self, id: &str) -> Value {
         let chair = self.chair.clone();
-        let got = self.host.at("snt").by(&chair).get(&format!("purchases/{id}"));
+        let got = self
+            .host
+            .at("snt")
+            .by(&chair)
+            .get(&format!("purchases/{id}"));
         assert_eq!(got.status, 200, "{}", got.body);
         got.json
     }
@@ -103,13 +139,24 @@ impl Snt {
     /// Household `unit`'s account as the chairman reads it (null when it has none).
     pub fn account(&mut self, unit: &str) -> Value {
         let chair = self.chair.clone();
-        let got = self.host.at("snt").by(&chair).get(&format!("account?h={unit}"));
+        let got = self
+            .host
+            .at("snt")
+            .by(&chair)
+            .get(&format!("account?h={unit}"));
         assert_eq!(got.status, 200, "{}", got.body);
         got.json["accounts"][0].clone()
     }
 
     /// A raw body to the API, as `person`.
-    pub fn raw(&mut self, person: &Person, method: &str, path: &str, content_type: &str, body: &str) -> Value {
+    pub fn raw(
+        &mut self,
+        person: &Person,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Value {
         let plugin = "coop";
         match self.host.try_request(json!({
             "op": "call", "plugin": plugin, "community": "snt", "as": person.id, "locale": "ru",
