@@ -37,7 +37,7 @@ deadline_ms = 10000
 /// A gardener of plot `n`, signed in.
 async fn gardener(served: &Served, n: u32) -> Client {
     let phone = format!("+7916555{n:04}");
-    let client = served.sign_in(&phone, "Садовод", &format!("Участка{n}")).await;
+    let client = served.sign_in(&phone, "Садовод", "Участков").await;
     served
         .own(client.person.as_deref().unwrap(), &format!("snt/{n}"))
         .await;

@@ -30,4 +30,5 @@ mod privacy;
 mod runtime_limits;
 mod scoping;
 mod ui;
+mod ui_coop;
 mod ui_live;
