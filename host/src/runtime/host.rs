@@ -101,7 +101,12 @@ impl CallState {
                 error(ErrorCode::Conflict, message, Some(&field))
             }
             store::StorageError::OutOfScope(message) => error(ErrorCode::Forbidden, message, None),
-            store::StorageError::Database(db) => self.host_failed("storage", db),
+            store::StorageError::Database(db) => {
+                if crate::storage::is_transaction_conflict(&db) {
+                    self.transaction_conflict = true;
+                }
+                self.host_failed("storage", db)
+            }
         }
     }
 

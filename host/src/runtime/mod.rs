@@ -219,8 +219,11 @@ impl LoadedPlugin {
     }
 }
 
+/// How many times a call refused for a concurrent write is run (PostgreSQL only).
+const TRANSACTION_ATTEMPTS: u32 = 8;
+
 /// What the host asks a plugin to do.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Invocation {
     /// Answer an API request.
     Request(latest::exports::dvor::plugin::plugin::ApiRequest),
@@ -520,13 +523,34 @@ impl Runtime {
             duration_us = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = tracing::Instrument::instrument(
-            self.call_in_store(&plugin, context, community_path, invocation),
-            span.clone(),
-        )
-        .await;
+        // On PostgreSQL a call whose transaction was refused for a concurrent write (two
+        // orders of the last units of one box) runs again from scratch, reading what the other
+        // committed; nothing of the refused attempt was kept.
+        let mut attempt = 1;
+        let mut invocation = Some(invocation);
+        let (result, memory) = loop {
+            let again = attempt < TRANSACTION_ATTEMPTS
+                && self.shared.db.backend() == sea_orm::DbBackend::Postgres;
+            let this = if again {
+                invocation.clone()
+            } else {
+                invocation.take()
+            }
+            .expect("the invocation is kept until the last attempt");
+            let (result, memory, conflict) = tracing::Instrument::instrument(
+                self.call_in_store(&plugin, context.clone(), community_path.clone(), this),
+                span.clone(),
+            )
+            .await;
+            if !(again && conflict) {
+                break (result, memory);
+            }
+            tracing::debug!(parent: &span, attempt, "transaction refused for a concurrent write: running the call again");
+            let jitter = rand::random_range(0..=5 * u64::from(attempt));
+            tokio::time::sleep(Duration::from_millis(2 * u64::from(attempt) + jitter)).await;
+            attempt += 1;
+        };
         let elapsed = started.elapsed();
-        let (result, memory) = result;
         let outcome = match &result {
             Ok(_) => "ok",
             Err(error) => error.outcome_label(),
@@ -553,7 +577,7 @@ impl Runtime {
         context: CallContext,
         community_path: String,
         invocation: Invocation,
-    ) -> (Result<Outcome, CallError>, usize) {
+    ) -> (Result<Outcome, CallError>, usize, bool) {
         let plugin_id = plugin.id().to_owned();
         let state = CallState::new(plugin.clone(), self.shared.clone(), context, community_path);
         let mut store = Store::new(&self.engine, state);
@@ -563,7 +587,7 @@ impl Runtime {
         if self.settings.fuel {
             let fuel = plugin.limits.fuel.unwrap_or(u64::MAX);
             if let Err(error) = store.set_fuel(fuel) {
-                return (Err(host_failure(&plugin_id, error)), 0);
+                return (Err(host_failure(&plugin_id, error)), 0, false);
             }
         }
 
@@ -611,7 +635,12 @@ impl Runtime {
                     }
                     Ok(outcome)
                 }
-                Err(error) => Err(host_failure(&plugin_id, error)),
+                Err(error) => {
+                    if crate::storage::is_transaction_conflict(&error) {
+                        state.transaction_conflict = true;
+                    }
+                    Err(host_failure(&plugin_id, error))
+                }
             },
             (Ok(outcome), None) => Ok(outcome),
             (Err(error), Some(tx)) => {
@@ -622,7 +651,8 @@ impl Runtime {
             }
             (Err(error), None) => Err(error),
         };
-        (finished, memory)
+        let conflict = state.transaction_conflict && finished.is_err();
+        (finished, memory, conflict)
     }
 
     /// An instance kept alive for many calls, for the benchmark's warm-call figure: each call

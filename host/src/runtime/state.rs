@@ -122,6 +122,9 @@ pub struct CallState {
     pub(crate) tx: Option<DatabaseTransaction>,
     /// A host-side failure (database error) that fails the call whatever the plugin answers.
     pub(crate) host_failure: Option<String>,
+    /// The database refused the call's transaction for a concurrent write
+    /// ([`crate::storage::is_transaction_conflict`]): the call may be run again from scratch.
+    pub(crate) transaction_conflict: bool,
     pub(crate) emitted_events: usize,
     /// Events emitted during the call, written in one go just before it commits.
     pub(crate) pending_events: Vec<crate::events::PendingEvent>,
@@ -161,6 +164,7 @@ impl CallState {
             now,
             tx: None,
             host_failure: None,
+            transaction_conflict: false,
             emitted_events: 0,
             pending_events: Vec::new(),
             pending_live: Vec::new(),

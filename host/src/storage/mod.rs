@@ -137,3 +137,22 @@ fn sqlite_file(url: &str) -> Option<&Path> {
         Some(Path::new(path))
     }
 }
+
+/// Whether `error` is PostgreSQL refusing a transaction because another one committed a
+/// conflicting write meanwhile (SQLSTATE 40001, a serialization failure of REPEATABLE READ) or
+/// because two transactions waited on each other (40P01, a deadlock). Nothing of the refused
+/// transaction is kept, so it may simply be run again. Checked by code, not by message, so it
+/// holds whatever language the server speaks.
+pub fn is_transaction_conflict(error: &sea_orm::DbErr) -> bool {
+    let runtime = match error {
+        sea_orm::DbErr::Exec(e) | sea_orm::DbErr::Query(e) | sea_orm::DbErr::Conn(e) => e,
+        _ => return false,
+    };
+    match runtime {
+        sea_orm::RuntimeErr::SqlxError(sqlx) => sqlx
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "40001" || code == "40P01"),
+        _ => false,
+    }
+}

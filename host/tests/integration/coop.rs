@@ -127,9 +127,7 @@ async fn concurrent_orders_on_the_last_units_of_a_box_never_oversell() {
             purchase.json["figures"][0]["figures"]["ordered"], 10,
             "{e}: the running sum"
         );
-        let orders = organizer
-            .get(&format!("{API}/purchases/{id}/orders"))
-            .await;
+        let orders = organizer.get(&format!("{API}/purchases/{id}/orders")).await;
         let stored: u64 = orders.json["orders"]
             .as_array()
             .unwrap()
@@ -213,7 +211,8 @@ async fn the_snt_s_produce_certificate_shows_on_the_grower_s_listing() {
             ))
             .await;
         assert!(
-            page.text.contains("Продукция с сертификатом СНТ №17: клубника, малина"),
+            page.text
+                .contains("Продукция с сертификатом СНТ №17: клубника, малина"),
             "{e}: {}",
             page.text
         );

@@ -14,16 +14,16 @@ async fn a_joint_purchase_runs_from_opening_to_the_payment_by_qr_code() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (served, codes) = common::server::serve_demo(listener, "", &[]).await;
     // The people of the demo SNT: its chairman with plot 2, a gardener with plot 1.
-    let chair = served
-        .sign_in(CHAIR_PHONE, "Ольга", "Председателева")
-        .await;
+    let chair = served.sign_in(CHAIR_PHONE, "Ольга", "Председателева").await;
     let chair = chair.person.unwrap();
     served.own(&chair, "demo-snt/2").await;
     served
         .grant(&chair, "chairman", Some("demo-snt"), None)
         .await;
     let gardener = served.sign_in(GARDENER_PHONE, "Анна", "Садовая").await;
-    served.own(gardener.person.as_deref().unwrap(), "demo-snt/1").await;
+    served
+        .own(gardener.person.as_deref().unwrap(), "demo-snt/1")
+        .await;
 
     let shots = common::browser::screenshots();
     let printed = common::browser::run_journey(
