@@ -92,7 +92,8 @@ async fn concurrent_orders_on_the_last_units_of_a_box_never_oversell() {
         // Three units are left; fifteen neighbours order one each at the same moment.
         let path = format!("{API}/purchases/{id}/orders");
         let mut racing = Vec::new();
-        for client in people.iter().skip(1).cloned() {
+        for client in &people[1..] {
+            let client = client.clone();
             let path = path.clone();
             racing.push(tokio::spawn(async move {
                 client
