@@ -31,7 +31,7 @@ pub struct OrderLine {
 }
 
 /// What one household gets of an article.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
     /// The household.
     pub household: String,
