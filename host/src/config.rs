@@ -1943,7 +1943,7 @@ greeting_ru = "Здравствуйте"
         assert_eq!(config.server.bind, "127.0.0.1:8080");
         assert!(config.plugins.contains_key("hello"));
         assert!(config.plugins.contains_key("housing"));
-        assert_eq!(config.plugins.len(), 6, "only bundled plugins in dvor.toml");
+        assert_eq!(config.plugins.len(), 9, "only bundled plugins in dvor.toml");
         let house = config
             .units
             .iter()
