@@ -24,6 +24,7 @@ mod meetings;
 mod meetings_pages;
 mod notifications;
 mod oidc;
+mod operations;
 mod people_control;
 mod privacy;
 mod runtime_limits;
