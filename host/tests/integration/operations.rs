@@ -85,6 +85,11 @@ impl Host {
     /// Start `dvor serve` on `place` with the bundled config, as an operator would, and wait
     /// until it is ready. Jobs are not run by the clock: what is checked is what is stored.
     async fn start(place: &Place, cache: &Path) -> Host {
+        Host::start_with(place, cache, &[], Stdio::inherit()).await
+    }
+
+    /// [`Host::start`] with more environment, and its standard error (its log) sent to `log`.
+    async fn start_with(place: &Place, cache: &Path, env: &[(&str, &str)], log: Stdio) -> Host {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -108,7 +113,9 @@ impl Host {
             .env("DVOR_IDENTITY__SMS__URL", &sms_url)
             .env("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0")
             .env("DVOR_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("dvor serve starts");
         let host = Host { child, base, sms };
@@ -186,6 +193,25 @@ fn assert_the_0_1_demo(engine: &str, read: &[(String, Value)]) {
         bills["bills"].as_array().is_some_and(|b| !b.is_empty()),
         "{engine}: last month's bill is there: {bills}"
     );
+}
+
+/// Drop the databases a test made on the PostgreSQL test server (best effort: a failed test
+/// leaves them for the throwaway CI server).
+async fn drop_postgres_databases(places: &[&Place]) {
+    use sea_orm::ConnectionTrait as _;
+    let Some(admin_url) = postgres_url() else {
+        return;
+    };
+    let Ok(admin) = sea_orm::Database::connect(&admin_url).await else {
+        return;
+    };
+    for url in places.iter().filter_map(|p| p.database_url.as_ref()) {
+        if let Some((_, name)) = url.rsplit_once('/') {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+    }
 }
 
 /// A new PostgreSQL database on the test server, and its URL (dropped by the server when the
@@ -282,6 +308,7 @@ async fn a_database_of_the_0_1_release_migrates_forward_with_its_data() {
         drop(host);
         let plan = place.dvor(&["migrate", "--dry-run"]);
         assert!(plan.contains("nothing to run"), "{engine}: {plan}");
+        drop_postgres_databases(&[&place]).await;
     }
 }
 
@@ -347,5 +374,70 @@ async fn a_backup_of_a_running_instance_restores_into_a_fresh_place_the_same() {
             before, after,
             "{engine}: everything Anna read before the backup reads back the same"
         );
+        drop(restored);
+        drop_postgres_databases(&[&place, &fresh]).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_name_routes_jobs_and_events_and_logs_are_plain_or_json() {
+    let cache = common::scratch_dir();
+    let place = the_0_1_database("sqlite").await;
+    let log_file = place.data_dir.join("serve.log");
+    let log = std::fs::File::create(&log_file).unwrap();
+    let host = Host::start_with(&place, &cache, &[("DVOR_LOG_FORMAT", "json"), ("DVOR_LOG", "info")], log.into()).await;
+    let anna = host.sign_in(ANNA, "Анна", "Петрова").await;
+    for note in ["первая", "вторая"] {
+        let answer = anna
+            .post("/api/c/demo-town/p/hello/notes", json!({ "text": note }))
+            .await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+    }
+    let missing = anna.get("/api/c/demo-town/p/hello/notes/no-such-thing").await;
+    assert_ne!(missing.status, 200);
+    let metrics = Client::signed_out(&host.base).get("/metrics").await.text;
+
+    // Requests by route template, never by raw path.
+    let notes = r#"dvor_http_requests_total{method="POST",route="/api/c/{community}/p/{plugin}/{*path}",status="201"} 2"#;
+    assert!(metrics.contains(notes), "{metrics}");
+    assert!(
+        metrics.contains(r#"dvor_http_request_duration_seconds_count{method="POST",route="/api/c/{community}/p/{plugin}/{*path}"} 2"#),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("demo-town/p/hello"), "no raw paths: {metrics}");
+    // The pool and its waits.
+    assert!(metrics.contains("dvor_db_pool_connections 1"), "{metrics}");
+    let waits = metric_value(&metrics, "dvor_db_pool_wait_seconds_count");
+    assert!(waits >= 2.0, "each write waited for its connection: {metrics}");
+    // The fixture's jobs were due when 0.1 stopped, and this host runs none (the scheduler is
+    // off): they are late, and the gauge says by how much.
+    assert!(metric_value(&metrics, "dvor_jobs_due") >= 1.0, "{metrics}");
+    assert!(metric_value(&metrics, "dvor_job_lag_seconds") > 60.0, "{metrics}");
+    // The event backlog is reported (its size depends on how fast the consumers were).
+    assert!(metric_value(&metrics, "dvor_event_backlog") >= 0.0, "{metrics}");
+    assert!(metric_value(&metrics, "dvor_event_backlog_age_seconds") >= 0.0, "{metrics}");
+
+    // The log is one JSON object a line, without colour codes.
+    drop(host);
+    let text = std::fs::read_to_string(&log_file).unwrap();
+    assert!(!text.contains('\u{1b}'), "no colour codes: {text}");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        text.contains("m20261201_000007_contract_0_2"),
+        "the host logged its migrations: {text}"
+    );
+    for line in lines {
+        let object: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("a log line is JSON ({e}): {line}"));
+        assert!(object["level"].is_string(), "{line}");
+        assert!(object["timestamp"].is_string(), "{line}");
+    }
+}
+
+/// The value of an unlabelled metric in the text format.
+fn metric_value(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
 }
