@@ -251,7 +251,9 @@ fn run_tool(tool: &str, args: &[&std::ffi::OsStr]) -> anyhow::Result<()> {
         .args(args)
         .output()
         .with_context(|| {
-            format!("running {tool} (PostgreSQL's client tools must be installed: postgresql-client)")
+            format!(
+                "running {tool} (PostgreSQL's client tools must be installed: postgresql-client)"
+            )
         })?;
     anyhow::ensure!(
         output.status.success(),

@@ -108,9 +108,12 @@ async fn healthz() -> &'static str {
 const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    let ping = tokio::time::timeout(READINESS_TIMEOUT, state.runtime.shared().db.connection().ping())
-        .await
-        .unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within 2 s".to_owned())));
+    let ping = tokio::time::timeout(
+        READINESS_TIMEOUT,
+        state.runtime.shared().db.connection().ping(),
+    )
+    .await
+    .unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within 2 s".to_owned())));
     match ping {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(error) => {

@@ -137,8 +137,7 @@ fn init_logs(format: LogFormat) {
         LogFormat::Text => {
             // Colour codes only for a person at a terminal: a file, journald or a pipe gets
             // plain text (https://no-color.org is honoured too).
-            let colour =
-                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             builder.with_ansi(colour).init()
         }
     }

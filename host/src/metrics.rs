@@ -337,8 +337,7 @@ impl Metrics {
             }
         };
         self.pool_connections.set(i64::from(size));
-        self.pool_idle
-            .set(i64::try_from(idle).unwrap_or(i64::MAX));
+        self.pool_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
         let now = chrono::Utc::now().timestamp_millis();
         let backend = db.backend();
         let jobs = connection

@@ -284,7 +284,10 @@ async fn a_database_of_the_0_1_release_migrates_forward_with_its_data() {
 
         // The dry run names what is new since 0.1, and changes nothing.
         let plan = place.dvor(&["migrate", "--dry-run"]);
-        assert!(plan.contains("5 of 7 migrations applied"), "{engine}: {plan}");
+        assert!(
+            plan.contains("5 of 7 migrations applied"),
+            "{engine}: {plan}"
+        );
         assert!(plan.contains("m20261126_000006_instance_secrets"), "{plan}");
         assert!(plan.contains("m20261201_000007_contract_0_2"), "{plan}");
         assert!(!plan.contains("m20261123_000001"), "{engine}: {plan}");
@@ -385,7 +388,13 @@ async fn metrics_name_routes_jobs_and_events_and_logs_are_plain_or_json() {
     let place = the_0_1_database("sqlite").await;
     let log_file = place.data_dir.join("serve.log");
     let log = std::fs::File::create(&log_file).unwrap();
-    let host = Host::start_with(&place, &cache, &[("DVOR_LOG_FORMAT", "json"), ("DVOR_LOG", "info")], log.into()).await;
+    let host = Host::start_with(
+        &place,
+        &cache,
+        &[("DVOR_LOG_FORMAT", "json"), ("DVOR_LOG", "info")],
+        log.into(),
+    )
+    .await;
     let anna = host.sign_in(ANNA, "Анна", "Петрова").await;
     for note in ["первая", "вторая"] {
         let answer = anna
@@ -393,7 +402,9 @@ async fn metrics_name_routes_jobs_and_events_and_logs_are_plain_or_json() {
             .await;
         assert_eq!(answer.status, 201, "{answer:?}");
     }
-    let missing = anna.get("/api/c/demo-town/p/hello/notes/no-such-thing").await;
+    let missing = anna
+        .get("/api/c/demo-town/p/hello/notes/no-such-thing")
+        .await;
     assert_ne!(missing.status, 200);
     let metrics = Client::signed_out(&host.base).get("/metrics").await.text;
 
@@ -404,18 +415,33 @@ async fn metrics_name_routes_jobs_and_events_and_logs_are_plain_or_json() {
         metrics.contains(r#"dvor_http_request_duration_seconds_count{method="POST",route="/api/c/{community}/p/{plugin}/{*path}"} 2"#),
         "{metrics}"
     );
-    assert!(!metrics.contains("demo-town/p/hello"), "no raw paths: {metrics}");
+    assert!(
+        !metrics.contains("demo-town/p/hello"),
+        "no raw paths: {metrics}"
+    );
     // The pool and its waits.
     assert!(metrics.contains("dvor_db_pool_connections 1"), "{metrics}");
     let waits = metric_value(&metrics, "dvor_db_pool_wait_seconds_count");
-    assert!(waits >= 2.0, "each write waited for its connection: {metrics}");
+    assert!(
+        waits >= 2.0,
+        "each write waited for its connection: {metrics}"
+    );
     // The fixture's jobs were due when 0.1 stopped, and this host runs none (the scheduler is
     // off): they are late, and the gauge says by how much.
     assert!(metric_value(&metrics, "dvor_jobs_due") >= 1.0, "{metrics}");
-    assert!(metric_value(&metrics, "dvor_job_lag_seconds") > 60.0, "{metrics}");
+    assert!(
+        metric_value(&metrics, "dvor_job_lag_seconds") > 60.0,
+        "{metrics}"
+    );
     // The event backlog is reported (its size depends on how fast the consumers were).
-    assert!(metric_value(&metrics, "dvor_event_backlog") >= 0.0, "{metrics}");
-    assert!(metric_value(&metrics, "dvor_event_backlog_age_seconds") >= 0.0, "{metrics}");
+    assert!(
+        metric_value(&metrics, "dvor_event_backlog") >= 0.0,
+        "{metrics}"
+    );
+    assert!(
+        metric_value(&metrics, "dvor_event_backlog_age_seconds") >= 0.0,
+        "{metrics}"
+    );
 
     // The log is one JSON object a line, without colour codes.
     drop(host);
