@@ -9,6 +9,7 @@ mod admin_pages;
 mod announcements;
 mod api_contract;
 mod authz;
+mod balanced;
 mod capabilities;
 mod cli;
 mod contracts;
