@@ -336,6 +336,48 @@ async fn attempt(
     }
 }
 
+/// Follow the hello plugin's live notes at `base` as `resident`'s open page does, from after
+/// update `last_event_id` when given (what a browser's EventSource sends on reconnecting).
+async fn follow_notes(
+    base: &str,
+    resident: &Client,
+    last_event_id: Option<&str>,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .get(format!("{base}/api/live/c/demo-town/p/hello?channel=notes"))
+        .header("accept", "text/event-stream");
+    if let Some(token) = &resident.token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id);
+    }
+    let answer = request.send().await.expect("the live stream opens");
+    assert_eq!(answer.status(), 200, "the live stream opens");
+    answer
+}
+
+/// Read a live stream until an update mentions `text`; the id of the last update read. `None`
+/// when the stream ends or 20 s pass first.
+async fn read_until(stream: &mut reqwest::Response, text: &str) -> Option<String> {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .ok()?
+            .ok()??;
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+        if seen.contains(text) {
+            return seen
+                .lines()
+                .filter_map(|line| line.strip_prefix("id:"))
+                .map(|id| id.trim().to_owned())
+                .next_back();
+        }
+    }
+}
+
 async fn sign_in(base: &str, sms: &SmsInbox, phone: &str) -> Client {
     Client::sign_in_at(base, sms, phone, "Жилец", "Нагрузочный", "the balancer").await
 }
@@ -407,7 +449,41 @@ async fn two_hosts_behind_haproxy_survive_a_host_killed_and_a_database_restart()
     tokio::time::sleep(Duration::from_secs(3)).await;
     let before_kill = answered.load(Ordering::SeqCst);
     assert!(before_kill > 0, "the load ran");
+    // A resident's open page follows the notes live, and its stream is on the host that dies.
+    let mut live = follow_notes(&second.base, &residents[0], None).await;
+    let before = residents[0]
+        .post(
+            "/api/c/demo-town/p/hello/notes",
+            json!({ "text": "перед отключением" }),
+        )
+        .await;
+    assert_eq!(before.status, 201, "{before:?}");
+    let last_seen = read_until(&mut live, "перед отключением")
+        .await
+        .expect("the live stream shows the new note");
     drop(second); // killed mid-load (SIGKILL: nothing finishes on it)
+    assert_eq!(
+        read_until(&mut live, "никогда").await,
+        None,
+        "the stream ends with its host"
+    );
+    let meanwhile = residents[0]
+        .post(
+            "/api/c/demo-town/p/hello/notes",
+            json!({ "text": "пока страница без связи" }),
+        )
+        .await;
+    assert_eq!(meanwhile.status, 201, "{meanwhile:?}");
+    // The browser reconnects through the balancer, to the host that is left, with the id of
+    // the last update it saw, and gets what it missed.
+    let mut again = follow_notes(&balancer.base, &residents[0], Some(&last_seen)).await;
+    assert!(
+        read_until(&mut again, "пока страница без связи")
+            .await
+            .is_some(),
+        "the reconnected stream brings the note written while it was away"
+    );
+    drop(again);
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(
         answered.load(Ordering::SeqCst) > before_kill,
