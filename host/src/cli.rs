@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use anyhow::Context as _;
+
 use crate::config::Config;
 use crate::instance::{load_runtime, plugin_path};
 use crate::storage::Database;
@@ -129,6 +131,49 @@ pub async fn migrate(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `dvor migrate --dry-run`: which migrations `dvor migrate` (or `dvor serve`) would run on the
+/// config's database, changing nothing — the look-up runs in a transaction that is rolled back,
+/// and a SQLite file that does not exist yet is not created.
+pub async fn migrate_dry_run(path: &Path) -> anyhow::Result<()> {
+    use dvor_migration::MigratorTrait as _;
+    use sea_orm::TransactionTrait as _;
+    let config = Config::load(path)?;
+    let url = config.database_url();
+    let all: Vec<String> = dvor_migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let new_file = url.starts_with("sqlite:")
+        && crate::backup::sqlite_path(&url).is_ok_and(|file| !file.exists());
+    let pending: Vec<String> = if new_file {
+        all.clone()
+    } else {
+        let db = Database::connect(&url).await?;
+        let transaction = db.connection().begin().await?;
+        let pending = dvor_migration::Migrator::get_pending_migrations(&transaction)
+            .await
+            .context("reading which migrations this database has")?;
+        transaction.rollback().await?;
+        pending.iter().map(|m| m.name().to_owned()).collect()
+    };
+    println!(
+        "{}: {} of {} migrations applied{}",
+        redact(&url),
+        all.len() - pending.len(),
+        all.len(),
+        if new_file { " (a new database)" } else { "" }
+    );
+    if pending.is_empty() {
+        println!("nothing to run: the schema is up to date");
+    } else {
+        println!("would run, in this order:");
+        for name in &pending {
+            println!("  {name}");
+        }
+    }
+    Ok(())
+}
+
 /// `dvor events dead`.
 pub async fn dead_letters(path: &Path) -> anyhow::Result<()> {
     let config = Config::load(path)?;
@@ -163,7 +208,7 @@ pub async fn replay(path: &Path, event: &str, plugin: &str) -> anyhow::Result<()
     }
 }
 
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match url.split_once('@') {
         Some((before, after)) => match before.rsplit_once(':') {
             Some((user, _)) if user.contains("//") => format!("{user}:***@{after}"),

@@ -65,12 +65,25 @@ pub fn router(mut state: AppState) -> Router {
             state.clone(),
             crate::csrf::refuse_cross_site,
         ))
-        .layer(axum::middleware::from_fn(trace_request))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            trace_request,
+        ))
         .with_state(state)
 }
 
-/// A span per request, with its outcome and duration; plugin call spans nest inside it.
-async fn trace_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// A span per request, with its outcome and duration (plugin call spans nest inside it), and
+/// the request counted by its route template and status.
+async fn trace_request(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let span = tracing::info_span!(
         "request",
         method = %request.method(),
@@ -81,7 +94,14 @@ async fn trace_request(request: axum::extract::Request, next: axum::middleware::
     let started = std::time::Instant::now();
     let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     span.record("status", response.status().as_u16());
-    span.record("duration_us", started.elapsed().as_micros() as u64);
+    let elapsed = started.elapsed();
+    span.record("duration_us", elapsed.as_micros() as u64);
+    state.runtime.shared().metrics.record_request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        elapsed.as_secs_f64(),
+    );
     tracing::debug!(parent: &span, "request finished");
     response
 }
@@ -90,8 +110,18 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// How long readiness waits for the database: a balancer's health check must get an answer
+/// (503) while the database is away, not a hung request.
+const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.runtime.shared().db.connection().ping().await {
+    let ping = tokio::time::timeout(
+        READINESS_TIMEOUT,
+        state.runtime.shared().db.connection().ping(),
+    )
+    .await
+    .unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within 2 s".to_owned())));
+    match ping {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness: database unreachable");
@@ -105,6 +135,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
+    let shared = state.runtime.shared();
+    shared.metrics.refresh_from_database(&shared.db).await;
     (
         [(
             header::CONTENT_TYPE,

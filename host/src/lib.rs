@@ -6,6 +6,7 @@
 pub mod access;
 pub mod announcements;
 pub mod api;
+pub mod backup;
 pub mod cli;
 pub mod communities;
 pub mod config;

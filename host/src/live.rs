@@ -271,16 +271,32 @@ async fn newest_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
 #[derive(Default)]
 pub struct Hub {
     channels: Mutex<HashMap<ChannelKey, broadcast::Sender<Arc<Delivered>>>>,
+    /// Set when the host stops: streams end, and new ones end at once.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Hub {
-    /// Follow a channel: updates the hub reads from now on arrive on the receiver.
+    /// Follow a channel: updates the hub reads from now on arrive on the receiver. Once the
+    /// hub is closed the receiver is closed from the start.
     pub fn follow(&self, key: ChannelKey) -> broadcast::Receiver<Arc<Delivered>> {
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return broadcast::channel(1).1;
+        }
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         channels
             .entry(key)
             .or_insert_with(|| broadcast::channel(FOLLOWER_BUFFER).0)
             .subscribe()
+    }
+
+    /// End every stream: a stopping host lets its followers go, so the server can finish and
+    /// the browsers reconnect (through the balancer, to another host) with `Last-Event-ID`.
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// How many channels have followers on this host.
@@ -359,7 +375,10 @@ pub async fn run_hub(shared: Arc<crate::runtime::Shared>, shutdown: Shutdown) {
         tokio::select! {
             _ = woken => {}
             _ = tokio::time::sleep(POLL) => {}
-            _ = shutdown.wait() => return,
+            _ = shutdown.wait() => {
+                shared.live.close();
+                return;
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The `dvor` command: serve an instance, check a config, list plugins, migrate.
+//! The `dvor` command: serve an instance, check a config, list plugins, migrate, back up and
+//! restore.
 
 use std::path::PathBuf;
 
@@ -20,8 +21,18 @@ struct Cli {
         default_value = "config/dvor.toml"
     )]
     config: PathBuf,
+    /// How logs are written to standard error: `text` (coloured only on a terminal, and never
+    /// with NO_COLOR set) or `json` (one object a line, for a log collector).
+    #[arg(long, global = true, env = "DVOR_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -36,7 +47,24 @@ enum Command {
     /// What plugins are loaded: versions, contract, where enabled, what is granted.
     Plugins,
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Say which migrations would run, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a consistent backup of the database, also while the instance runs: SQLite's own
+    /// copy of a snapshot (`VACUUM INTO`), or PostgreSQL's `pg_dump`.
+    Backup {
+        /// The file to write; default `{data_dir}/backups/dvor-<UTC time>.db` (SQLite) or
+        /// `….pgdump` (PostgreSQL). It appears only once it is complete.
+        file: Option<PathBuf>,
+    },
+    /// Restore a backup into the config's database, which must be new: a SQLite file that does
+    /// not exist yet, or an empty PostgreSQL database (restored with `pg_restore`).
+    Restore {
+        /// The backup file `dvor backup` wrote.
+        file: PathBuf,
+    },
     /// Event deliveries that failed for good, and replaying them.
     Events {
         #[command(subcommand)]
@@ -80,16 +108,9 @@ enum EventsAction {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // Logs go to standard error: standard output is the commands' answer (the test host
-    // speaks its protocol there).
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DVOR_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,wasmtime=warn,cranelift=warn".into()),
-        )
-        .init();
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("dvor: {error:#}");
@@ -98,21 +119,70 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// Logs go to standard error: standard output is the commands' answer (the test host speaks
+/// its protocol there). `DVOR_LOG` filters them (`info`, `dvor=debug,info`).
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal as _;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DVOR_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,wasmtime=warn,cranelift=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Text => {
+            // Colour codes only for a person at a terminal: a file, journald or a pipe gets
+            // plain text (https://no-color.org is honoured too).
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(colour).init()
+        }
+    }
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C at a terminal, or SIGTERM from a
+/// service manager (systemd, a container runtime) before it kills the process.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("asked to stop: finishing the requests under way");
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let config = dvor::config::Config::load(&cli.config)?;
             let listener = tokio::net::TcpListener::bind(&config.server.bind).await?;
-            dvor::serve(config, listener, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+            dvor::serve(config, listener, stop_requested()).await
         }
         Command::Config {
             action: ConfigAction::Check { file },
         } => dvor::cli::check_config(&file.unwrap_or(cli.config)).await,
         Command::Plugins => dvor::cli::list_plugins(&cli.config).await,
-        Command::Migrate => dvor::cli::migrate(&cli.config).await,
+        Command::Migrate { dry_run: false } => dvor::cli::migrate(&cli.config).await,
+        Command::Migrate { dry_run: true } => dvor::cli::migrate_dry_run(&cli.config).await,
+        Command::Backup { file } => dvor::backup::backup_command(&cli.config, file).await,
+        Command::Restore { file } => dvor::backup::restore_command(&cli.config, &file).await,
         Command::Plugin {
             action: PluginAction::TestHost,
         } => dvor::harness::run_stdio().await,

@@ -1,4 +1,6 @@
-//! Prometheus metrics per plugin, served at `/metrics`.
+//! Prometheus metrics, served at `/metrics`: per plugin (`dvor_plugin_*`) and what an operator
+//! watches on every host (`dvor_*`): requests by route template and status, waits for a database
+//! connection, the pool, how late the due jobs are and how many event deliveries wait.
 
 use std::sync::Mutex;
 
@@ -43,9 +45,58 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+/// Labels of a request's latency: its method and route template (`/api/c/{community}/p/{plugin}/{*path}`,
+/// never the raw path, so the number of series stays bounded).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// The HTTP method.
+    pub method: String,
+    /// The route template that matched, or `unmatched`.
+    pub route: String,
+}
+
+/// Labels of a finished request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteStatusLabels {
+    /// The HTTP method.
+    pub method: String,
+    /// The route template that matched, or `unmatched`.
+    pub route: String,
+    /// The response status code.
+    pub status: u16,
+}
+
+/// How long units of work waited for a database connection and the start of their transaction,
+/// process-wide (recorded by [`crate::storage::Database::begin`] and the plugin calls).
+pub static POOL_WAIT: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(|| {
+    Histogram::new([
+        0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+    ])
+});
+
+/// A gauge of seconds.
+type Seconds = Gauge<f64, std::sync::atomic::AtomicU64>;
+
 /// Every metric the host keeps.
 pub struct Metrics {
     registry: Registry,
+    host_registry: Registry,
+    /// Requests by method, route template and status.
+    pub http_requests: Family<RouteStatusLabels, Counter>,
+    /// Request latency by method and route template.
+    pub http_latency: Family<RouteLabels, Histogram>,
+    /// Open connections of this host's database pool.
+    pub pool_connections: Gauge,
+    /// Idle connections of this host's database pool.
+    pub pool_idle: Gauge,
+    /// Scheduled jobs whose due time has passed.
+    pub jobs_due: Gauge,
+    /// How late the most overdue job is.
+    pub job_lag: Seconds,
+    /// Event deliveries waiting for their consumer.
+    pub event_backlog: Gauge,
+    /// The age of the oldest waiting delivery's event.
+    pub event_backlog_age: Seconds,
     /// Calls into plugins, by outcome.
     pub calls: Family<OutcomeLabels, Counter>,
     /// Call latency in seconds.
@@ -113,8 +164,75 @@ impl Metrics {
             "Calls refused before the plugin ran: a caller not signed in, and the manifest's [access] does not open the route or action",
             scope_denials.clone(),
         );
+        let mut host_registry = Registry::with_prefix("dvor");
+        let http_requests = Family::<RouteStatusLabels, Counter>::default();
+        let http_latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([
+                0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ])
+        });
+        host_registry.register(
+            "http_requests",
+            "HTTP requests by method, route template and status",
+            http_requests.clone(),
+        );
+        host_registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by method and route template",
+            http_latency.clone(),
+        );
+        host_registry.register(
+            "db_pool_wait_seconds",
+            "Time a unit of work waited for a database connection and the start of its transaction",
+            POOL_WAIT.clone(),
+        );
+        let pool_connections = Gauge::default();
+        let pool_idle = Gauge::default();
+        let jobs_due = Gauge::default();
+        let job_lag = Seconds::default();
+        let event_backlog = Gauge::default();
+        let event_backlog_age = Seconds::default();
+        host_registry.register(
+            "db_pool_connections",
+            "Open connections of this host's database pool",
+            pool_connections.clone(),
+        );
+        host_registry.register(
+            "db_pool_idle_connections",
+            "Idle connections of this host's database pool",
+            pool_idle.clone(),
+        );
+        host_registry.register(
+            "jobs_due",
+            "Scheduled jobs whose due time has passed (waiting or running)",
+            jobs_due.clone(),
+        );
+        host_registry.register(
+            "job_lag_seconds",
+            "How late the most overdue scheduled job is",
+            job_lag.clone(),
+        );
+        host_registry.register(
+            "event_backlog",
+            "Event deliveries waiting for their consumer",
+            event_backlog.clone(),
+        );
+        host_registry.register(
+            "event_backlog_age_seconds",
+            "Age of the oldest event a delivery waits for",
+            event_backlog_age.clone(),
+        );
         Self {
             registry,
+            host_registry,
+            http_requests,
+            http_latency,
+            pool_connections,
+            pool_idle,
+            jobs_due,
+            job_lag,
+            event_backlog,
+            event_backlog_age,
             calls,
             latency,
             memory_peak,
@@ -186,11 +304,85 @@ impl Metrics {
             .get()
     }
 
+    /// Record a finished HTTP request.
+    pub fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        self.http_requests
+            .get_or_create(&RouteStatusLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.http_latency
+            .get_or_create(&RouteLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// Read what the database-wide gauges show now: the pool, the due jobs, the event backlog.
+    /// A failure leaves the last values (the scrape still answers; `/readyz` tells the outage).
+    pub async fn refresh_from_database(&self, db: &crate::storage::Database) {
+        use sea_orm::{ConnectionTrait as _, Statement};
+        let connection = db.connection();
+        let (size, idle) = match db.backend() {
+            sea_orm::DbBackend::Postgres => {
+                let pool = connection.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = connection.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        self.pool_connections.set(i64::from(size));
+        self.pool_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
+        let now = chrono::Utc::now().timestamp_millis();
+        let backend = db.backend();
+        let jobs = connection
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                match backend {
+                    sea_orm::DbBackend::Postgres => {
+                        "SELECT count(*) AS due, min(next_run_at) AS oldest FROM jobs WHERE next_run_at <= $1"
+                    }
+                    _ => "SELECT count(*) AS due, min(next_run_at) AS oldest FROM jobs WHERE next_run_at <= ?",
+                },
+                [now.into()],
+            ))
+            .await;
+        if let Ok(Some(row)) = jobs {
+            let due: i64 = row.try_get("", "due").unwrap_or(0);
+            let oldest: Option<i64> = row.try_get("", "oldest").unwrap_or(None);
+            self.jobs_due.set(due);
+            self.job_lag
+                .set(oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0));
+        }
+        let backlog = connection
+            .query_one(Statement::from_string(
+                backend,
+                "SELECT count(*) AS waiting, min(e.occurred) AS oldest FROM deliveries d \
+                 JOIN events e ON e.id = d.event_id WHERE d.status = 'pending'",
+            ))
+            .await;
+        if let Ok(Some(row)) = backlog {
+            let waiting: i64 = row.try_get("", "waiting").unwrap_or(0);
+            let oldest: Option<i64> = row.try_get("", "oldest").unwrap_or(None);
+            self.event_backlog.set(waiting);
+            self.event_backlog_age
+                .set(oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0));
+        }
+    }
+
     /// The metrics in the Prometheus text format.
     pub fn encode(&self) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
         let mut out = String::new();
         // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        let _ = encode_registry(&mut out, &self.host_registry);
+        let _ = encode_registry(&mut out, &self.registry);
+        let _ = encode_eof(&mut out);
         out
     }
 }

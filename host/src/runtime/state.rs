@@ -189,6 +189,7 @@ impl CallState {
     pub(crate) async fn tx(&mut self) -> wasmtime::Result<&DatabaseTransaction> {
         if self.tx.is_none() {
             let db = self.shared.db.connection();
+            let started = std::time::Instant::now();
             let tx = match db.get_database_backend() {
                 sea_orm::DbBackend::Postgres => {
                     db.begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), None)
@@ -196,6 +197,7 @@ impl CallState {
                 }
                 _ => db.begin().await?,
             };
+            crate::metrics::POOL_WAIT.observe(started.elapsed().as_secs_f64());
             self.tx = Some(tx);
         }
         Ok(self.tx.as_ref().expect("begun above"))

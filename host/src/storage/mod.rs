@@ -135,9 +135,13 @@ impl Database {
         self.backend
     }
 
-    /// Begin a transaction.
+    /// Begin a transaction (the wait for a connection is recorded in
+    /// [`crate::metrics::POOL_WAIT`]).
     pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.connection.begin().await
+        let started = std::time::Instant::now();
+        let tx = self.connection.begin().await;
+        crate::metrics::POOL_WAIT.observe(started.elapsed().as_secs_f64());
+        tx
     }
 }
 

@@ -330,35 +330,12 @@ impl Served {
 
     /// A signed-out client.
     pub fn client(&self) -> Client {
-        Client {
-            base: self.base.clone(),
-            token: None,
-            person: None,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-        }
+        Client::signed_out(&self.base)
     }
 
     /// Sign up (or in) through the code flow.
     pub async fn sign_in(&self, phone: &str, given: &str, family: &str) -> Client {
-        let mut client = self.client();
-        let sent = client
-            .post("/api/auth/code", json!({ "phone": phone }))
-            .await;
-        assert_eq!(sent.status, 200, "{}: {sent:?}", self.engine);
-        let code = self.sms.last_code(phone).expect("a code was sent");
-        let signed = client
-            .post(
-                "/api/auth/code/verify",
-                json!({ "phone": phone, "code": code, "given_name": given, "family_name": family }),
-            )
-            .await;
-        assert_eq!(signed.status, 200, "{}: {signed:?}", self.engine);
-        client.token = Some(signed.json["token"].as_str().unwrap().to_owned());
-        client.person = Some(signed.json["person"]["id"].as_str().unwrap().to_owned());
-        client
+        Client::sign_in_at(&self.base, &self.sms, phone, given, family, self.engine).await
     }
 
     /// Make `person` the verified sole owner of unit `unit_id` (`house-1/12`) directly in the
@@ -411,6 +388,48 @@ impl Served {
 }
 
 impl Client {
+    /// A signed-out client of the instance at `base` (a host, or the balancer in front of
+    /// several).
+    pub fn signed_out(base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            token: None,
+            person: None,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Sign up (or in) at `base` through the code flow, the code read from `sms`; `what`
+    /// names the instance in failures.
+    pub async fn sign_in_at(
+        base: &str,
+        sms: &SmsInbox,
+        phone: &str,
+        given: &str,
+        family: &str,
+        what: &str,
+    ) -> Client {
+        let mut client = Client::signed_out(base);
+        let sent = client
+            .post("/api/auth/code", json!({ "phone": phone }))
+            .await;
+        assert_eq!(sent.status, 200, "{what}: {sent:?}");
+        let code = sms.last_code(phone).expect("a code was sent");
+        let signed = client
+            .post(
+                "/api/auth/code/verify",
+                json!({ "phone": phone, "code": code, "given_name": given, "family_name": family }),
+            )
+            .await;
+        assert_eq!(signed.status, 200, "{what}: {signed:?}");
+        client.token = Some(signed.json["token"].as_str().unwrap().to_owned());
+        client.person = Some(signed.json["person"]["id"].as_str().unwrap().to_owned());
+        client
+    }
+
     /// A request with this client's token.
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
         self.send_with(method, path, body, &[]).await
