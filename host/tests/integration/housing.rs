@@ -398,6 +398,15 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
         );
         assert_eq!(epd.json["to_pay"], 233_112, "{e}");
         assert_eq!(epd.json["account_number"], "12", "{e}");
+        // Her home page says what the flat owes, with the link to pay.
+        let home = anna.get("/").await;
+        assert!(
+            home.text.contains("Квартплата")
+                && home.text.contains(&format!("Л/с 12: к оплате {}", rub(233_112)))
+                && home.text.contains("/p/housing/account/12"),
+            "{e}: {}",
+            home.text
+        );
         assert_eq!(epd.json["area"], "54.30", "{e}");
         assert_eq!(epd.json["provider"]["bic"], "044525225", "{e}");
         assert!(

@@ -308,6 +308,83 @@ impl Plugin for Housing {
             _ => Err(Error::not_found(format!("no job `{name}`"))),
         }
     }
+
+    fn summary(&self, place: TilePlace) -> Result<Option<Tile>> {
+        match place {
+            TilePlace::Community => Ok(Some(notices_tile()?)),
+            TilePlace::Person => bills_tile(),
+        }
+    }
+}
+
+/// A house's home: the announcements in force (an outage first), or that there are none.
+fn notices_tile() -> Result<Tile> {
+    let mut current = current_announcements()?;
+    current.sort_by_key(|a| a.kind != AnnouncementKind::Outage);
+    let mut tile = Tile::new(tr("Объявления", "Announcements"));
+    if current.is_empty() {
+        return Ok(tile.line(tr("Сейчас объявлений нет", "no announcements now")));
+    }
+    tile = tile
+        .count(i64::try_from(current.len()).unwrap_or(i64::MAX))
+        .tone(if current[0].kind == AnnouncementKind::Outage {
+            Tone::Warning
+        } else {
+            Tone::Info
+        });
+    for announcement in current.iter().take(3) {
+        let until = announcement.until.map_or_else(String::new, |day| {
+            format!(" — {} {}", tr("до", "until"), show::date_text(day))
+        });
+        tile = tile.line(format!("{}{until}", announcement.title));
+    }
+    Ok(tile)
+}
+
+/// A resident's home: what each of their accounts asks now, and by when.
+fn bills_tile() -> Result<Option<Tile>> {
+    if ctx::caller().is_none() {
+        return Ok(None);
+    }
+    let accounts = my_accounts()?;
+    let Some(first) = accounts.first() else {
+        return Ok(None);
+    };
+    let today = ctx::today()?;
+    let mut tile = Tile::new(tr("Квартплата", "Housing bills"))
+        .link(Link::to(format!("account/{}", first.data.number), ""));
+    let mut tone = Tone::Success;
+    for account in &accounts {
+        let due = due::AmountDue::of(&account.data, today);
+        let number = &account.data.number;
+        if due.total.0 <= 0 {
+            tile = tile.line(format!(
+                "{} {number}: {}",
+                tr("Л/с", "Account"),
+                tr("долга нет", "nothing owed")
+            ));
+            continue;
+        }
+        let when = if due.overdue.0 > 0 {
+            tone = Tone::Danger;
+            format!("{} {}", tr("просрочено", "overdue"), show::money_text(due.overdue))
+        } else {
+            if tone == Tone::Success {
+                tone = Tone::Warning;
+            }
+            due.pay_by.map_or_else(String::new, |day| {
+                format!("{} {}", tr("оплатить до", "pay by"), show::date_text(day))
+            })
+        };
+        tile = tile.line(format!(
+            "{} {number}: {} {}{}",
+            tr("Л/с", "Account"),
+            tr("к оплате", "to pay"),
+            show::money_text(due.total),
+            if when.is_empty() { String::new() } else { format!(", {when}") }
+        ));
+    }
+    Ok(Some(tile.tone(tone)))
 }
 
 dvor_sdk::plugin!(Housing, manifest = "dvor-plugin.toml");
