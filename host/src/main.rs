@@ -27,7 +27,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the instance.
-    Serve,
+    Serve {
+        /// Reload a plugin when its `.wasm` file changes, keeping the instance up (for plugin
+        /// authors: rebuild, and the next request runs the new build).
+        #[arg(long)]
+        watch: bool,
+    },
     /// Validate a config (and the plugins it names) without starting.
     Config {
         #[command(subcommand)]
@@ -54,6 +59,26 @@ enum PluginAction {
     /// Run plugins for a test kit: JSON requests on standard input, one per line, answered
     /// one per line on standard output (see the plugin author's guide).
     TestHost,
+    /// Write a new plugin project: manifest, one route, one page, one test.
+    New {
+        /// The plugin's id: lower-case letters, digits and dashes (`water-readings`).
+        name: String,
+        /// Its language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: dvor::scaffold::Language,
+        /// The project's directory (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Check a component: its manifest, its contract, and (with --config) what it asks for
+    /// against what the config grants it.
+    Check {
+        /// The component (`.wasm`).
+        file: PathBuf,
+        /// An instance config to check the plugin's grants, settings and pinned SHA-256 against.
+        #[arg(long = "config", id = "instance_config")]
+        instance_config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,22 +125,44 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve => {
+        Command::Serve { watch } => {
             let config = dvor::config::Config::load(&cli.config)?;
             let listener = tokio::net::TcpListener::bind(&config.server.bind).await?;
-            dvor::serve(config, listener, async {
+            let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+            };
+            if watch {
+                dvor::serve_watching(config, listener, shutdown).await
+            } else {
+                dvor::serve(config, listener, shutdown).await
+            }
         }
         Command::Config {
             action: ConfigAction::Check { file },
         } => dvor::cli::check_config(&file.unwrap_or(cli.config)).await,
         Command::Plugins => dvor::cli::list_plugins(&cli.config).await,
         Command::Migrate => dvor::cli::migrate(&cli.config).await,
-        Command::Plugin {
-            action: PluginAction::TestHost,
-        } => dvor::harness::run_stdio().await,
+        Command::Plugin { action } => match action {
+            PluginAction::TestHost => dvor::harness::run_stdio().await,
+            PluginAction::New { name, lang, dir } => {
+                let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
+                let written = dvor::scaffold::write(&dvor::scaffold::NewPlugin {
+                    id: name.clone(),
+                    language: lang,
+                    dir,
+                })?;
+                println!(
+                    "wrote plugin `{name}` in {}; build and test it with:\n{}",
+                    written.display(),
+                    dvor::scaffold::next_steps(lang, &written)
+                );
+                Ok(())
+            }
+            PluginAction::Check {
+                file,
+                instance_config,
+            } => dvor::cli::check_plugin(&file, instance_config.as_deref()).await,
+        },
         Command::Events { action } => match action {
             EventsAction::Dead => dvor::cli::dead_letters(&cli.config).await,
             EventsAction::Replay { event, plugin } => {

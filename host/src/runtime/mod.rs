@@ -303,6 +303,9 @@ pub enum LimitKind {
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
+    /// No place with that id exists.
+    #[error("no such place `{0}`")]
+    UnknownCommunity(String),
     /// No plugin with that id is loaded.
     #[error("plugin `{0}` is not loaded")]
     UnknownPlugin(String),
@@ -364,9 +367,10 @@ impl CallError {
                 ..
             } => "memory",
             CallError::Limit { .. } | CallError::Trap { .. } => "trap",
-            CallError::Host { .. } | CallError::UnknownPlugin(_) | CallError::NotEnabled { .. } => {
-                "host"
-            }
+            CallError::Host { .. }
+            | CallError::UnknownCommunity(_)
+            | CallError::UnknownPlugin(_)
+            | CallError::NotEnabled { .. } => "host",
         }
     }
 }
@@ -406,12 +410,17 @@ impl Drop for EpochTicker {
     }
 }
 
+/// The loaded plugins by id.
+pub type PluginMap = BTreeMap<String, Arc<LoadedPlugin>>;
+
 /// The loaded plugins and everything needed to call them.
 pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
     shared: Arc<Shared>,
-    plugins: BTreeMap<String, Arc<LoadedPlugin>>,
+    /// The loaded plugins, replaced as a whole when one is loaded or reloaded: a call holds
+    /// the plugin it started with to its end ([`Runtime::load`] on a running instance).
+    plugins: std::sync::RwLock<Arc<PluginMap>>,
     pooling: bool,
     settings: EngineSettings,
     _ticker: EpochTicker,
@@ -438,7 +447,7 @@ impl Runtime {
             engine,
             linker,
             shared,
-            plugins: BTreeMap::new(),
+            plugins: Default::default(),
             pooling,
             settings,
         })
@@ -454,20 +463,32 @@ impl Runtime {
         &self.shared
     }
 
-    /// The loaded plugins by id.
-    pub fn plugins(&self) -> &BTreeMap<String, Arc<LoadedPlugin>> {
-        &self.plugins
+    /// The loaded plugins by id, as they are now (a plugin reloaded later is not seen here).
+    pub fn plugins(&self) -> Arc<PluginMap> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
-    /// A loaded plugin.
-    pub fn plugin(&self, id: &str) -> Option<&Arc<LoadedPlugin>> {
-        self.plugins.get(id)
+    /// A loaded plugin, as it is now.
+    pub fn plugin(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
+        self.plugins().get(id).cloned()
+    }
+
+    /// Put `plugin` in place of the one of its id (or beside the others): calls that started
+    /// before keep the one they started with.
+    fn install(&self, plugin: Arc<LoadedPlugin>) {
+        let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
+        let mut next = PluginMap::clone(&plugins);
+        next.insert(plugin.id().to_owned(), plugin);
+        *plugins = Arc::new(next);
     }
 
     /// Recompute which plugins consume which events (after loading plugins).
     pub fn refresh_subscriptions(&self) {
         let mut subs = Subscriptions::default();
-        for plugin in self.plugins.values() {
+        for plugin in self.plugins().values() {
             for kind in &plugin.effective.consumes {
                 subs.by_kind
                     .entry(kind.clone())
@@ -489,12 +510,13 @@ impl Runtime {
         context: CallContext,
         invocation: Invocation,
     ) -> Result<Outcome, CallError> {
-        let plugin = self
-            .plugins
-            .get(plugin_id)
-            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?
-            .clone();
         let tree = self.shared.communities();
+        if tree.get(&context.community).is_none() {
+            return Err(CallError::UnknownCommunity(context.community.clone()));
+        }
+        let plugin = self
+            .plugin(plugin_id)
+            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?;
         let enabled = plugin
             .enabled_for
             .iter()
@@ -634,10 +656,8 @@ impl Runtime {
         context: CallContext,
     ) -> Result<WarmInstance, CallError> {
         let plugin = self
-            .plugins
-            .get(plugin_id)
-            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?
-            .clone();
+            .plugin(plugin_id)
+            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?;
         let path = self
             .shared
             .communities()
