@@ -69,7 +69,7 @@ const JS: &[TemplateFile] = &[
         include_str!("../templates/js/test/plugin.test.mjs"),
     ),
     (
-        "test/dvor-testkit.mjs",
+        "lib/dvor-testkit.mjs",
         include_str!("../../testkit/js/dvor-testkit.mjs"),
     ),
 ];

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { component } from '../build.mjs';
-import { Setup } from './dvor-testkit.mjs';
+import { Setup } from '../lib/dvor-testkit.mjs';
 
 async function town() {
   return new Setup()
