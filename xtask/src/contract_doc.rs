@@ -185,26 +185,26 @@ fn render_file(text: &str, out: &mut String) -> anyhow::Result<()> {
             continue;
         }
         let inside = stack.last().map(|(block, _)| *block);
-        if matches!(inside, Some(Block::World)) {
-            if let Some(item) = line
+        if matches!(inside, Some(Block::World))
+            && let Some(item) = line
                 .strip_prefix("import ")
                 .map(|i| ("imports", i))
                 .or_else(|| line.strip_prefix("export ").map(|e| ("exports", e)))
-            {
-                out.push_str(&format!(
-                    "- {} `{}`{}\n",
-                    item.0,
-                    item.1.trim_end_matches(';'),
-                    if doc.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", cell(&doc))
-                    }
-                ));
-                doc.clear();
-                continue;
-            }
+        {
+            out.push_str(&format!(
+                "- {} `{}`{}\n",
+                item.0,
+                item.1.trim_end_matches(';'),
+                if doc.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", cell(&doc))
+                }
+            ));
+            doc.clear();
+            continue;
         }
+
         if line.contains(": func(")
             || line.contains(": static func(")
             || line.starts_with("constructor(")
