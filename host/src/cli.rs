@@ -18,7 +18,10 @@ pub async fn check_config(path: &Path) -> anyhow::Result<()> {
     let plugins = runtime.plugins();
     let mut notes = Vec::new();
     for plugin in plugins.values() {
-        notes.extend(crate::manifest::ungranted(&plugin.manifest, &plugin.granted));
+        notes.extend(crate::manifest::ungranted(
+            &plugin.manifest,
+            &plugin.granted,
+        ));
         notes.extend(crate::manifest::check_grants(
             &plugin.manifest,
             &plugin.granted,
@@ -87,7 +90,13 @@ pub async fn check_plugin(file: &Path, config_path: Option<&Path>) -> anyhow::Re
             set.iter().cloned().collect::<Vec<_>>().join(", ")
         }
     };
-    println!("{}: plugin `{}` {} — {}", file.display(), m.id, m.version, m.name.ru);
+    println!(
+        "{}: plugin `{}` {} — {}",
+        file.display(),
+        m.id,
+        m.version,
+        m.name.ru
+    );
     println!("  sha256:      {}", inspected.sha256);
     println!(
         "  contract:    dvor:plugin@{} (this host runs {})",

@@ -107,14 +107,28 @@ enum EventsAction {
 async fn main() -> std::process::ExitCode {
     // Logs go to standard error: standard output is the commands' answer (the test host
     // speaks its protocol there).
+    let cli = Cli::parse();
+    // The test host says only what goes wrong: a plugin's tests print its warnings, not the
+    // migrations of every in-memory database.
+    let quiet = matches!(
+        cli.command,
+        Command::Plugin {
+            action: PluginAction::TestHost
+        }
+    );
+    let default_filter = if quiet {
+        "warn,sqlx=warn,wasmtime=warn,cranelift=warn"
+    } else {
+        "info,sqlx=warn,wasmtime=warn,cranelift=warn"
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DVOR_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,wasmtime=warn,cranelift=warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .init();
-    match run(Cli::parse()).await {
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("dvor: {error:#}");

@@ -748,8 +748,11 @@ fn gaps(asked: &CapabilitySet, given: &CapabilitySet) -> Vec<(&'static str, Opti
         );
     }
     out.extend(
-        crate::runtime::capabilities::hosts_not_covered(&asked.outbound_hosts, &given.outbound_hosts)
-            .map(|host| ("outbound host", Some(host.clone()))),
+        crate::runtime::capabilities::hosts_not_covered(
+            &asked.outbound_hosts,
+            &given.outbound_hosts,
+        )
+        .map(|host| ("outbound host", Some(host.clone()))),
     );
     for (what, asked, given) in [
         ("notifications", asked.notifications, given.notifications),
@@ -1062,7 +1065,11 @@ max_note_lenght = 10
             emits: ["hello.note_added".to_owned()].into(),
             consumes: ["hello.note_added".to_owned()].into(),
             schedules: ["tidy".to_owned()].into(),
-            outbound_hosts: ["pay.example.org:8443".to_owned(), "mail.example.org".to_owned()].into(),
+            outbound_hosts: [
+                "pay.example.org:8443".to_owned(),
+                "mail.example.org".to_owned(),
+            ]
+            .into(),
             files: true,
             ..Default::default()
         };
@@ -1075,7 +1082,9 @@ max_note_lenght = 10
         );
         assert_eq!(
             check_grants(&manifest, &granted),
-            ["plugin `hello`: the config grants outbound host `mail.example.org`, which its manifest does not ask for"]
+            [
+                "plugin `hello`: the config grants outbound host `mail.example.org`, which its manifest does not ask for"
+            ]
         );
         let any = Manifest::parse(&HELLO.replace(
             "consumes = [\"hello.note_added\"]",
@@ -1087,9 +1096,15 @@ max_note_lenght = 10
             "`*` takes the hosts the operator names"
         );
         assert!(
-            ungranted(&any, &CapabilitySet { outbound_hosts: Default::default(), ..granted.clone() })
-                .iter()
-                .any(|gap| gap.contains("names none"))
+            ungranted(
+                &any,
+                &CapabilitySet {
+                    outbound_hosts: Default::default(),
+                    ..granted.clone()
+                }
+            )
+            .iter()
+            .any(|gap| gap.contains("names none"))
         );
     }
 }

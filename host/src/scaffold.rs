@@ -62,7 +62,10 @@ const JS: &[TemplateFile] = &[
         "dvor-plugin.toml",
         include_str!("../templates/js/dvor-plugin.toml"),
     ),
-    ("src/plugin.js", include_str!("../templates/js/src/plugin.js")),
+    (
+        "src/plugin.js",
+        include_str!("../templates/js/src/plugin.js"),
+    ),
     ("src/dvor.js", include_str!("../templates/js/src/dvor.js")),
     (
         "test/plugin.test.mjs",
@@ -91,7 +94,10 @@ const PYTHON: &[TemplateFile] = &[
         include_str!("../templates/python/dvor-plugin.toml"),
     ),
     ("app/app.py", include_str!("../templates/python/app/app.py")),
-    ("app/dvor.py", include_str!("../templates/python/app/dvor.py")),
+    (
+        "app/dvor.py",
+        include_str!("../templates/python/app/dvor.py"),
+    ),
     ("tests/__init__.py", ""),
     (
         "tests/test_plugin.py",
@@ -105,10 +111,22 @@ const PYTHON: &[TemplateFile] = &[
 
 /// The contract the JavaScript and Python toolchains build against.
 const WIT: &[TemplateFile] = &[
-    ("wit/context.wit", include_str!("../../wit/v0.2.0/context.wit")),
-    ("wit/effects.wit", include_str!("../../wit/v0.2.0/effects.wit")),
-    ("wit/plugin.wit", include_str!("../../wit/v0.2.0/plugin.wit")),
-    ("wit/storage.wit", include_str!("../../wit/v0.2.0/storage.wit")),
+    (
+        "wit/context.wit",
+        include_str!("../../wit/v0.2.0/context.wit"),
+    ),
+    (
+        "wit/effects.wit",
+        include_str!("../../wit/v0.2.0/effects.wit"),
+    ),
+    (
+        "wit/plugin.wit",
+        include_str!("../../wit/v0.2.0/plugin.wit"),
+    ),
+    (
+        "wit/storage.wit",
+        include_str!("../../wit/v0.2.0/storage.wit"),
+    ),
     ("wit/types.wit", include_str!("../../wit/v0.2.0/types.wit")),
     ("wit/ui.wit", include_str!("../../wit/v0.2.0/ui.wit")),
 ];
@@ -282,9 +300,9 @@ fn json_string(text: &str) -> String {
 }
 
 fn fill(text: &str, values: &[(&str, String)]) -> String {
-    values
-        .iter()
-        .fold(text.to_owned(), |text, (key, value)| text.replace(key, value))
+    values.iter().fold(text.to_owned(), |text, (key, value)| {
+        text.replace(key, value)
+    })
 }
 
 /// The commands that build and test a new project, for the message after writing it.
@@ -330,7 +348,10 @@ mod tests {
             .unwrap();
             for (path, _) in files(language) {
                 let text = std::fs::read_to_string(written.join(path)).unwrap();
-                assert!(!text.contains("{{"), "{language:?} {path} keeps a placeholder");
+                assert!(
+                    !text.contains("{{"),
+                    "{language:?} {path} keeps a placeholder"
+                );
                 assert!(!text.contains("@DVOR_BIN@"), "{language:?} {path}");
             }
             let manifest = std::fs::read_to_string(dir.join("dvor-plugin.toml")).unwrap();
@@ -356,7 +377,10 @@ mod tests {
             dir: root.join("x"),
         })
         .unwrap_err();
-        assert!(refused.to_string().contains("is not a plugin id"), "{refused}");
+        assert!(
+            refused.to_string().contains("is not a plugin id"),
+            "{refused}"
+        );
         assert!(!root.join("x").exists());
 
         std::fs::create_dir_all(root.join("full")).unwrap();

@@ -48,10 +48,15 @@ pub async fn run_watcher(config: Arc<Config>, runtime: Arc<Runtime>, interval: D
         .keys()
         .map(|id| (id.clone(), plugin_path(&config, id)))
         .collect();
-    let mut loaded: BTreeMap<&str, Stamp> =
-        paths.iter().map(|(id, p)| (id.as_str(), stamp(p))).collect();
+    let mut loaded: BTreeMap<&str, Stamp> = paths
+        .iter()
+        .map(|(id, p)| (id.as_str(), stamp(p)))
+        .collect();
     let mut seen = loaded.clone();
-    tracing::info!(plugins = paths.len(), "watching the plugins' files for new builds");
+    tracing::info!(
+        plugins = paths.len(),
+        "watching the plugins' files for new builds"
+    );
     loop {
         tokio::time::sleep(interval).await;
         for (id, path) in &paths {

@@ -200,10 +200,15 @@ mod tests {
         assert_eq!(effective.outbound_hosts, set(&["pay.example.org:8443"]));
         let ok = |u: &str| effective.allows_url(&reqwest::Url::parse(u).unwrap());
         assert!(ok("https://pay.example.org:8443/checkout"));
-        assert!(!ok("https://pay.example.org/checkout"), "only the granted port");
+        assert!(
+            !ok("https://pay.example.org/checkout"),
+            "only the granted port"
+        );
         // A manifest's port is kept under a grant of the whole host, and two ports meet nowhere.
         assert_eq!(
-            asks(&["api.test:9000"]).intersect(&asks(&["API.test"])).outbound_hosts,
+            asks(&["api.test:9000"])
+                .intersect(&asks(&["API.test"]))
+                .outbound_hosts,
             set(&["api.test:9000"])
         );
         assert!(
