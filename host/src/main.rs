@@ -11,15 +11,9 @@ use clap::{Parser, Subcommand};
     about = "dvor: a self-hostable platform for the life of a place"
 )]
 struct Cli {
-    /// The instance config.
-    #[arg(
-        long,
-        short,
-        global = true,
-        env = "DVOR_CONFIG",
-        default_value = "config/dvor.toml"
-    )]
-    config: PathBuf,
+    /// The instance config (default: config/dvor.toml; `plugin check` uses one only when given).
+    #[arg(long, short, global = true, env = "DVOR_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,14 +64,11 @@ enum PluginAction {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Check a component: its manifest, its contract, and (with --config) what it asks for
-    /// against what the config grants it.
+    /// Check a component: its manifest, its contract, and (with --config, an instance config)
+    /// what it asks for against what the config grants it, its settings and pinned SHA-256.
     Check {
         /// The component (`.wasm`).
         file: PathBuf,
-        /// An instance config to check the plugin's grants, settings and pinned SHA-256 against.
-        #[arg(long = "config", id = "instance_config")]
-        instance_config: Option<PathBuf>,
     },
 }
 
@@ -138,9 +129,13 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let given_config = cli.config.clone();
+    let config_path = cli
+        .config
+        .unwrap_or_else(|| PathBuf::from("config/dvor.toml"));
     match cli.command {
         Command::Serve { watch } => {
-            let config = dvor::config::Config::load(&cli.config)?;
+            let config = dvor::config::Config::load(&config_path)?;
             let listener = tokio::net::TcpListener::bind(&config.server.bind).await?;
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -153,9 +148,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Config {
             action: ConfigAction::Check { file },
-        } => dvor::cli::check_config(&file.unwrap_or(cli.config)).await,
-        Command::Plugins => dvor::cli::list_plugins(&cli.config).await,
-        Command::Migrate => dvor::cli::migrate(&cli.config).await,
+        } => dvor::cli::check_config(&file.unwrap_or(config_path)).await,
+        Command::Plugins => dvor::cli::list_plugins(&config_path).await,
+        Command::Migrate => dvor::cli::migrate(&config_path).await,
         Command::Plugin { action } => match action {
             PluginAction::TestHost => dvor::harness::run_stdio().await,
             PluginAction::New { name, lang, dir } => {
@@ -172,15 +167,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 Ok(())
             }
-            PluginAction::Check {
-                file,
-                instance_config,
-            } => dvor::cli::check_plugin(&file, instance_config.as_deref()).await,
+            PluginAction::Check { file } => {
+                dvor::cli::check_plugin(&file, given_config.as_deref()).await
+            }
         },
         Command::Events { action } => match action {
-            EventsAction::Dead => dvor::cli::dead_letters(&cli.config).await,
+            EventsAction::Dead => dvor::cli::dead_letters(&config_path).await,
             EventsAction::Replay { event, plugin } => {
-                dvor::cli::replay(&cli.config, &event, &plugin).await
+                dvor::cli::replay(&config_path, &event, &plugin).await
             }
         },
     }
