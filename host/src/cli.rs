@@ -9,30 +9,189 @@ use crate::instance::{load_runtime, plugin_path};
 use crate::storage::Database;
 
 /// `dvor config check`: parse the config, load every plugin it names (compiling them into the
-/// cache) and validate their settings, against a throwaway database.
+/// cache) and validate their settings, against a throwaway database: the instance's own is
+/// never touched. Capabilities a plugin asks for and is not granted are named (calls using
+/// them will be denied), and so are grants nothing asks for.
 pub async fn check_config(path: &Path) -> anyhow::Result<()> {
     let config = Config::load(path)?;
-    let scratch = std::env::temp_dir().join(format!("dvor-check-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch)?;
-    let db = Database::connect(&format!("sqlite://{}/check.db", scratch.display())).await?;
-    db.migrate().await?;
-    crate::communities::Communities::seed(db.connection(), &config, 0).await?;
-    let result = load_runtime(&config, db).await;
+    let (runtime, scratch) = scratch_runtime(&config).await?;
+    let runtime = runtime?;
     let _ = std::fs::remove_dir_all(&scratch);
-    let runtime = result?;
+    let plugins = runtime.plugins();
+    let mut notes = Vec::new();
+    for plugin in plugins.values() {
+        notes.extend(crate::manifest::ungranted(
+            &plugin.manifest,
+            &plugin.granted,
+        ));
+        notes.extend(crate::manifest::check_grants(
+            &plugin.manifest,
+            &plugin.granted,
+        ));
+    }
     println!(
         "{}: ok — {} communities, {} plugins ({})",
         path.display(),
         config.communities.len(),
-        runtime.plugins().len(),
-        runtime
-            .plugins()
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ")
+        plugins.len(),
+        plugins.keys().cloned().collect::<Vec<_>>().join(", ")
     );
+    for note in notes {
+        println!("  note: {note}");
+    }
     Ok(())
+}
+
+/// A runtime with the config's plugins loaded, on a throwaway SQLite database in a scratch
+/// directory (returned, for the caller to remove).
+async fn scratch_runtime(
+    config: &Config,
+) -> anyhow::Result<(anyhow::Result<crate::runtime::Runtime>, std::path::PathBuf)> {
+    let scratch = std::env::temp_dir().join(format!(
+        "dvor-check-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&scratch)?;
+    let db = Database::connect(&format!("sqlite://{}/check.db", scratch.display())).await?;
+    db.migrate().await?;
+    crate::communities::Communities::seed(db.connection(), config, 0).await?;
+    Ok((load_runtime(config, db).await, scratch))
+}
+
+/// `dvor plugin check FILE.wasm [--config FILE]`: what a component is (its manifest and the
+/// contract it was built against, refused when this host cannot run it) and, with a config,
+/// what it asks for against what the config grants it, naming each gap, its settings against
+/// its schema and its pinned SHA-256. Fails when the component is refused, when the config
+/// does not run it, refuses it, or does not grant everything it asks for.
+pub async fn check_plugin(file: &Path, config_path: Option<&Path>) -> anyhow::Result<()> {
+    let config = match config_path {
+        Some(path) => Config::load(path)?,
+        None => Config::from_str_with_env(
+            "[instance]\nname = \"plugin check\"\n",
+            "plugin check",
+            Vec::<(String, String)>::new(),
+        )?,
+    };
+    // The engine as the config sets it up, without loading the config's plugins.
+    let mut bare = config.clone();
+    bare.plugins.clear();
+    let (runtime, scratch) = scratch_runtime(&bare).await?;
+    let inspected = match runtime {
+        Ok(runtime) => runtime.inspect(file).await.map_err(anyhow::Error::from),
+        Err(error) => Err(error),
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    let inspected = inspected?;
+    let m = &inspected.manifest;
+    let asked = m.requested_capabilities();
+    let list = |set: &std::collections::BTreeSet<String>| {
+        if set.is_empty() {
+            "—".to_owned()
+        } else {
+            set.iter().cloned().collect::<Vec<_>>().join(", ")
+        }
+    };
+    println!(
+        "{}: plugin `{}` {} — {}",
+        file.display(),
+        m.id,
+        m.version,
+        m.name.ru
+    );
+    println!("  sha256:      {}", inspected.sha256);
+    println!(
+        "  contract:    dvor:plugin@{} (this host runs {})",
+        inspected.contract,
+        crate::runtime::SUPPORTED_CONTRACTS.join(", ")
+    );
+    println!("  manifest:    ok");
+    println!("  asks for:");
+    println!("    collections:   {}", list(&asked.collections));
+    println!("    emits:         {}", list(&asked.emits));
+    println!("    consumes:      {}", list(&asked.consumes));
+    println!("    schedules:     {}", list(&asked.schedules));
+    println!("    outbound:      {}", list(&asked.outbound_hosts));
+    println!(
+        "    notifications: {}, files: {}, live: {}",
+        asked.notifications, asked.files, asked.live
+    );
+    let Some(config_path) = config_path else {
+        println!("ok (add --config FILE to check it against an instance's grants)");
+        return Ok(());
+    };
+    let Some(entry) = config.plugins.get(&m.id) else {
+        anyhow::bail!(
+            "{}: the config does not run plugin `{}`: add [plugins.{}] with its `path`, `enabled_for` and `grants`",
+            config_path.display(),
+            m.id,
+            m.id
+        );
+    };
+    let mut problems = Vec::new();
+    let configured = plugin_path(&config, &m.id);
+    if configured.canonicalize().ok() != file.canonicalize().ok() {
+        println!(
+            "  note: the config loads {} for `{}`, not this file",
+            configured.display(),
+            m.id
+        );
+    }
+    match &entry.sha256 {
+        Some(pinned) if !pinned.eq_ignore_ascii_case(&inspected.sha256) => problems.push(format!(
+            "the config pins sha256 {pinned}, but this file's is {}: it would be refused",
+            inspected.sha256
+        )),
+        Some(_) => println!("  sha256 pin:  matches"),
+        None => println!(
+            "  sha256 pin:  none (pin it: sha256 = \"{}\" under [plugins.{}])",
+            inspected.sha256, m.id
+        ),
+    }
+    if let Err(error) = crate::manifest::validate_settings(
+        &m.id,
+        &m.settings,
+        entry.settings.as_ref(),
+        |key| config.line_of(&["plugins", &m.id, "settings", key]),
+        &config.source,
+    ) {
+        problems.extend(error.problems);
+    }
+    let granted = crate::runtime::capabilities::CapabilitySet::from(&entry.grants);
+    let gaps = crate::manifest::ungranted(m, &granted);
+    let unasked = crate::manifest::check_grants(m, &granted);
+    let effective = asked.intersect(&granted);
+    println!("  granted (both keys):");
+    println!("    collections:   {}", list(&effective.collections));
+    println!("    emits:         {}", list(&effective.emits));
+    println!("    consumes:      {}", list(&effective.consumes));
+    println!("    schedules:     {}", list(&effective.schedules));
+    println!("    outbound:      {}", list(&effective.outbound_hosts));
+    println!(
+        "    notifications: {}, files: {}, live: {}",
+        effective.notifications, effective.files, effective.live
+    );
+    for gap in &gaps {
+        println!("  not granted: {gap}");
+    }
+    for grant in &unasked {
+        println!("  never asked: {grant}");
+    }
+    problems.extend(
+        gaps.iter()
+            .map(|gap| format!("{gap}: calls using it will be denied")),
+    );
+    if problems.is_empty() {
+        println!("ok against {}", config_path.display());
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "plugin `{}` against {}:\n{}",
+            m.id,
+            config_path.display(),
+            problems.join("\n")
+        )
+    }
 }
 
 /// `dvor plugins`: what the config loads.
@@ -58,10 +217,15 @@ pub async fn list_plugins(path: &Path) -> anyhow::Result<()> {
         };
         println!("{} {} — {}", m.id, m.version, m.name.ru);
         println!(
-            "  file:        {} (sha256 {}, {:?})",
+            "  file:        {} (sha256 {}, {:?}{})",
             plugin_path(&config, &m.id).display(),
             &plugin.sha256[..12],
-            plugin.cache
+            plugin.cache,
+            if config.plugins[&m.id].sha256.is_some() {
+                ", pinned"
+            } else {
+                ""
+            }
         );
         println!("  contract:    dvor:plugin@{}", plugin.contract);
         println!("  enabled for: {}", plugin.enabled_for.join(", "));
@@ -71,8 +235,8 @@ pub async fn list_plugins(path: &Path) -> anyhow::Result<()> {
         println!("  schedules:   {}", list(&plugin.effective.schedules));
         println!("  outbound:    {}", list(&plugin.effective.outbound_hosts));
         println!(
-            "  notifications: {}, files: {}",
-            plugin.effective.notifications, plugin.effective.files
+            "  notifications: {}, files: {}, live: {}",
+            plugin.effective.notifications, plugin.effective.files, plugin.effective.live
         );
         // What callers who are not signed in may do besides reading, for the operator's audit.
         let opened: Vec<String> = m
@@ -105,17 +269,8 @@ pub async fn list_plugins(path: &Path) -> anyhow::Result<()> {
                 .map(|f| format!(", fuel {f}"))
                 .unwrap_or_default()
         );
-        let denied = plugin
-            .requested
-            .collections
-            .difference(&plugin.granted.collections)
-            .cloned()
-            .collect::<Vec<_>>();
-        if !denied.is_empty() {
-            println!(
-                "  requested but not granted collections: {}",
-                denied.join(", ")
-            );
+        for gap in crate::manifest::ungranted(m, &plugin.granted) {
+            println!("  not granted: {gap}");
         }
     }
     Ok(())

@@ -484,6 +484,10 @@ pub struct PluginConfig {
     /// The component file; default `{runtime.plugin_dir}/{id}.wasm`.
     #[serde(default)]
     pub path: Option<PathBuf>,
+    /// The SHA-256 of the component the operator vetted (hex): a file that does not match is
+    /// refused at load, naming both digests.
+    #[serde(default)]
+    pub sha256: Option<String>,
     /// The community subtrees the plugin runs in (ids of declared communities).
     pub enabled_for: Vec<String>,
     /// `[plugins.<id>.grants]`: the operator's key of the two-key capability model.
@@ -1520,6 +1524,16 @@ impl Config {
                         format!("`enabled_for`: `{community}` is not declared in [[communities]]"),
                     );
                 }
+            }
+            if let Some(digest) = &plugin.sha256
+                && (digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                at(
+                    &["sha256"],
+                    format!(
+                        "`sha256`: `{digest}` is not a SHA-256 digest (64 hexadecimal digits, as `sha256sum` prints them)"
+                    ),
+                );
             }
             let g = &plugin.grants;
             for name in &g.collections {

@@ -195,6 +195,9 @@ impl From<CallError> for AppError {
     fn from(error: CallError) -> Self {
         match error {
             CallError::Plugin { error, .. } => error.into(),
+            CallError::UnknownCommunity(ref community) => AppError::not_found(format!(
+                "Нет такого места: {community} / No such place: {community}"
+            )),
             CallError::UnknownPlugin(_) | CallError::NotEnabled { .. } => {
                 AppError::not_found(error.to_string())
             }

@@ -929,6 +929,7 @@ fn call_error(error: CallError) -> Value {
         CallError::Limit { .. } => "limit",
         CallError::Trap { .. } => "trap",
         CallError::Host { .. } => "host",
+        CallError::UnknownCommunity(_) => "no-such-place",
         CallError::UnknownPlugin(_) | CallError::NotEnabled { .. } => "not-enabled",
     };
     let (code, field, message) = match &error {

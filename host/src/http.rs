@@ -177,15 +177,83 @@ async fn list_plugins(State(state): State<AppState>) -> Json<Vec<PluginSummary>>
 }
 
 /// The locale of a request: Russian unless the person chose English, with `?lang=en` or the
-/// `dvor_lang` cookie (a browser's Accept-Language is not a choice the person made in dvor).
+/// `dvor_lang` cookie. The host's own pages and anonymous page views go by this; plugin calls
+/// by [`call_locale`].
 pub fn locale_of(query: &[(String, String)], headers: &HeaderMap) -> String {
+    chosen_locale(query, headers).unwrap_or_else(|| "ru".into())
+}
+
+/// The language a request names itself: a `lang=ru|en` query parameter, else the `dvor_lang`
+/// cookie the menu sets.
+pub fn chosen_locale(query: &[(String, String)], headers: &HeaderMap) -> Option<String> {
     if let Some((_, lang)) = query
         .iter()
         .find(|(k, v)| k == "lang" && (v == "en" || v == "ru"))
     {
-        return lang.clone();
+        return Some(lang.clone());
     }
-    if crate::api::extract::cookie(headers, "dvor_lang").as_deref() == Some("en") {
+    crate::api::extract::cookie(headers, "dvor_lang").filter(|l| l == "en" || l == "ru")
+}
+
+/// Whether the request's `Accept-Language` ranks English above Russian: `en-GB,en;q=0.9` and
+/// `de,en;q=0.5` do, `ru-RU,en;q=0.8` and no header do not.
+pub fn prefers_english(headers: &HeaderMap) -> bool {
+    let Some(header) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let weight = |wanted: &str| {
+        header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.trim().split(';');
+                let tag = pieces.next()?.trim().to_ascii_lowercase();
+                let primary = tag.split('-').next().unwrap_or_default().to_owned();
+                (primary == wanted).then(|| {
+                    pieces
+                        .find_map(|p| p.trim().strip_prefix("q=")?.trim().parse::<f32>().ok())
+                        .unwrap_or(1.0)
+                })
+            })
+            .fold(0.0_f32, f32::max)
+    };
+    let english = weight("en");
+    english > 0.0 && english > weight("ru")
+}
+
+/// The locale of a call to a plugin, as the contract's `context.locale` documents it: the
+/// request's own choice ([`chosen_locale`]), else the signed-in person's profile language,
+/// else — for API calls, `with_accept_language` — the `Accept-Language` header when it prefers
+/// English ([`prefers_english`]), else Russian. Pages leave the header out: a browser's default
+/// (headless ones send `en-US`) is not a choice the person made, and the page has the menu's
+/// language switch.
+pub async fn call_locale(
+    state: &AppState,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+    caller: Option<&crate::runtime::Caller>,
+    with_accept_language: bool,
+) -> String {
+    if let Some(chosen) = chosen_locale(query, headers) {
+        return chosen;
+    }
+    if let Some(caller) = caller {
+        let person = crate::identity::people::by_id(
+            state.runtime.shared().db.connection(),
+            &caller.person_id,
+        )
+        .await
+        .ok()
+        .flatten();
+        if let Some(person) = person
+            && (person.locale == "en" || person.locale == "ru")
+        {
+            return person.locale;
+        }
+    }
+    if with_accept_language && prefers_english(headers) {
         "en".into()
     } else {
         "ru".into()
@@ -257,9 +325,10 @@ async fn call_api(
     {
         return Err(AppError::unauthenticated());
     }
+    let locale = call_locale(&state, &query, &headers, caller.as_ref(), true).await;
     let mut context = CallContext::anonymous(community, CallTrigger::Api);
     context.caller = caller;
-    context.locale = locale_of(&query, &headers);
+    context.locale = locale;
     let request = ApiRequest {
         method: method.as_str().to_owned(),
         path,

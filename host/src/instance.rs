@@ -108,33 +108,13 @@ pub async fn load_runtime(config: &Config, db: Database) -> anyhow::Result<Runti
         file_links,
         clock: crate::runtime::Clock::system(),
     });
-    let mut runtime = Runtime::new(engine_settings(config), shared)?;
+    let runtime = Runtime::new(engine_settings(config), shared)?;
     if !runtime.pooling() && config.runtime.pooling {
         tracing::warn!("running with on-demand instance allocation");
     }
     let mut failures = Vec::new();
-    for (id, plugin) in &config.plugins {
-        let source = PluginSource {
-            id: id.clone(),
-            wasm_path: plugin_path(config, id),
-            enabled_for: plugin.enabled_for.clone(),
-            granted: CapabilitySet::from(&plugin.grants),
-            limits: plugin_limits(config, id),
-        };
-        let given = plugin.settings.clone();
-        let result = runtime
-            .load(source, |manifest| {
-                crate::manifest::validate_settings(
-                    id,
-                    &manifest.settings,
-                    given.as_ref(),
-                    |key| config.line_of(&["plugins", id, "settings", key]),
-                    &config.source,
-                )
-                .map_err(|e| e.to_string())
-            })
-            .await;
-        if let Err(error) = result {
+    for id in config.plugins.keys() {
+        if let Err(error) = load_plugin(config, &runtime, id).await {
             failures.push(error.to_string());
         }
     }
@@ -143,6 +123,42 @@ pub async fn load_runtime(config: &Config, db: Database) -> anyhow::Result<Runti
     }
     runtime.refresh_subscriptions();
     Ok(runtime)
+}
+
+/// Load (or load again) plugin `id` of the config into the runtime: its component, checked
+/// against the pinned digest, its settings against its schema. What it asks for and is not
+/// granted is logged: calls using it will be denied.
+pub async fn load_plugin(
+    config: &Config,
+    runtime: &Runtime,
+    id: &str,
+) -> Result<Arc<crate::runtime::LoadedPlugin>, crate::runtime::LoadError> {
+    let plugin = &config.plugins[id];
+    let source = PluginSource {
+        id: id.to_owned(),
+        wasm_path: plugin_path(config, id),
+        enabled_for: plugin.enabled_for.clone(),
+        granted: CapabilitySet::from(&plugin.grants),
+        limits: plugin_limits(config, id),
+        sha256: plugin.sha256.clone(),
+    };
+    let given = plugin.settings.clone();
+    let loaded = runtime
+        .load(source, |manifest| {
+            crate::manifest::validate_settings(
+                id,
+                &manifest.settings,
+                given.as_ref(),
+                |key| config.line_of(&["plugins", id, "settings", key]),
+                &config.source,
+            )
+            .map_err(|e| e.to_string())
+        })
+        .await?;
+    for gap in crate::manifest::ungranted(&loaded.manifest, &loaded.granted) {
+        tracing::warn!(plugin = %id, "{gap}: calls using it will be denied");
+    }
+    Ok(loaded)
 }
 
 impl Instance {

@@ -30,9 +30,11 @@ pub mod notify;
 pub mod pages;
 pub mod rejections;
 pub mod runtime;
+pub mod scaffold;
 pub mod scheduler;
 pub mod shutdown;
 pub mod storage;
+pub mod watch;
 pub mod web;
 
 use std::future::Future;
@@ -51,6 +53,23 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let instance = Instance::start(config).await?;
     serve_instance(instance, listener, shutdown).await
+}
+
+/// [`serve`], and reload a plugin whenever its `.wasm` file changes ([`watch`]).
+pub async fn serve_watching(
+    config: config::Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let instance = Instance::start(config).await?;
+    let watcher = tokio::spawn(watch::run_watcher(
+        Arc::new(instance.config.clone()),
+        instance.runtime.clone(),
+        watch::INTERVAL,
+    ));
+    let served = serve_instance(instance, listener, shutdown).await;
+    watcher.abort();
+    served
 }
 
 /// Serve an already started instance (tests start one to reach its runtime directly).

@@ -12,15 +12,9 @@ use clap::{Parser, Subcommand};
     about = "dvor: a self-hostable platform for the life of a place"
 )]
 struct Cli {
-    /// The instance config.
-    #[arg(
-        long,
-        short,
-        global = true,
-        env = "DVOR_CONFIG",
-        default_value = "config/dvor.toml"
-    )]
-    config: PathBuf,
+    /// The instance config (default: config/dvor.toml; `plugin check` uses one only when given).
+    #[arg(long, short, global = true, env = "DVOR_CONFIG")]
+    config: Option<PathBuf>,
     /// How logs are written to standard error: `text` (coloured only on a terminal, and never
     /// with NO_COLOR set) or `json` (one object a line, for a log collector).
     #[arg(long, global = true, env = "DVOR_LOG_FORMAT", default_value = "text")]
@@ -38,7 +32,12 @@ enum LogFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Run the instance.
-    Serve,
+    Serve {
+        /// Reload a plugin when its `.wasm` file changes, keeping the instance up (for plugin
+        /// authors: rebuild, and the next request runs the new build).
+        #[arg(long)]
+        watch: bool,
+    },
     /// Validate a config (and the plugins it names) without starting.
     Config {
         #[command(subcommand)]
@@ -82,6 +81,23 @@ enum PluginAction {
     /// Run plugins for a test kit: JSON requests on standard input, one per line, answered
     /// one per line on standard output (see the plugin author's guide).
     TestHost,
+    /// Write a new plugin project: manifest, one route, one page, one test.
+    New {
+        /// The plugin's id: lower-case letters, digits and dashes (`water-readings`).
+        name: String,
+        /// Its language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: dvor::scaffold::Language,
+        /// The project's directory (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Check a component: its manifest, its contract, and (with --config, an instance config)
+    /// what it asks for against what the config grants it, its settings and pinned SHA-256.
+    Check {
+        /// The component (`.wasm`).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -109,7 +125,15 @@ enum EventsAction {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logs(cli.log_format);
+    // The test host says only what goes wrong: a plugin's tests print its warnings, not the
+    // migrations of every in-memory database.
+    let quiet = matches!(
+        cli.command,
+        Command::Plugin {
+            action: PluginAction::TestHost
+        }
+    );
+    init_logs(cli.log_format, quiet);
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -120,11 +144,17 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// Logs go to standard error: standard output is the commands' answer (the test host speaks
-/// its protocol there). `DVOR_LOG` filters them (`info`, `dvor=debug,info`).
-fn init_logs(format: LogFormat) {
+/// its protocol there). `DVOR_LOG` filters them (`info`, `dvor=debug,info`); `quiet` logs only
+/// warnings by default.
+fn init_logs(format: LogFormat, quiet: bool) {
     use std::io::IsTerminal as _;
+    let default_filter = if quiet {
+        "warn,sqlx=warn,wasmtime=warn,cranelift=warn"
+    } else {
+        "info,sqlx=warn,wasmtime=warn,cranelift=warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("DVOR_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn,wasmtime=warn,cranelift=warn".into());
+        .unwrap_or_else(|_| default_filter.into());
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(filter);
@@ -169,27 +199,52 @@ async fn stop_requested() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let given_config = cli.config.clone();
+    let config_path = cli
+        .config
+        .unwrap_or_else(|| PathBuf::from("config/dvor.toml"));
     match cli.command {
-        Command::Serve => {
-            let config = dvor::config::Config::load(&cli.config)?;
+        Command::Serve { watch } => {
+            let config = dvor::config::Config::load(&config_path)?;
             let listener = tokio::net::TcpListener::bind(&config.server.bind).await?;
-            dvor::serve(config, listener, stop_requested()).await
+            if watch {
+                dvor::serve_watching(config, listener, stop_requested()).await
+            } else {
+                dvor::serve(config, listener, stop_requested()).await
+            }
         }
         Command::Config {
             action: ConfigAction::Check { file },
-        } => dvor::cli::check_config(&file.unwrap_or(cli.config)).await,
-        Command::Plugins => dvor::cli::list_plugins(&cli.config).await,
-        Command::Migrate { dry_run: false } => dvor::cli::migrate(&cli.config).await,
-        Command::Migrate { dry_run: true } => dvor::cli::migrate_dry_run(&cli.config).await,
-        Command::Backup { file } => dvor::backup::backup_command(&cli.config, file).await,
-        Command::Restore { file } => dvor::backup::restore_command(&cli.config, &file).await,
-        Command::Plugin {
-            action: PluginAction::TestHost,
-        } => dvor::harness::run_stdio().await,
+        } => dvor::cli::check_config(&file.unwrap_or(config_path)).await,
+        Command::Plugins => dvor::cli::list_plugins(&config_path).await,
+        Command::Migrate { dry_run: false } => dvor::cli::migrate(&config_path).await,
+        Command::Migrate { dry_run: true } => dvor::cli::migrate_dry_run(&config_path).await,
+        Command::Backup { file } => dvor::backup::backup_command(&config_path, file).await,
+        Command::Restore { file } => dvor::backup::restore_command(&config_path, &file).await,
+        Command::Plugin { action } => match action {
+            PluginAction::TestHost => dvor::harness::run_stdio().await,
+            PluginAction::New { name, lang, dir } => {
+                let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
+                let written = dvor::scaffold::write(&dvor::scaffold::NewPlugin {
+                    id: name.clone(),
+                    language: lang,
+                    dir,
+                })?;
+                println!(
+                    "wrote plugin `{name}` in {}; build and test it with:\n{}",
+                    written.display(),
+                    dvor::scaffold::next_steps(lang, &written)
+                );
+                Ok(())
+            }
+            PluginAction::Check { file } => {
+                dvor::cli::check_plugin(&file, given_config.as_deref()).await
+            }
+        },
         Command::Events { action } => match action {
-            EventsAction::Dead => dvor::cli::dead_letters(&cli.config).await,
+            EventsAction::Dead => dvor::cli::dead_letters(&config_path).await,
             EventsAction::Replay { event, plugin } => {
-                dvor::cli::replay(&cli.config, &event, &plugin).await
+                dvor::cli::replay(&config_path, &event, &plugin).await
             }
         },
     }

@@ -682,91 +682,85 @@ pub fn to_json(value: &toml::Value) -> serde_json::Value {
     }
 }
 
-/// Warnings for grants the manifest does not ask for: harmless (the capability stays unused),
-/// but likely a typo in the config, so they are logged.
+/// Grants the manifest does not ask for: harmless (the capability stays unused), but likely a
+/// typo in the config, so they are logged and `dvor plugin check` names them.
 pub fn check_grants(manifest: &Manifest, granted: &CapabilitySet) -> Vec<String> {
-    let requested = manifest.requested_capabilities();
-    let mut warnings = Vec::new();
-    let lists = [
-        ("collection", &granted.collections, &requested.collections),
-        ("emitted event", &granted.emits, &requested.emits),
-        ("consumed event", &granted.consumes, &requested.consumes),
-        (
-            "outbound host",
-            &granted.outbound_hosts,
-            &requested.outbound_hosts,
-        ),
-        ("schedule", &granted.schedules, &requested.schedules),
-    ];
-    for (what, granted, requested) in lists {
-        if requested.contains(crate::runtime::capabilities::ANY_HOST) {
-            continue;
-        }
-        for item in granted.difference(requested) {
-            warnings.push(format!(
+    gaps(&granted.clone(), &manifest.requested_capabilities())
+        .into_iter()
+        .map(|(what, item)| match item {
+            Some(item) => format!(
                 "plugin `{}`: the config grants {what} `{item}`, which its manifest does not ask for",
                 manifest.id
-            ));
-        }
-    }
-    for (what, granted, requested) in [
-        (
-            "notifications",
-            granted.notifications,
-            requested.notifications,
-        ),
-        ("files", granted.files, requested.files),
-    ] {
-        if granted && !requested {
-            warnings.push(format!(
+            ),
+            None => format!(
                 "plugin `{}`: the config grants {what}, which its manifest does not ask for",
                 manifest.id
-            ));
-        }
-    }
-    warnings
+            ),
+        })
+        .collect()
 }
 
 /// Capabilities the manifest asks for that the config does not grant: calls using them will
-/// be denied. Useful for `dvor config check`.
+/// be denied. `dvor config check`, `dvor plugin check`, `dvor plugins` and the start-up log
+/// name each.
 pub fn ungranted(manifest: &Manifest, granted: &CapabilitySet) -> Vec<String> {
     let requested = manifest.requested_capabilities();
-    let mut out = Vec::new();
-    let lists = [
-        ("collection", &requested.collections, &granted.collections),
-        ("emitted event", &requested.emits, &granted.emits),
-        ("consumed event", &requested.consumes, &granted.consumes),
-        (
-            "outbound host",
-            &requested.outbound_hosts,
-            &granted.outbound_hosts,
-        ),
-        ("schedule", &requested.schedules, &granted.schedules),
-    ];
-    for (what, requested, granted) in lists {
-        for item in requested
-            .difference(granted)
-            .filter(|item| *item != crate::runtime::capabilities::ANY_HOST)
-        {
-            out.push(format!(
+    let mut out: Vec<String> = gaps(&requested, granted)
+        .into_iter()
+        .map(|(what, item)| match item {
+            Some(item) => format!(
                 "plugin `{}`: its manifest asks for {what} `{item}`, which the config does not grant",
                 manifest.id
-            ));
-        }
-    }
-    for (what, requested, granted) in [
-        (
-            "notifications",
-            requested.notifications,
-            granted.notifications,
-        ),
-        ("files", requested.files, granted.files),
-    ] {
-        if requested && !granted {
-            out.push(format!(
+            ),
+            None => format!(
                 "plugin `{}`: its manifest asks for {what}, which the config does not grant",
                 manifest.id
-            ));
+            ),
+        })
+        .collect();
+    let any_host = crate::runtime::capabilities::ANY_HOST;
+    if requested.outbound_hosts.contains(any_host)
+        && granted.outbound_hosts.iter().all(|h| h == any_host)
+    {
+        out.push(format!(
+            "plugin `{}`: its manifest asks for the outbound hosts the operator names (`*`), and the config names none in grants.outbound_hosts",
+            manifest.id
+        ));
+    }
+    out
+}
+
+/// What `asked` has that `given` does not: `(what, Some(item))` for named capabilities,
+/// `(what, None)` for switches.
+fn gaps(asked: &CapabilitySet, given: &CapabilitySet) -> Vec<(&'static str, Option<String>)> {
+    let mut out = Vec::new();
+    let lists = [
+        ("collection", &asked.collections, &given.collections),
+        ("emitted event", &asked.emits, &given.emits),
+        ("consumed event", &asked.consumes, &given.consumes),
+        ("schedule", &asked.schedules, &given.schedules),
+    ];
+    for (what, asked, given) in lists {
+        out.extend(
+            asked
+                .difference(given)
+                .map(|item| (what, Some(item.clone()))),
+        );
+    }
+    out.extend(
+        crate::runtime::capabilities::hosts_not_covered(
+            &asked.outbound_hosts,
+            &given.outbound_hosts,
+        )
+        .map(|host| ("outbound host", Some(host.clone()))),
+    );
+    for (what, asked, given) in [
+        ("notifications", asked.notifications, given.notifications),
+        ("files", asked.files, given.files),
+        ("live updates", asked.live, given.live),
+    ] {
+        if asked && !given {
+            out.push((what, None));
         }
     }
     out
@@ -1057,5 +1051,60 @@ max_note_lenght = 10
         );
         let missing = ungranted(&manifest, &granted);
         assert!(missing.iter().any(|m| m.contains("collection `echoes`")));
+    }
+
+    #[test]
+    fn every_ungranted_capability_is_named_and_a_narrowed_host_is_not_a_gap() {
+        let text = HELLO.replace(
+            "consumes = [\"hello.note_added\"]",
+            "consumes = [\"hello.note_added\"]\noutbound_hosts = [\"pay.example.org\", \"geo.example.org\"]\nlive = true\nfiles = true",
+        );
+        let manifest = Manifest::parse(&text).unwrap();
+        let granted = CapabilitySet {
+            collections: ["notes".to_owned(), "echoes".to_owned(), "stats".to_owned()].into(),
+            emits: ["hello.note_added".to_owned()].into(),
+            consumes: ["hello.note_added".to_owned()].into(),
+            schedules: ["tidy".to_owned()].into(),
+            outbound_hosts: [
+                "pay.example.org:8443".to_owned(),
+                "mail.example.org".to_owned(),
+            ]
+            .into(),
+            files: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            ungranted(&manifest, &granted),
+            [
+                "plugin `hello`: its manifest asks for outbound host `geo.example.org`, which the config does not grant",
+                "plugin `hello`: its manifest asks for live updates, which the config does not grant",
+            ]
+        );
+        assert_eq!(
+            check_grants(&manifest, &granted),
+            [
+                "plugin `hello`: the config grants outbound host `mail.example.org`, which its manifest does not ask for"
+            ]
+        );
+        let any = Manifest::parse(&HELLO.replace(
+            "consumes = [\"hello.note_added\"]",
+            "consumes = [\"hello.note_added\"]\noutbound_hosts = [\"*\"]",
+        ))
+        .unwrap();
+        assert!(
+            ungranted(&any, &granted).is_empty(),
+            "`*` takes the hosts the operator names"
+        );
+        assert!(
+            ungranted(
+                &any,
+                &CapabilitySet {
+                    outbound_hosts: Default::default(),
+                    ..granted.clone()
+                }
+            )
+            .iter()
+            .any(|gap| gap.contains("names none"))
+        );
     }
 }

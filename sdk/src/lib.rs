@@ -10,9 +10,20 @@
 //! crate-type = ["cdylib", "rlib"]
 //!
 //! [dependencies]
-//! dvor-sdk = "0.1"
+//! # Not on crates.io: by path to a dvor checkout (what `dvor plugin new` writes), or by git:
+//! # dvor-sdk = { git = "https://…/dvor.git", tag = "v0.2.0" }
+//! dvor-sdk = { path = "/path/to/dvor/sdk" }
 //! serde = { version = "1", features = ["derive"] }
+//!
+//! [profile.release]      # small, fast components
+//! opt-level = "s"
+//! lto = true
+//! codegen-units = 1
+//! strip = "debuginfo"
 //! ```
+//!
+//! `dvor plugin new NAME` writes such a project with a test (`dvor-testkit`); the plugin
+//! author's guide is `docs/plugins/` of the dvor repository.
 //!
 //! `dvor-plugin.toml` next to it declares the plugin's id, `contract = "0.2.0"`, its
 //! capabilities, collections, schedules and settings. Then `src/lib.rs`:
@@ -38,7 +49,9 @@
 //! dvor_sdk::plugin!(Hello, manifest = "dvor-plugin.toml");
 //! ```
 //!
-//! Build it with `cargo build --target wasm32-wasip2 --release`; the `.wasm` is the component.
+//! Build it with `cargo build --target wasm32-wasip2 --release` (inside the dvor workspace the
+//! bundled plugins use `--profile plugin`, which a standalone project does not have); the
+//! `.wasm` in `target/wasm32-wasip2/release/` is the component.
 //!
 //! # Map
 //!

@@ -6,6 +6,8 @@
 //!   runs every test.
 //! - `cargo xtask plugins` only builds the plugins.
 //! - `cargo xtask bench` runs the runtime benchmark.
+//! - `cargo xtask contract [--check]` writes (or checks) the contract reference
+//!   `docs/plugins/contract.md` from the WIT.
 //!
 //! Plugins are built for `wasm32-wasip2`; the target is installed through rustup if missing.
 
@@ -13,6 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
+
+mod contract_doc;
+mod guests;
 
 /// The crates compiled to WebAssembly components: every workspace member under `plugins/`
 /// and `tests/plugins/`.
@@ -100,9 +105,14 @@ fn build_plugins(root: &Path) -> anyhow::Result<()> {
 /// Install the npm packages of the test fixtures (a real OpenID Connect provider and a real
 /// SMTP server) from their lock file, unless they are installed already.
 fn install_test_fixtures(root: &Path) -> anyhow::Result<()> {
-    let fixtures = root.join("tests/fixtures");
-    let installed = fixtures.join("node_modules/.package-lock.json");
-    let lock = fixtures.join("package-lock.json");
+    ensure_npm(&root.join("tests/fixtures"))
+}
+
+/// The npm packages of the project at `dir`, installed from its lock file unless they are
+/// installed already from the current one.
+fn ensure_npm(dir: &Path) -> anyhow::Result<()> {
+    let installed = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
     let fresh = match (installed.metadata(), lock.metadata()) {
         (Ok(i), Ok(l)) => i.modified()? >= l.modified()?,
         _ => false,
@@ -112,7 +122,7 @@ fn install_test_fixtures(root: &Path) -> anyhow::Result<()> {
     }
     run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&fixtures))
+        .arg(dir))
     .context("the tests need Node.js and npm (Debian: apt-get install nodejs npm)")
 }
 
@@ -131,15 +141,19 @@ fn venv_python(venv: &Path) -> PathBuf {
 /// `tests/fixtures/python/.venv`, unless they are installed already from the current
 /// requirements.
 fn install_python_tools(root: &Path) -> anyhow::Result<()> {
+    let fixture = root.join("tests/fixtures/python");
+    ensure_venv(&fixture.join(".venv"), &fixture.join("requirements.txt"))
+}
+
+/// A virtual environment at `venv` with the packages of `requirements` (pinned with hashes),
+/// made anew when the requirements changed since it was made.
+fn ensure_venv(venv: &Path, requirements: &Path) -> anyhow::Result<()> {
     const NEEDS: &str = "the tests need Python 3.11 or later with venv and pip \
                          (Debian: apt-get install python3 python3-venv)";
-    let fixture = root.join("tests/fixtures/python");
-    let venv = fixture.join(".venv");
     // Written last, after pip succeeded: a venv without it is half-installed.
     let installed = venv.join("installed-requirements.txt");
-    let requirements = fixture.join("requirements.txt");
     let fresh = match (installed.metadata(), requirements.metadata()) {
-        (Ok(i), Ok(r)) => i.modified()? >= r.modified()? && venv_python(&venv).exists(),
+        (Ok(i), Ok(r)) => i.modified()? >= r.modified()? && venv_python(venv).exists(),
         _ => false,
     };
     if fresh {
@@ -148,9 +162,9 @@ fn install_python_tools(root: &Path) -> anyhow::Result<()> {
     // From scratch, so packages dropped from the requirements do not linger.
     run(Command::new("python3")
         .args(["-m", "venv", "--clear"])
-        .arg(&venv))
+        .arg(venv))
     .context(NEEDS)?;
-    run(Command::new(venv_python(&venv))
+    run(Command::new(venv_python(venv))
         .args([
             "-m",
             "pip",
@@ -160,10 +174,10 @@ fn install_python_tools(root: &Path) -> anyhow::Result<()> {
             "--require-hashes",
             "--requirement",
         ])
-        .arg(&requirements))
+        .arg(requirements))
     .context(NEEDS)?;
     // Written anew rather than copied, so its time is now whatever the platform's copy keeps.
-    let text = std::fs::read(&requirements)
+    let text = std::fs::read(requirements)
         .with_context(|| format!("reading {}", requirements.display()))?;
     std::fs::write(&installed, text)
         .with_context(|| format!("recording the install in {}", installed.display()))
@@ -185,7 +199,9 @@ fn main() -> anyhow::Result<()> {
                 .current_dir(&root);
             run(&mut command)
         }
+        "contract" => contract_doc::run(&root, rest.iter().any(|a| a == "--check")),
         "test" => {
+            contract_doc::run(&root, true)?;
             build_plugins(&root)?;
             install_test_fixtures(&root)?;
             install_python_tools(&root)?;
@@ -208,7 +224,17 @@ fn main() -> anyhow::Result<()> {
                 .env("DVOR_BIN", target.join("debug/dvor"))
                 .env("DVOR_PLUGIN_DIR", target.join("wasm32-wasip2/plugin"))
                 .current_dir(&root);
-            run(&mut command)
+            run(&mut command)?;
+            // The JavaScript and Python example plugins, with their own toolchains and tests
+            // (the whole suite only: a filter picks Rust tests).
+            if rest.is_empty() {
+                guests::test_examples(&root, &target.join("debug/dvor"))
+            } else {
+                eprintln!(
+                    "xtask: a filter was given: the JavaScript and Python examples are not tested"
+                );
+                Ok(())
+            }
         }
         "bench" => {
             build_plugins(&root)?;
@@ -254,6 +280,6 @@ fn main() -> anyhow::Result<()> {
             eprintln!("xtask: MapLibre GL JS copied to {}", assets.display());
             Ok(())
         }
-        _ => bail!("usage: cargo xtask <run|test|plugins|bench|demo-tiles|vendor> [args…]"),
+        _ => bail!("usage: cargo xtask <run|test|plugins|bench|contract|demo-tiles|vendor> [args…]"),
     }
 }

@@ -731,13 +731,17 @@ async fn page_get(
     query: Vec<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let locale = locale_of(&query, &headers);
+    let back = plugin_href(&community, &plugin, &route, &[]);
+    let (caller, locale) =
+        match page_caller(&state, &query, &headers, (&community, &plugin), &back).await {
+            Ok(found) => found,
+            Err(page) => return Ok(page),
+        };
     let notice = notice_of(&query);
     let query: Vec<(String, String)> = query
         .into_iter()
         .filter(|(k, _)| k != "notice" && k != "lang")
         .collect();
-    let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
     let form = crate::csrf::FormToken::of(&headers, secure_cookies(&state));
     let target = PageTarget {
         community: &community,
@@ -747,9 +751,10 @@ async fn page_get(
         caller: caller.as_ref(),
         csrf_token: &form.token,
     };
-    let page =
-        render_plugin_page(&state, target, query, notice.as_deref(), Refill::default()).await?;
-    Ok(form.set_on(page))
+    match render_plugin_page(&state, target, query, notice.as_deref(), Refill::default()).await {
+        Ok(page) => Ok(form.set_on(page)),
+        Err(error) => Ok(error_page(&state, &locale, &back, error)),
+    }
 }
 
 async fn plugin_root_post(
@@ -790,13 +795,23 @@ async fn action_post(
     headers: HeaderMap,
     form: PostedForm,
 ) -> Result<Response, AppError> {
-    let locale = locale_of(&query, &headers);
-    let action = query
+    let back = plugin_href(&community, &plugin, &route, &[]);
+    let (caller, locale) =
+        match page_caller(&state, &query, &headers, (&community, &plugin), &back).await {
+            Ok(found) => found,
+            Err(page) => return Ok(page),
+        };
+    let Some(action) = query
         .iter()
         .find(|(k, _)| k == "action")
         .map(|(_, v)| v.clone())
-        .ok_or_else(|| AppError::invalid("action", "the form names no action"))?;
-    let caller = crate::api::extract::plugin_caller(&state, &headers, &community, &plugin).await?;
+    else {
+        let error = AppError::invalid(
+            "action",
+            "Форма не называет действие / the form names no action",
+        );
+        return Ok(error_page(&state, &locale, &back, error));
+    };
     let token = crate::csrf::FormToken::of(&headers, secure_cookies(&state));
     let target = PageTarget {
         community: &community,
@@ -806,7 +821,97 @@ async fn action_post(
         caller: caller.as_ref(),
         csrf_token: &token.token,
     };
-    run_plugin_action(&state, target, action, form.values, form.files).await
+    match run_plugin_action(&state, target, action, form.values, form.files).await {
+        Ok(response) => Ok(response),
+        Err(error) => Ok(error_page(&state, &locale, &back, error)),
+    }
+}
+
+/// Who calls a plugin page and in which language ([`crate::http::call_locale`]); a caller
+/// that cannot be resolved (a place that does not exist, a plugin not enabled there) is
+/// answered with the error page.
+async fn page_caller(
+    state: &AppState,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+    (community, plugin): (&str, &str),
+    back: &str,
+) -> Result<(Option<crate::runtime::Caller>, String), Response> {
+    match crate::api::extract::plugin_caller(state, headers, community, plugin).await {
+        Ok(caller) => {
+            let locale =
+                crate::http::call_locale(state, query, headers, caller.as_ref(), false).await;
+            Ok((caller, locale))
+        }
+        Err(error) => Err(error_page(state, &locale_of(query, headers), back, error)),
+    }
+}
+
+/// A plugin page's error as a page a person reads, in their language, with the error's status:
+/// what went wrong in words (the error's message, which a plugin writes in the call's locale;
+/// a host message `ru / en` in the person's half), and the way home. The technical code stays
+/// in the server log and in the API's JSON answers.
+fn error_page(state: &AppState, locale: &str, back: &str, error: AppError) -> Response {
+    let status = error.status();
+    let title = match status {
+        StatusCode::UNAUTHORIZED => tr(locale, "Нужно войти", "Please sign in"),
+        StatusCode::FORBIDDEN => tr(locale, "Нет доступа", "Not allowed"),
+        StatusCode::NOT_FOUND => tr(locale, "Страница не найдена", "Page not found"),
+        StatusCode::GATEWAY_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => tr(
+            locale,
+            "Сервис сейчас не отвечает",
+            "The service is not answering now",
+        ),
+        _ if status.is_server_error() => tr(locale, "Что-то сломалось", "Something broke"),
+        _ => tr(locale, "Не получилось", "That did not work"),
+    };
+    let advice = match status {
+        StatusCode::UNAUTHORIZED => tr(
+            locale,
+            "Войдите, и страница откроется.",
+            "Sign in and the page will open.",
+        ),
+        StatusCode::GATEWAY_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => tr(
+            locale,
+            "Попробуйте ещё раз через минуту. Ничего не изменилось.",
+            "Try again in a minute. Nothing has changed.",
+        ),
+        _ if status.is_server_error() => tr(
+            locale,
+            "Ничего не изменилось. Мы записали ошибку; попробуйте позже.",
+            "Nothing has changed. The error is logged; try again later.",
+        ),
+        _ => "",
+    };
+    let (link, label) = if status == StatusCode::UNAUTHORIZED {
+        (sign_in_href(back), tr(locale, "Войти", "Sign in"))
+    } else {
+        ("/".to_owned(), tr(locale, "На главную", "Home"))
+    };
+    let mut body = format!("<h1>{}</h1>", web::escape(title));
+    let message = say(error.message(), locale);
+    if !message.is_empty() && !status.is_server_error() {
+        body.push_str(&format!("<p>{}</p>", web::escape(&message)));
+    }
+    if !advice.is_empty() {
+        body.push_str(&format!("<p>{}</p>", web::escape(advice)));
+    }
+    body.push_str(&format!(
+        "<p><a class=\"btn primary\" href=\"{}\">{}</a></p>",
+        web::escape(&link),
+        web::escape(label)
+    ));
+    let mut response = html(web::render_shell(
+        title,
+        &body,
+        &ShellContext {
+            locale,
+            instance_name: &state.instance_name,
+            ..Default::default()
+        },
+    ));
+    *response.status_mut() = status;
+    response
 }
 
 /// A page form as the browser posts it: `application/x-www-form-urlencoded`, or

@@ -62,7 +62,33 @@ impl CapabilitySet {
     }
 }
 
-/// The outbound hosts both keys allow; a side asking for [`ANY_HOST`] takes the other's.
+/// An outbound host entry: the host, and the port if it names one.
+fn host_and_port(entry: &str) -> (&str, Option<&str>) {
+    match entry.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (entry, None),
+    }
+}
+
+/// What two entries for the same host both allow, if anything: `host` and `host:port` allow
+/// `host:port` (either side may narrow a host to one port), two different ports nothing.
+pub fn narrowest(a: &str, b: &str) -> Option<String> {
+    let ((host_a, port_a), (host_b, port_b)) = (host_and_port(a), host_and_port(b));
+    if !host_a.eq_ignore_ascii_case(host_b) {
+        return None;
+    }
+    match (port_a, port_b) {
+        (None, None) => Some(host_a.to_ascii_lowercase()),
+        (Some(port), None) | (None, Some(port)) => {
+            Some(format!("{}:{port}", host_a.to_ascii_lowercase()))
+        }
+        (Some(p), Some(q)) if p == q => Some(format!("{}:{p}", host_a.to_ascii_lowercase())),
+        (Some(_), Some(_)) => None,
+    }
+}
+
+/// The outbound hosts both keys allow; a side asking for [`ANY_HOST`] takes the other's, and
+/// a `host:port` on one side narrows a `host` on the other to that port.
 fn hosts_of_both(a: &BTreeSet<String>, b: &BTreeSet<String>) -> BTreeSet<String> {
     let named = |set: &BTreeSet<String>| -> BTreeSet<String> {
         set.iter().filter(|h| *h != ANY_HOST).cloned().collect()
@@ -71,8 +97,24 @@ fn hosts_of_both(a: &BTreeSet<String>, b: &BTreeSet<String>) -> BTreeSet<String>
         (true, true) => BTreeSet::new(),
         (true, false) => named(b),
         (false, true) => named(a),
-        (false, false) => a.intersection(b).cloned().collect(),
+        (false, false) => a
+            .iter()
+            .flat_map(|x| b.iter().filter_map(move |y| narrowest(x, y)))
+            .collect(),
     }
+}
+
+/// Outbound hosts `asked` for that nothing `given` covers, and what `given` covers that
+/// nothing `asked` for (either side may be the manifest's).
+pub fn hosts_not_covered<'a>(
+    asked: &'a BTreeSet<String>,
+    given: &'a BTreeSet<String>,
+) -> impl Iterator<Item = &'a String> {
+    asked.iter().filter(move |entry| {
+        *entry != ANY_HOST
+            && !given.contains(ANY_HOST)
+            && !given.iter().any(|other| narrowest(entry, other).is_some())
+    })
 }
 
 /// The kind of a denied capability, as logged and counted.
@@ -146,6 +188,45 @@ mod tests {
         assert!(ok("https://api.test:8443/"));
         assert!(!ok("https://api.test/"));
         assert!(!ok("https://evil.example.org/"));
+    }
+
+    #[test]
+    fn an_operator_narrows_a_manifests_host_to_one_port() {
+        let asks = |hosts: &[&str]| CapabilitySet {
+            outbound_hosts: set(hosts),
+            ..Default::default()
+        };
+        let effective = asks(&["pay.example.org"]).intersect(&asks(&["pay.example.org:8443"]));
+        assert_eq!(effective.outbound_hosts, set(&["pay.example.org:8443"]));
+        let ok = |u: &str| effective.allows_url(&reqwest::Url::parse(u).unwrap());
+        assert!(ok("https://pay.example.org:8443/checkout"));
+        assert!(
+            !ok("https://pay.example.org/checkout"),
+            "only the granted port"
+        );
+        // A manifest's port is kept under a grant of the whole host, and two ports meet nowhere.
+        assert_eq!(
+            asks(&["api.test:9000"])
+                .intersect(&asks(&["API.test"]))
+                .outbound_hosts,
+            set(&["api.test:9000"])
+        );
+        assert!(
+            asks(&["api.test:9000"])
+                .intersect(&asks(&["api.test:9001"]))
+                .outbound_hosts
+                .is_empty()
+        );
+        let asked = set(&["pay.example.org", "geo.example.org"]);
+        let granted = set(&["pay.example.org:8443", "mail.example.org"]);
+        assert_eq!(
+            hosts_not_covered(&asked, &granted).collect::<Vec<_>>(),
+            ["geo.example.org"]
+        );
+        assert_eq!(
+            hosts_not_covered(&granted, &asked).collect::<Vec<_>>(),
+            ["mail.example.org"]
+        );
     }
 
     #[test]

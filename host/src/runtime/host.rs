@@ -37,7 +37,13 @@ impl CallState {
         let requested = match kind {
             CapabilityKind::Collection => self.plugin.requested.collections.contains(name),
             CapabilityKind::Emit => self.plugin.requested.emits.contains(name),
-            CapabilityKind::OutboundHost => false,
+            CapabilityKind::OutboundHost => {
+                let asked = &self.plugin.requested.outbound_hosts;
+                asked.contains(super::capabilities::ANY_HOST)
+                    || asked
+                        .iter()
+                        .any(|entry| super::capabilities::narrowest(entry, name).is_some())
+            }
             CapabilityKind::Notifications => self.plugin.requested.notifications,
             CapabilityKind::Files => self.plugin.requested.files,
             CapabilityKind::Live => self.plugin.requested.live,
@@ -669,7 +675,10 @@ impl outbound_http::Host for CallState {
             }
         };
         if !self.plugin.effective.allows_url(&url) {
-            let host = url.host_str().unwrap_or_default().to_owned();
+            let host = match url.port_or_known_default() {
+                Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+                None => url.host_str().unwrap_or_default().to_owned(),
+            };
             return Ok(Err(self.deny(CapabilityKind::OutboundHost, &host)));
         }
         let method = match reqwest::Method::from_bytes(req.method.as_bytes()) {

@@ -29,6 +29,8 @@ pub struct PluginSource {
     pub granted: CapabilitySet,
     /// Its limits.
     pub limits: Limits,
+    /// The SHA-256 the operator pinned (hex), if any.
+    pub sha256: Option<String>,
 }
 
 /// Why a plugin was refused at start-up.
@@ -83,6 +85,20 @@ pub enum LoadError {
         plugin: String,
         /// Why.
         reason: String,
+    },
+    /// The file is not the one the operator pinned.
+    #[error(
+        "plugin `{plugin}`: {path} has SHA-256 {actual}, but the config pins {pinned} — it is not the component the operator vetted; refused"
+    )]
+    Checksum {
+        /// The plugin.
+        plugin: String,
+        /// The file.
+        path: String,
+        /// The digest in the config.
+        pinned: String,
+        /// The file's digest.
+        actual: String,
     },
     /// The settings in the config do not fit the plugin's schema.
     #[error("{0}")]
@@ -147,12 +163,29 @@ impl Runtime {
     /// Load a plugin and make it callable. `settings` validates the config's settings against
     /// the manifest's schema and returns them as a JSON object.
     pub async fn load(
-        &mut self,
+        &self,
         source: PluginSource,
         settings: impl FnOnce(&Manifest) -> Result<serde_json::Value, String>,
     ) -> Result<Arc<LoadedPlugin>, LoadError> {
         let id = source.id.clone();
         let path = source.wasm_path.display().to_string();
+        // The pin is checked before anything of the file runs (reading its manifest does).
+        if let Some(pinned) = &source.sha256 {
+            let bytes = std::fs::read(&source.wasm_path).map_err(|e| LoadError::Read {
+                plugin: id.clone(),
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let actual = cache::sha256_hex(&bytes);
+            if !actual.eq_ignore_ascii_case(pinned) {
+                return Err(LoadError::Checksum {
+                    plugin: id,
+                    path,
+                    pinned: pinned.to_ascii_lowercase(),
+                    actual,
+                });
+            }
+        }
         let Inspected {
             manifest,
             contract,
@@ -162,6 +195,17 @@ impl Runtime {
         } = self
             .inspect_as(&id, &source.wasm_path, &source.limits)
             .await?;
+        if let Some(pinned) = &source.sha256
+            && !sha256.eq_ignore_ascii_case(pinned)
+        {
+            // The file changed between the check above and compiling it.
+            return Err(LoadError::Checksum {
+                plugin: id,
+                path,
+                pinned: pinned.to_ascii_lowercase(),
+                actual: sha256,
+            });
+        }
         let manifest_error = |reason: String| LoadError::Manifest {
             plugin: id.clone(),
             reason,
@@ -242,7 +286,7 @@ impl Runtime {
             cache: cache_outcome,
             pre,
         });
-        self.plugins.insert(id, plugin.clone());
+        self.install(plugin.clone());
         Ok(plugin)
     }
 

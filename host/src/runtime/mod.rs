@@ -322,6 +322,9 @@ pub enum LimitKind {
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
+    /// No place with that id exists.
+    #[error("no such place `{0}`")]
+    UnknownCommunity(String),
     /// No plugin with that id is loaded.
     #[error("plugin `{0}` is not loaded")]
     UnknownPlugin(String),
@@ -383,9 +386,10 @@ impl CallError {
                 ..
             } => "memory",
             CallError::Limit { .. } | CallError::Trap { .. } => "trap",
-            CallError::Host { .. } | CallError::UnknownPlugin(_) | CallError::NotEnabled { .. } => {
-                "host"
-            }
+            CallError::Host { .. }
+            | CallError::UnknownCommunity(_)
+            | CallError::UnknownPlugin(_)
+            | CallError::NotEnabled { .. } => "host",
         }
     }
 }
@@ -425,12 +429,17 @@ impl Drop for EpochTicker {
     }
 }
 
+/// The loaded plugins by id.
+pub type PluginMap = BTreeMap<String, Arc<LoadedPlugin>>;
+
 /// The loaded plugins and everything needed to call them.
 pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
     shared: Arc<Shared>,
-    plugins: BTreeMap<String, Arc<LoadedPlugin>>,
+    /// The loaded plugins, replaced as a whole when one is loaded or reloaded: a call holds
+    /// the plugin it started with to its end ([`Runtime::load`] on a running instance).
+    plugins: std::sync::RwLock<Arc<PluginMap>>,
     pooling: bool,
     /// With the pooling allocator, one permit per instance slot: a call waits for a free slot
     /// instead of failing when more calls run at once than the pool holds.
@@ -460,7 +469,7 @@ impl Runtime {
             engine,
             linker,
             shared,
-            plugins: BTreeMap::new(),
+            plugins: Default::default(),
             pooling,
             slots: pooling
                 .then(|| Arc::new(tokio::sync::Semaphore::new(settings.max_instances as usize))),
@@ -478,20 +487,32 @@ impl Runtime {
         &self.shared
     }
 
-    /// The loaded plugins by id.
-    pub fn plugins(&self) -> &BTreeMap<String, Arc<LoadedPlugin>> {
-        &self.plugins
+    /// The loaded plugins by id, as they are now (a plugin reloaded later is not seen here).
+    pub fn plugins(&self) -> Arc<PluginMap> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
-    /// A loaded plugin.
-    pub fn plugin(&self, id: &str) -> Option<&Arc<LoadedPlugin>> {
-        self.plugins.get(id)
+    /// A loaded plugin, as it is now.
+    pub fn plugin(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
+        self.plugins().get(id).cloned()
+    }
+
+    /// Put `plugin` in place of the one of its id (or beside the others): calls that started
+    /// before keep the one they started with.
+    fn install(&self, plugin: Arc<LoadedPlugin>) {
+        let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
+        let mut next = PluginMap::clone(&plugins);
+        next.insert(plugin.id().to_owned(), plugin);
+        *plugins = Arc::new(next);
     }
 
     /// Recompute which plugins consume which events (after loading plugins).
     pub fn refresh_subscriptions(&self) {
         let mut subs = Subscriptions::default();
-        for plugin in self.plugins.values() {
+        for plugin in self.plugins().values() {
             for kind in &plugin.effective.consumes {
                 subs.by_kind
                     .entry(kind.clone())
@@ -513,12 +534,13 @@ impl Runtime {
         context: CallContext,
         invocation: Invocation,
     ) -> Result<Outcome, CallError> {
-        let plugin = self
-            .plugins
-            .get(plugin_id)
-            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?
-            .clone();
         let tree = self.shared.communities();
+        if tree.get(&context.community).is_none() {
+            return Err(CallError::UnknownCommunity(context.community.clone()));
+        }
+        let plugin = self
+            .plugin(plugin_id)
+            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?;
         let enabled = plugin
             .enabled_for
             .iter()
@@ -694,10 +716,8 @@ impl Runtime {
         context: CallContext,
     ) -> Result<WarmInstance, CallError> {
         let plugin = self
-            .plugins
-            .get(plugin_id)
-            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?
-            .clone();
+            .plugin(plugin_id)
+            .ok_or_else(|| CallError::UnknownPlugin(plugin_id.to_owned()))?;
         let path = self
             .shared
             .communities()

@@ -22,6 +22,7 @@ mod housing;
 mod http;
 mod identity;
 mod joining;
+mod kit;
 mod loading;
 mod meetings;
 mod meetings_pages;
