@@ -280,6 +280,8 @@ fn main() -> anyhow::Result<()> {
             eprintln!("xtask: MapLibre GL JS copied to {}", assets.display());
             Ok(())
         }
-        _ => bail!("usage: cargo xtask <run|test|plugins|bench|contract|demo-tiles|vendor> [args…]"),
+        _ => {
+            bail!("usage: cargo xtask <run|test|plugins|bench|contract|demo-tiles|vendor> [args…]")
+        }
     }
 }

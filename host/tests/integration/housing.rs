@@ -402,7 +402,9 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
         let home = anna.get("/").await;
         assert!(
             home.text.contains("Квартплата")
-                && home.text.contains(&format!("Л/с 12: к оплате {}", rub(233_112)))
+                && home
+                    .text
+                    .contains(&format!("Л/с 12: к оплате {}", rub(233_112)))
                 && home.text.contains("/p/housing/account/12"),
             "{e}: {}",
             home.text

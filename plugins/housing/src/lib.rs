@@ -367,7 +367,11 @@ fn bills_tile() -> Result<Option<Tile>> {
         }
         let when = if due.overdue.0 > 0 {
             tone = Tone::Danger;
-            format!("{} {}", tr("просрочено", "overdue"), show::money_text(due.overdue))
+            format!(
+                "{} {}",
+                tr("просрочено", "overdue"),
+                show::money_text(due.overdue)
+            )
         } else {
             if tone == Tone::Success {
                 tone = Tone::Warning;
@@ -381,7 +385,11 @@ fn bills_tile() -> Result<Option<Tile>> {
             tr("Л/с", "Account"),
             tr("к оплате", "to pay"),
             show::money_text(due.total),
-            if when.is_empty() { String::new() } else { format!(", {when}") }
+            if when.is_empty() {
+                String::new()
+            } else {
+                format!(", {when}")
+            }
         ));
     }
     Ok(Some(tile.tone(tone)))
