@@ -371,11 +371,16 @@ pub fn issue_certificate(id: &str) -> Result<Doc<Certificate>> {
     }
     let counter_id = scoped(&format!("certificates:{}", doc.data.year));
     let counter = STATE.get(&counter_id)?;
-    let number = counter.as_ref().and_then(|d| d.data.as_u64()).unwrap_or(0) + 1;
+    // The year's last number, kept as `{"last": n}` (a document is a JSON object).
+    let number = counter
+        .as_ref()
+        .and_then(|d| d.data["last"].as_u64())
+        .unwrap_or(0)
+        + 1;
     STATE.put(
         &ctx::community(),
         &counter_id,
-        &serde_json::json!(number),
+        &serde_json::json!({ "last": number }),
         Some(counter.map_or(0, |d| d.version)),
     )?;
     let mut cert = doc.data.clone();
@@ -384,6 +389,19 @@ pub fn issue_certificate(id: &str) -> Result<Doc<Certificate>> {
     cert.issued_on = Some(ctx::today()?);
     cert.signed_by = Some(caller.display_name);
     let saved = CERTIFICATES.put(&doc.community, &doc.id, &cert, Some(doc.version))?;
+    // Other plugins show it where the produce is offered (coop's listings between neighbours).
+    let issuer = dvor_sdk::directory::community(&ctx::community()).map(|c| c.name);
+    crate::signals::emit(
+        crate::signals::CERTIFICATE_ISSUED,
+        &serde_json::json!({
+            "person_id": cert.person_id,
+            "number": format!("{number}/{}", cert.year),
+            "plot": cert.plot,
+            "year": cert.year,
+            "valid_until": format!("{}-12-31", cert.year),
+            "issuer": issuer,
+        }),
+    )?;
     tell(
         &[cert.person_id.clone()],
         ("Справка готова", "Certificate ready"),

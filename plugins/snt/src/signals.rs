@@ -35,6 +35,9 @@ pub const DUES_CHARGED: &str = "snt.dues_charged";
 pub const DUES_PAID: &str = "snt.dues_paid";
 /// A plot's reading was submitted.
 pub const READING_SUBMITTED: &str = "snt.reading_submitted";
+/// The board issued a member's produce certificate: `person_id`, `number` (`7/2026`), `plot`,
+/// `year`, `valid_until` (the year's last day), `issuer` (the partnership's name).
+pub const CERTIFICATE_ISSUED: &str = "snt.certificate_issued";
 
 /// What `snt.register_changed` carries.
 #[derive(Clone, Debug, Serialize)]
