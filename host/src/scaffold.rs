@@ -392,10 +392,15 @@ mod tests {
         })
         .unwrap_err();
         assert!(refused.to_string().contains("not empty"), "{refused}");
+        let left: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, vec!["full".to_owned()], "no staging left behind");
         assert_eq!(
-            std::fs::read_dir(&root).unwrap().count(),
-            2,
-            "no staging left behind"
+            std::fs::read_dir(root.join("full")).unwrap().count(),
+            1,
+            "the full directory is left as it was"
         );
         let _ = std::fs::remove_dir_all(&root);
     }
