@@ -398,13 +398,19 @@ async fn a_month_of_a_flat_readings_bill_qr_and_payments() {
         );
         assert_eq!(epd.json["to_pay"], 233_112, "{e}");
         assert_eq!(epd.json["account_number"], "12", "{e}");
-        // Her home page says what the flat owes, with the link to pay.
+        // Her home page, with the house as her address, says what the flat owes, with the
+        // link to pay.
+        let chosen = anna
+            .put("/api/me/address", json!({ "community": "house-1" }))
+            .await;
+        assert_eq!(chosen.status, 200, "{e}: {chosen:?}");
         let home = anna.get("/").await;
         assert!(
             home.text.contains("Квартплата")
                 && home
                     .text
-                    .contains(&format!("Л/с 12: к оплате {}", rub(233_112)))
+                    // A plugin's sentence groups digits with a no-break space.
+                    .contains("Л/с 12: к оплате 2\u{a0}331,12\u{a0}₽")
                 && home.text.contains("/p/housing/account/12"),
             "{e}: {}",
             home.text
