@@ -219,7 +219,13 @@ fn main() -> anyhow::Result<()> {
             let target = target_dir(&root);
             let mut command = Command::new(env!("CARGO"));
             command
-                .args(["test", "--workspace", "--exclude", "xtask"])
+                .args([
+                    "test",
+                    "--workspace",
+                    "--exclude",
+                    "xtask",
+                    "--no-fail-fast",
+                ])
                 .args(&rest)
                 .env("DVOR_BIN", target.join("debug/dvor"))
                 .env("DVOR_PLUGIN_DIR", target.join("wasm32-wasip2/plugin"))
