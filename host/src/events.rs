@@ -54,14 +54,30 @@ fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// A sortable unique id: milliseconds, then randomness.
+/// The last id this process gave: its milliseconds and its random part.
+static LAST_ID: std::sync::Mutex<(u64, u64)> = std::sync::Mutex::new((0, 0));
+
+/// A sortable unique id: milliseconds, then randomness — counting up from the last id within
+/// the same millisecond, so ids one process gives in one instant sort in the order given
+/// (events of one call, one after another, are read back in the order they were emitted).
 pub fn new_id(now_ms: i64) -> String {
-    let random: u64 = rand::random();
-    format!(
-        "{:012x}{:016x}",
-        now_ms.max(0) as u64 & 0xffff_ffff_ffff,
-        random
-    )
+    let mut last = LAST_ID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    id_after(&mut last, now_ms)
+}
+
+/// The id for `now_ms` following `last` (updated to it).
+fn id_after(last: &mut (u64, u64), now_ms: i64) -> String {
+    let ms = now_ms.max(0) as u64 & 0xffff_ffff_ffff;
+    // Half the range is left above a fresh random part for the ids that follow it.
+    let tail = if last.0 == ms && last.1 < u64::MAX {
+        last.1 + 1
+    } else {
+        rand::random::<u64>() >> 1
+    };
+    *last = (ms, tail);
+    format!("{ms:012x}{tail:016x}")
 }
 
 /// Events at most per INSERT statement (7 parameters each stay under SQLite's limit).
@@ -436,5 +452,23 @@ pub async fn run_dispatcher(
             _ = tokio::time::sleep(settings.poll_interval) => {}
             _ = shutdown.wait() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_after;
+
+    #[test]
+    fn ids_of_one_instant_sort_in_the_order_they_were_given() {
+        let mut last = (0, 0);
+        let ids: Vec<String> = (0..1000)
+            .map(|_| id_after(&mut last, 1_764_633_600_000))
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert!(ids.iter().all(|id| id.len() == 28));
+        // A later instant sorts after, an earlier one before, whatever the random parts.
+        assert!(id_after(&mut last, 1_764_633_600_001) > ids[999]);
+        assert!(id_after(&mut last, 1_764_633_599_999) < ids[0]);
     }
 }
