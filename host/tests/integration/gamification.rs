@@ -22,6 +22,14 @@ const DAY_MS: i64 = 86_400_000;
 
 /// housing for house-1, people-control for the town (no moderation), gamification for the town.
 fn config(gamification_settings: &str) -> String {
+    config_consuming(
+        r#"["person.active", "reading.submitted", "appeal.created", "appeal.resolved", "appeal.supported", "comment.posted"]"#,
+        gamification_settings,
+    )
+}
+
+/// The same places and plugins, gamification granted the event kinds in `consumes`.
+fn config_consuming(consumes: &str, gamification_settings: &str) -> String {
     format!(
         r#"
 [[units]]
@@ -54,7 +62,7 @@ moderation = false
 enabled_for = ["town"]
 [plugins.gamification.grants]
 collections = ["ledger", "profiles", "badges", "titles"]
-consumes = ["person.active", "reading.submitted", "appeal.created", "appeal.resolved", "appeal.supported", "comment.posted"]
+consumes = {consumes}
 schedules = ["mayor"]
 notifications = true
 [plugins.gamification.settings]
@@ -374,6 +382,80 @@ async fn points_from_real_plugins_are_capped_counted_once_and_ranked_with_the_op
                 && !page.text.contains("Анна Смирнова"),
             "{e}: {}",
             page.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_rules_count_the_feed_the_snt_and_joint_purchases_and_credit_whom_they_name() {
+    let consumes = r#"["feed.posted", "feed.helped", "snt.reading_submitted", "snt.dues_paid", "coop.order_placed"]"#;
+    for served in common::server::serve_all(&config_consuming(consumes, "")).await {
+        let e = served.engine;
+        let anna = served.sign_in(ANNA, "Анна", "Смирнова").await;
+        let boris = served.sign_in(BORIS, "Борис", "Сидоров").await;
+        let (anna_id, boris_id) = (anna.person.clone().unwrap(), boris.person.clone().unwrap());
+        let now = chrono::Utc::now().timestamp_millis();
+        // Anna posts twice, helps find a lost cat, submits her plot's reading, pays her dues and
+        // orders in a joint purchase — each as the plugin that emits it words its event.
+        let happenings = [
+            (
+                "feed.posted",
+                json!({ "person_id": anna_id, "post_id": "p1" }),
+            ),
+            (
+                "feed.posted",
+                json!({ "person_id": anna_id, "post_id": "p2" }),
+            ),
+            (
+                "feed.helped",
+                json!({ "person_id": anna_id, "post_id": "p3", "author_id": boris_id }),
+            ),
+            (
+                "snt.reading_submitted",
+                json!({ "person_id": anna_id, "plot": "7" }),
+            ),
+            (
+                "snt.dues_paid",
+                json!({ "person_id": anna_id, "plot": "7", "amount": 150_000 }),
+            ),
+            (
+                "coop.order_placed",
+                json!({ "person_id": anna_id, "purchase": "honey" }),
+            ),
+        ];
+        for (n, (kind, payload)) in happenings.into_iter().enumerate() {
+            deliver(
+                &served.runtime,
+                &format!("a{n}"),
+                kind,
+                "house-1",
+                &anna_id,
+                now - 10 + n as i64,
+                payload,
+            )
+            .await;
+        }
+        // Boris, on the board, enters a payment for a plot whose owner has no account: the
+        // event names no person, and the board member who typed it earns nothing for it.
+        deliver(
+            &served.runtime,
+            "b0",
+            "snt.dues_paid",
+            "house-1",
+            &boris_id,
+            now,
+            json!({ "person_id": null, "plot": "9", "amount": 90_000 }),
+        )
+        .await;
+        let me = points_reach(&anna, 23).await;
+        assert_eq!(
+            me["points"], 23,
+            "{e}: 2 + 2 posts, 10 for the help, 5 for the reading, 2 for the dues, 2 for the order: {me}"
+        );
+        assert_eq!(
+            boris.get(&format!("{G}/me")).await.json["points"],
+            0,
+            "{e}: a payment entered for someone else is not Boris's"
         );
     }
 }

@@ -207,16 +207,15 @@ impl Plugin for Gamification {
 
 dvor_sdk::plugin!(Gamification, manifest = "dvor-plugin.toml");
 
-/// Whom an event credits: the payload's `person_id`, else its actor.
+/// Whom an event credits: the payload's `person_id` when it names one (a `null` there credits
+/// nobody — a payment the board entered for a plot with no account is not the chairman's), else
+/// the event's actor.
 fn person_of(event: &Event) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(&event.payload)
-        .ok()
-        .and_then(|p| {
-            p.get("person_id")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        })
-        .or_else(|| event.actor.clone())
+    let payload = serde_json::from_str::<serde_json::Value>(&event.payload).ok();
+    match payload.as_ref().and_then(|p| p.get("person_id")) {
+        Some(named) => named.as_str().map(str::to_owned),
+        None => event.actor.clone(),
+    }
 }
 
 /// The local day of `ms`.
