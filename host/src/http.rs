@@ -79,11 +79,11 @@ async fn trace_request(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = request.method().clone();
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+        .cloned();
     let span = tracing::info_span!(
         "request",
         method = %request.method(),
@@ -97,8 +97,8 @@ async fn trace_request(
     let elapsed = started.elapsed();
     span.record("duration_us", elapsed.as_micros() as u64);
     state.runtime.shared().metrics.record_request(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or("unmatched", |m| m.as_str()),
         response.status().as_u16(),
         elapsed.as_secs_f64(),
     );

@@ -2,7 +2,9 @@
 //! watches on every host (`dvor_*`): requests by route template and status, waits for a database
 //! connection, the pool, how late the due jobs are and how many event deliveries wait.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -109,7 +111,27 @@ pub struct Metrics {
     pub dead_letters: Family<PluginLabels, Counter>,
     /// Calls by people not signed in to what the plugin's manifest does not open to them.
     pub scope_denials: Family<ScopeDenialLabels, Counter>,
-    peaks: Mutex<std::collections::HashMap<String, i64>>,
+    /// Each plugin's metrics, resolved once: a call records without formatting labels.
+    plugin_handles: RwLock<HashMap<String, Arc<PluginHandles>>>,
+    /// Each route template's request metrics, by method and status, resolved once.
+    route_handles: RwLock<HashMap<String, Vec<RouteHandles>>>,
+}
+
+/// One plugin's call metrics, shared with their families.
+struct PluginHandles {
+    ok_calls: Counter,
+    latency: Histogram,
+    memory_peak: Gauge,
+    /// The largest memory recorded so far (the gauge is set only when it grows).
+    peak: AtomicI64,
+}
+
+/// One route template's metrics for a method and a status, shared with their families.
+struct RouteHandles {
+    method: String,
+    status: u16,
+    requests: Counter,
+    latency: Histogram,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -239,29 +261,64 @@ impl Metrics {
             denials,
             dead_letters,
             scope_denials,
-            peaks: Mutex::default(),
+            plugin_handles: RwLock::default(),
+            route_handles: RwLock::default(),
         }
     }
 
     /// Record a finished call.
     pub fn record_call(&self, plugin: &str, outcome: &str, seconds: f64, memory_bytes: usize) {
-        self.calls
-            .get_or_create(&OutcomeLabels {
-                plugin: plugin.to_owned(),
-                outcome: outcome.to_owned(),
-            })
-            .inc();
+        let handles = self.plugin_handles(plugin);
+        if outcome == "ok" {
+            handles.ok_calls.inc();
+        } else {
+            self.calls
+                .get_or_create(&OutcomeLabels {
+                    plugin: plugin.to_owned(),
+                    outcome: outcome.to_owned(),
+                })
+                .inc();
+        }
+        handles.latency.observe(seconds);
+        let memory = i64::try_from(memory_bytes).unwrap_or(i64::MAX);
+        if handles.peak.fetch_max(memory, Ordering::Relaxed) < memory {
+            handles
+                .memory_peak
+                .set(handles.peak.load(Ordering::Relaxed));
+        }
+    }
+
+    /// The metrics of `plugin`'s calls, made on its first call.
+    fn plugin_handles(&self, plugin: &str) -> Arc<PluginHandles> {
+        if let Some(handles) = self
+            .plugin_handles
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(plugin)
+        {
+            return handles.clone();
+        }
         let labels = PluginLabels {
             plugin: plugin.to_owned(),
         };
-        self.latency.get_or_create(&labels).observe(seconds);
-        let memory = i64::try_from(memory_bytes).unwrap_or(i64::MAX);
-        let mut peaks = self.peaks.lock().unwrap_or_else(|e| e.into_inner());
-        let peak = peaks.entry(plugin.to_owned()).or_insert(0);
-        if memory > *peak {
-            *peak = memory;
-            self.memory_peak.get_or_create(&labels).set(memory);
-        }
+        let handles = Arc::new(PluginHandles {
+            ok_calls: self
+                .calls
+                .get_or_create(&OutcomeLabels {
+                    plugin: plugin.to_owned(),
+                    outcome: "ok".to_owned(),
+                })
+                .clone(),
+            latency: self.latency.get_or_create(&labels).clone(),
+            memory_peak: self.memory_peak.get_or_create(&labels).clone(),
+            peak: AtomicI64::new(0),
+        });
+        self.plugin_handles
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(plugin.to_owned())
+            .or_insert(handles)
+            .clone()
     }
 
     /// Record a capability denial.
@@ -306,19 +363,53 @@ impl Metrics {
 
     /// Record a finished HTTP request.
     pub fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.http_requests
-            .get_or_create(&RouteStatusLabels {
+        fn find<'a>(
+            routes: &'a HashMap<String, Vec<RouteHandles>>,
+            (method, route, status): (&str, &str, u16),
+        ) -> Option<&'a RouteHandles> {
+            routes
+                .get(route)?
+                .iter()
+                .find(|h| h.status == status && h.method == method)
+        }
+        let key = (method, route, status);
+        {
+            let routes = self.route_handles.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(handles) = find(&routes, key) {
+                handles.requests.inc();
+                handles.latency.observe(seconds);
+                return;
+            }
+        }
+        let mut routes = self
+            .route_handles
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if find(&routes, key).is_none() {
+            let handles = RouteHandles {
                 method: method.to_owned(),
-                route: route.to_owned(),
                 status,
-            })
-            .inc();
-        self.http_latency
-            .get_or_create(&RouteLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
-            })
-            .observe(seconds);
+                requests: self
+                    .http_requests
+                    .get_or_create(&RouteStatusLabels {
+                        method: method.to_owned(),
+                        route: route.to_owned(),
+                        status,
+                    })
+                    .clone(),
+                latency: self
+                    .http_latency
+                    .get_or_create(&RouteLabels {
+                        method: method.to_owned(),
+                        route: route.to_owned(),
+                    })
+                    .clone(),
+            };
+            routes.entry(route.to_owned()).or_default().push(handles);
+        }
+        let handles = find(&routes, key).expect("added above");
+        handles.requests.inc();
+        handles.latency.observe(seconds);
     }
 
     /// Read what the database-wide gauges show now: the pool, the due jobs, the event backlog.

@@ -412,8 +412,7 @@ impl Runtime {
         let state = CallState::new(plugin.clone(), self.shared.clone(), context, "/".into());
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
-        store.set_epoch_deadline(super::ticks_for(deadline));
-        store.epoch_deadline_trap();
+        super::engine::arm_deadline(&mut store, deadline);
         if self.settings.fuel {
             store.set_fuel(plugin.limits.fuel.unwrap_or(u64::MAX))?;
         }

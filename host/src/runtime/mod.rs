@@ -10,6 +10,7 @@ mod adapt;
 pub mod bindings;
 mod cache;
 pub mod capabilities;
+mod engine;
 mod host;
 mod loader;
 mod state;
@@ -451,7 +452,7 @@ pub struct Runtime {
 impl Runtime {
     /// Build the engine and linker. Plugins are added with [`Runtime::load`].
     pub fn new(settings: EngineSettings, shared: Arc<Shared>) -> anyhow::Result<Self> {
-        let (engine, pooling) = build_engine(&settings)?;
+        let (engine, pooling) = engine::build(&settings)?;
         let mut linker = Linker::<CallState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(wasm_error)?;
         latest::DvorPlugin::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
@@ -635,8 +636,7 @@ impl Runtime {
         let state = CallState::new(plugin.clone(), self.shared.clone(), context, community_path);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
-        store.set_epoch_deadline(ticks_for(plugin.limits.deadline));
-        store.epoch_deadline_trap();
+        engine::arm_deadline(&mut store, plugin.limits.deadline);
         if self.settings.fuel {
             let fuel = plugin.limits.fuel.unwrap_or(u64::MAX);
             if let Err(error) = store.set_fuel(fuel) {
@@ -1051,34 +1051,4 @@ fn answer_size(outcome: &Outcome) -> usize {
         | Outcome::Summary(_)
         | Outcome::Subscribed => 0,
     }
-}
-
-fn build_engine(settings: &EngineSettings) -> anyhow::Result<(Engine, bool)> {
-    let base = || {
-        let mut config = wasmtime::Config::new();
-        config.epoch_interruption(true);
-        config.consume_fuel(settings.fuel);
-        config.max_wasm_stack(512 * 1024);
-        config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(BACKTRACE_FRAMES));
-        config
-    };
-    if settings.pooling {
-        let mut pool = wasmtime::PoolingAllocationConfig::new();
-        pool.total_component_instances(settings.max_instances)
-            .total_core_instances(settings.max_instances * 4)
-            .total_memories(settings.max_instances * 2)
-            .total_tables(settings.max_instances * 4)
-            .total_stacks(settings.max_instances)
-            .max_memory_size(settings.max_memory_bytes);
-        let mut config = base();
-        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
-        match Engine::new(&config) {
-            Ok(engine) => return Ok((engine, true)),
-            Err(error) => tracing::warn!(
-                %error,
-                "the pooling allocator could not reserve its memory; using on-demand allocation"
-            ),
-        }
-    }
-    Ok((Engine::new(&base()).map_err(wasm_error)?, false))
 }

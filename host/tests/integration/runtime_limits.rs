@@ -178,3 +178,74 @@ async fn a_call_that_times_out_after_writing_is_rolled_back() {
         assert_eq!(http_status(&read), 404, "{engine}");
     }
 }
+
+/// Plugin code that never returns must not take the host with it: with more looping calls
+/// than the server has worker threads — anonymous ones, and a signed-in one that wrote first
+/// and holds its transaction — `/healthz` and another plugin's call still answer while every
+/// loop is still running, and each loop then ends at its deadline with 504.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_spinning_on_every_worker_delay_neither_health_nor_other_plugins() {
+    use common::server::{Answer, identity_config, serve_config, sms_gateway};
+    for (engine, db) in common::databases().await {
+        let (sms_url, sms) = sms_gateway().await;
+        // Long enough that "answered while the loops still ran" cannot be luck on a busy
+        // machine; the loops' own 504 still comes within the test.
+        let text = common::config_text(&identity_config(&sms_url, ""))
+            .replace("deadline_ms = 500", "deadline_ms = 6000");
+        let config = common::config_from_text(text, "sqlite://unused.db");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let served = serve_config(engine, db, config, listener, sms).await;
+        let writer = served.sign_in("+79001112233", "Анна", "Петрова").await;
+        let anonymous = served.client();
+
+        let mut loops = Vec::new();
+        for _ in 0..4 {
+            let client = anonymous.clone();
+            loops.push(tokio::spawn(async move {
+                client.get("/api/c/house-1/p/chaos/loop").await
+            }));
+        }
+        let client = writer.clone();
+        loops.push(tokio::spawn(async move {
+            client
+                .send(
+                    reqwest::Method::POST,
+                    "/api/c/house-1/p/chaos/write-then-loop?id=held",
+                    None,
+                )
+                .await
+        }));
+        // Let every loop reach its plugin's code.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+        let health = Answer::of(
+            reqwest::get(format!("{}/healthz", served.base))
+                .await
+                .expect("/healthz answers"),
+        )
+        .await;
+        assert_eq!(health.status, 200, "{engine}: {}", health.text);
+        let greet = anonymous
+            .get("/api/c/house-2/p/hello/greet?name=%D0%90%D0%BD%D0%BD%D0%B0")
+            .await;
+        assert_eq!(greet.status, 200, "{engine}: {}", greet.text);
+        assert!(greet.text.contains("Анна"), "{engine}: {}", greet.text);
+        let still_running = loops.iter().filter(|l| !l.is_finished()).count();
+        assert_eq!(
+            still_running,
+            loops.len(),
+            "{engine}: the health check and the other plugin answered only after loops ended"
+        );
+
+        for looping in loops {
+            let answer = looping.await.unwrap();
+            assert_eq!(answer.status, 504, "{engine}: {}", answer.text);
+            assert!(answer.text.contains("chaos"), "{engine}: {}", answer.text);
+        }
+        let read = anonymous.get("/api/c/house-1/p/chaos/read?id=held").await;
+        assert_eq!(
+            read.status, 404,
+            "{engine}: the looping call's write was rolled back"
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! HTTP through a plugin against bare axum, side by side in one run (issue 22).
+//!
+//! Starts, in this one process run: a bare axum server answering the same JSON greeting as the
+//! `hello` plugin's `GET greet`, and a release `dvor serve` of the bundled `config/dvor.toml`
+//! (SQLite in a scratch directory). Both are loaded by the same client, `wrk` (`-t2 -c32`,
+//! `DVOR_BENCH_SECONDS` long, 8 by default), in alternating rounds (`DVOR_BENCH_ROUNDS`, 2 by
+//! default), and the best round of each is compared: the ratio dvor ÷ axum, then anonymous
+//! plugin pages (people-control's list, meetings' home) in requests per second.
+//!
+//! Run with `cargo build --release -p dvor --bin dvor && cargo bench -p dvor --bench http`
+//! after `cargo xtask plugins`; `DVOR_BIN` names another `dvor` binary. `wrk` must be on the
+//! path. Engine levers can be switched off for a run with `DVOR_ENGINE_OFF` (see
+//! `host/src/runtime/engine.rs`). Figures go to `docs/benchmarks.md`, with the machine's load.
+//! A measurement, not a test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The greeting route, the same path on both servers.
+const GREET: &str = "/api/c/demo-town/p/hello/greet?name=Anna";
+
+/// What `wrk` measured.
+#[derive(Clone, Copy, Debug, Default)]
+struct Load {
+    requests_per_second: f64,
+    /// Answers that were not 2xx/3xx.
+    failed: u64,
+}
+
+fn wrk(url: &str, seconds: u64) -> Load {
+    let output = Command::new("wrk")
+        .args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency", url])
+        .output()
+        .expect("wrk runs (is it installed?)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let number_after = |label: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+    };
+    Load {
+        requests_per_second: number_after("Requests/sec:").unwrap_or(0.0),
+        failed: number_after("Non-2xx or 3xx responses:").unwrap_or(0.0) as u64,
+    }
+}
+
+/// The bare server: the greeting as the plugin makes it, through axum and serde_json.
+fn start_axum(greeting: String) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let greeting = std::sync::Arc::new(greeting);
+            let app = axum::Router::new().route(
+                "/api/c/{community}/p/{plugin}/greet",
+                axum::routing::get(
+                    move |axum::extract::Query(query): axum::extract::Query<
+                        Vec<(String, String)>,
+                    >| {
+                        let greeting = greeting.clone();
+                        async move {
+                            let name = query
+                                .iter()
+                                .find(|(k, _)| k == "name")
+                                .map_or("мир", |(_, v)| v.as_str());
+                            axum::Json(serde_json::json!({
+                                "greeting": format!("{greeting}, {name}!")
+                            }))
+                        }
+                    },
+                ),
+            );
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    (base, thread)
+}
+
+/// A `dvor serve` of the bundled config, killed when dropped.
+struct Dvor {
+    child: Child,
+    base: String,
+    scratch: PathBuf,
+}
+
+impl Drop for Dvor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_dvor(root: &Path, binary: &Path) -> Dvor {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let scratch = std::env::temp_dir().join(format!("dvor-bench-http-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let child = Command::new(binary)
+        .args(["serve", "--config", "config/dvor.toml"])
+        .current_dir(root)
+        .env("DVOR_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("DVOR_INSTANCE__PUBLIC_URL", &base)
+        .env("DVOR_STORAGE__DATA_DIR", &scratch)
+        .env(
+            "DVOR_RUNTIME__PLUGIN_DIR",
+            root.join("target/wasm32-wasip2/plugin"),
+        )
+        // Compiled plugins are kept between runs: start-up is not what is measured.
+        .env(
+            "DVOR_RUNTIME__CACHE_DIR",
+            root.join("target/bench-http-cache"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dvor starts");
+    Dvor {
+        child,
+        base,
+        scratch,
+    }
+}
+
+async fn get_text(client: &reqwest::Client, url: &str) -> Option<(u16, String)> {
+    let response = client.get(url).send().await.ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.text().await.ok()?))
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = root.canonicalize().unwrap();
+    let seconds: u64 = std::env::var("DVOR_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    let rounds: usize = std::env::var("DVOR_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let binary = std::env::var_os("DVOR_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/release/dvor"));
+    assert!(
+        binary.exists(),
+        "no dvor binary at {} (cargo build --release -p dvor --bin dvor, or set DVOR_BIN)",
+        binary.display()
+    );
+
+    let dvor = start_dvor(&root, &binary);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let dvor_greet = rt.block_on(async {
+        let started = Instant::now();
+        loop {
+            if let Some((200, _)) = get_text(&client, &format!("{}/healthz", dvor.base)).await {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "dvor did not come up"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let (status, body) = get_text(&client, &format!("{}{GREET}", dvor.base))
+            .await
+            .expect("dvor answers the greeting");
+        assert_eq!(status, 200, "{body}");
+        body
+    });
+    let answer: serde_json::Value = serde_json::from_str(&dvor_greet).unwrap();
+    let greeting = answer["greeting"]
+        .as_str()
+        .and_then(|g| g.strip_suffix(", Anna!"))
+        .expect("the plugin greets Anna")
+        .to_owned();
+    let (axum_base, _axum) = start_axum(greeting);
+    let axum_greet = rt
+        .block_on(get_text(&client, &format!("{axum_base}{GREET}")))
+        .expect("axum answers");
+    assert_eq!(
+        axum_greet.1, dvor_greet,
+        "both servers give the same answer"
+    );
+
+    let pages = [
+        ("people-control list", "/c/demo-town/p/people-control"),
+        ("meetings home", "/c/demo-town/p/meetings"),
+    ];
+    for (what, path) in pages {
+        let (status, _) = rt
+            .block_on(get_text(&client, &format!("{}{path}", dvor.base)))
+            .expect("the page answers");
+        assert_eq!(status, 200, "{what} answers 200");
+    }
+
+    let off = std::env::var("DVOR_ENGINE_OFF").unwrap_or_default();
+    println!(
+        "dvor {} · levers off: {} · wrk -t2 -c32 -d{seconds}s · {rounds} rounds",
+        binary.display(),
+        if off.is_empty() { "none" } else { &off }
+    );
+    // A short warm-up of each: connections, the compile cache, the demo's first job runs.
+    wrk(&format!("{axum_base}{GREET}"), 2);
+    wrk(&format!("{}{GREET}", dvor.base), 2);
+    let mut best_axum = Load::default();
+    let mut best_dvor = Load::default();
+    for round in 1..=rounds {
+        let a = wrk(&format!("{axum_base}{GREET}"), seconds);
+        let d = wrk(&format!("{}{GREET}", dvor.base), seconds);
+        println!(
+            "round {round}: axum {:>9.0} req/s · dvor {:>9.0} req/s · ratio {:.2} · failed {}/{} · load {}",
+            a.requests_per_second,
+            d.requests_per_second,
+            d.requests_per_second / a.requests_per_second.max(1.0),
+            a.failed,
+            d.failed,
+            load_average()
+        );
+        if a.requests_per_second > best_axum.requests_per_second {
+            best_axum = a;
+        }
+        if d.requests_per_second > best_dvor.requests_per_second {
+            best_dvor = d;
+        }
+    }
+    println!(
+        "greeting: bare axum {:.0} req/s, through the hello plugin {:.0} req/s: {:.2}× axum",
+        best_axum.requests_per_second,
+        best_dvor.requests_per_second,
+        best_dvor.requests_per_second / best_axum.requests_per_second.max(1.0)
+    );
+    for (what, path) in pages {
+        let load = wrk(&format!("{}{path}", dvor.base), seconds);
+        println!(
+            "{what} (anonymous, {path}): {:.0} req/s · failed {} · load {}",
+            load.requests_per_second,
+            load.failed,
+            load_average()
+        );
+    }
+    drop(dvor);
+}
+
+/// The 1-minute load average, to print next to each figure.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
