@@ -485,7 +485,11 @@ mod tests {
         let second = update.sse_frame("ru", || wire(r#"{"text":"привет"}"#));
         let english = update.sse_frame("en", || wire(r#"{"text":"hello"}"#));
         assert_eq!(serialized.get(), 2, "one serialization per locale");
-        assert_eq!(first.as_ptr(), second.as_ptr(), "the same bytes, not a copy");
+        assert_eq!(
+            first.as_ptr(),
+            second.as_ptr(),
+            "the same bytes, not a copy"
+        );
         assert_eq!(
             std::str::from_utf8(&first).unwrap(),
             "id: 42\nevent: update\ndata: {\"text\":\"привет\"}\n\n"
