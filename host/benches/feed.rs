@@ -14,43 +14,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use dvor::identity::membership::{self, OwnershipChange, Place};
-use dvor::identity::people::{self, NewPerson};
-use dvor::identity::tokens;
 use dvor::storage::testing::test_databases;
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn config(plugin_dir: &str, cache: &str, flats: u64) -> String {
-    let mut text = format!(
+    let mut text = support::town_with_house(plugin_dir, cache);
+    text.push_str(
         r#"
-[instance]
-name = "Бенчмарк"
-[server]
-bind = "127.0.0.1:0"
-[runtime]
-plugin_dir = "{plugin_dir}"
-cache_dir = "{cache}"
-max_instances = 64
-[scheduler]
-enabled = false
-
-[[communities]]
-id = "town"
-name = "Город"
-kind = "settlement"
-
-[[communities]]
-id = "house-1"
-name = "Дом 1"
-kind = "house"
-parent = "town"
-
 [plugins.feed]
 enabled_for = ["town"]
 [plugins.feed.grants]
@@ -61,8 +30,8 @@ notifications = true
 files = true
 live = true
 [plugins.feed.settings]
-gate = {{ first_posts_held = 0 }}
-"#
+gate = { first_posts_held = 0 }
+"#,
     );
     for n in 1..=flats {
         text.push_str(&format!(
@@ -71,14 +40,6 @@ gate = {{ first_posts_held = 0 }}
         ));
     }
     text
-}
-
-fn quantile(samples: &mut [u64], q: f64) -> u64 {
-    if samples.is_empty() {
-        return 0;
-    }
-    samples.sort_unstable();
-    samples[((samples.len() as f64 - 1.0) * q) as usize]
 }
 
 /// Read one follower's stream until `expected` messages came or `until`; the latency of each,
@@ -121,9 +82,9 @@ async fn follow(
 }
 
 fn main() {
-    let followers = env_number("DVOR_BENCH_FOLLOWERS", 1000);
-    let seconds = env_number("DVOR_BENCH_SECONDS", 30);
-    let rate = env_number("DVOR_BENCH_RATE", 10).max(1);
+    let followers = support::env_number("DVOR_BENCH_FOLLOWERS", 1000);
+    let seconds = support::env_number("DVOR_BENCH_SECONDS", 30);
+    let rate = support::env_number("DVOR_BENCH_RATE", 10).max(1);
     let messages = (seconds * rate) as usize;
     let plugin_dir = support::plugin_dir("feed.wasm");
     let rt = support::runtime();
@@ -135,57 +96,7 @@ fn main() {
             .await;
             // The residents: each owns a flat, lives in the house, and has a session.
             let started = Instant::now();
-            let tx = db.begin().await.unwrap();
-            let mut tokens = Vec::new();
-            for i in 0..followers {
-                let person = people::create(
-                    &tx,
-                    NewPerson {
-                        given_name: "Житель".into(),
-                        family_name: format!("{i}"),
-                        phone: Some(format!("+7999{i:07}")),
-                        email: None,
-                        locale: "ru".into(),
-                    },
-                    0,
-                )
-                .await
-                .unwrap();
-                membership::grant(&tx, None, &person.id, "resident", Place::Community(Some("house-1")), 0)
-                    .await
-                    .unwrap();
-                let unit = membership::unit(&tx, &format!("house-1/{}", i + 1)).await.unwrap().unwrap();
-                membership::set_ownership(
-                    &tx,
-                    None,
-                    OwnershipChange {
-                        person: &person.id,
-                        unit: &unit,
-                        share: (1, 1),
-                        verified: true,
-                        source: "bench",
-                    },
-                    0,
-                )
-                .await
-                .unwrap();
-                let (token, _) = tokens::issue(
-                    &tx,
-                    tokens::NewCredential {
-                        person_id: &person.id,
-                        kind: tokens::Kind::Session,
-                        name: None,
-                        scopes: &[],
-                        user_agent: None,
-                        expires: None,
-                    },
-                    dvor::identity::now_ms(),
-                )
-                .await
-                .unwrap();
-                tokens.push(token);
-            }
-            tx.commit().await.unwrap();
+            let tokens = support::residents(&db, "house-1", followers, |i| format!("{}", i + 1), |_| (1, 1)).await;
             println!(
                 "{engine}: set up {followers} residents in {:.1} s",
                 started.elapsed().as_secs_f64()
@@ -298,11 +209,11 @@ fn main() {
             println!(
                 "{engine}: {messages} messages at {rate}/s to {followers} followers: {count} of {expected} deliveries; \
                  fan-out latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; the POST p50 {:.1} ms, p99 {:.1} ms",
-                quantile(&mut delivered, 0.5) as f64 / 1000.0,
-                quantile(&mut delivered, 0.99) as f64 / 1000.0,
-                quantile(&mut delivered, 1.0) as f64 / 1000.0,
-                quantile(&mut post_us, 0.5) as f64 / 1000.0,
-                quantile(&mut post_us, 0.99) as f64 / 1000.0,
+                support::quantile(&mut delivered, 0.5) as f64 / 1000.0,
+                support::quantile(&mut delivered, 0.99) as f64 / 1000.0,
+                support::quantile(&mut delivered, 1.0) as f64 / 1000.0,
+                support::quantile(&mut post_us, 0.5) as f64 / 1000.0,
+                support::quantile(&mut post_us, 0.99) as f64 / 1000.0,
             );
             let _ = stop.send(());
             let _ = server.await;

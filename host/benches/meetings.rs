@@ -15,37 +15,17 @@ use dvor::runtime::{CallContext, Caller, Invocation, Outcome, Role, Runtime};
 use dvor::storage::testing::test_databases;
 
 fn config(plugin_dir: &str, cache: &str) -> String {
-    format!(
+    let mut text = support::town_with_house(plugin_dir, cache);
+    text.push_str(
         r#"
-[instance]
-name = "Бенчмарк"
-[server]
-bind = "127.0.0.1:0"
-[runtime]
-plugin_dir = "{plugin_dir}"
-cache_dir = "{cache}"
-max_instances = 64
-[scheduler]
-enabled = false
-
-[[communities]]
-id = "town"
-name = "Город"
-kind = "settlement"
-
-[[communities]]
-id = "house-1"
-name = "Дом 1"
-kind = "house"
-parent = "town"
-
 [plugins.meetings]
 enabled_for = ["town"]
 [plugins.meetings.grants]
 collections = ["polls", "initiatives", "meetings", "ballots", "supports"]
 emits = ["poll.voted", "initiative.created", "initiative.supported", "meeting.closed"]
-"#
-    )
+"#,
+    );
+    text
 }
 
 fn resident(n: usize) -> Caller {

@@ -179,14 +179,47 @@ pub struct Delivered {
     pub body: Body,
     /// The blocks drawn as HTML, once per locale.
     html: [OnceLock<String>; 2],
+    /// The whole Server-Sent Events frame, once per locale: every follower of the channel in
+    /// that locale is sent the same bytes, so a room of a thousand costs one serialization.
+    frames: [OnceLock<axum::body::Bytes>; 2],
+}
+
+/// Which of the per-locale slots a locale draws into (Russian unless English).
+fn locale_slot(locale: &str) -> usize {
+    usize::from(locale == "en")
 }
 
 impl Delivered {
     /// The blocks as HTML for a live section, drawn once per locale with `draw`.
     pub fn html(&self, locale: &str, draw: impl FnOnce(&[Block]) -> String) -> &str {
-        let slot = usize::from(locale == "en");
-        self.html[slot].get_or_init(|| draw(&self.body.blocks))
+        self.html[locale_slot(locale)].get_or_init(|| draw(&self.body.blocks))
     }
+
+    /// The update's Server-Sent Events frame (`id`, `event: update`, one `data` line of
+    /// `wire`'s JSON), made once per locale and shared by reference after that.
+    pub fn sse_frame(&self, locale: &str, wire: impl FnOnce() -> String) -> axum::body::Bytes {
+        self.frames[locale_slot(locale)]
+            .get_or_init(|| sse_frame(self.id, "update", &wire()))
+            .clone()
+    }
+}
+
+/// One Server-Sent Events frame. `data` may hold newlines: each line becomes its own `data:`
+/// field, as the format asks (serialized JSON has none).
+fn sse_frame(id: i64, event: &str, data: &str) -> axum::body::Bytes {
+    let mut frame = String::with_capacity(data.len() + 40);
+    frame.push_str("id: ");
+    frame.push_str(&id.to_string());
+    frame.push_str("\nevent: ");
+    frame.push_str(event);
+    frame.push('\n');
+    for line in data.split('\n') {
+        frame.push_str("data: ");
+        frame.push_str(line.strip_suffix('\r').unwrap_or(line));
+        frame.push('\n');
+    }
+    frame.push('\n');
+    axum::body::Bytes::from(frame)
 }
 
 #[derive(FromQueryResult)]
@@ -214,6 +247,7 @@ impl Row {
             },
             body,
             html: Default::default(),
+            frames: Default::default(),
         }))
     }
 }
@@ -426,6 +460,52 @@ mod tests {
     }
 
     #[test]
+    fn an_update_is_framed_once_per_locale_and_every_follower_gets_the_same_bytes() {
+        let update = Delivered {
+            id: 42,
+            key: ChannelKey {
+                plugin: "feed".into(),
+                community: "house-1".into(),
+                channel: "room:house".into(),
+            },
+            body: Body {
+                blocks: vec![],
+                mode: "append".into(),
+                data: serde_json::json!({}),
+            },
+            html: Default::default(),
+            frames: Default::default(),
+        };
+        let serialized = std::cell::Cell::new(0);
+        let wire = |text: &str| {
+            serialized.set(serialized.get() + 1);
+            text.to_owned()
+        };
+        let first = update.sse_frame("ru", || wire(r#"{"text":"привет"}"#));
+        let second = update.sse_frame("ru", || wire(r#"{"text":"привет"}"#));
+        let english = update.sse_frame("en", || wire(r#"{"text":"hello"}"#));
+        assert_eq!(serialized.get(), 2, "one serialization per locale");
+        assert_eq!(
+            first.as_ptr(),
+            second.as_ptr(),
+            "the same bytes, not a copy"
+        );
+        assert_eq!(
+            std::str::from_utf8(&first).unwrap(),
+            "id: 42\nevent: update\ndata: {\"text\":\"привет\"}\n\n"
+        );
+        assert_eq!(
+            std::str::from_utf8(&english).unwrap(),
+            "id: 42\nevent: update\ndata: {\"text\":\"hello\"}\n\n"
+        );
+        assert_eq!(
+            &sse_frame(7, "update", "a\r\nb")[..],
+            b"id: 7\nevent: update\ndata: a\ndata: b\n\n",
+            "each line of the data is a data field"
+        );
+    }
+
+    #[test]
     fn an_update_too_large_or_with_bad_data_is_refused_naming_the_field() {
         let update = |data: &str, text: &str| Update {
             channel: "room:1".into(),
@@ -455,7 +535,6 @@ pub mod stream {
     use axum::Json;
     use axum::extract::{Path, Query, State};
     use axum::http::HeaderMap;
-    use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::{IntoResponse, Response};
     use tokio::sync::{broadcast, mpsc};
 
@@ -470,6 +549,9 @@ pub mod stream {
 
     /// How many updates a reconnecting or polling follower gets at once.
     const BACKLOG: u64 = 500;
+
+    /// How long a stream may stay quiet before a keep-alive comment is sent.
+    const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
     /// One update as a follower receives it.
     #[derive(serde::Serialize)]
@@ -524,6 +606,12 @@ pub mod stream {
                 data: &update.body.data,
             })
             .unwrap_or_default()
+        }
+
+        /// The update's SSE frame for this follower's locale: serialized for the first
+        /// follower in that locale, the same bytes for every other.
+        fn frame(&self, update: &Delivered) -> axum::body::Bytes {
+            update.sse_frame(&self.locale, || self.wire(update))
         }
     }
 
@@ -665,11 +753,18 @@ pub mod stream {
             receiver,
             sent: HashSet::new(),
         };
-        let events = futures_util::stream::unfold(flow, |mut flow| async move {
+        let frames = futures_util::stream::unfold(flow, |mut flow| async move {
             loop {
                 let update = match flow.backlog.pop_front() {
                     Some(update) => update,
-                    None => flow.receiver.recv().await?,
+                    None => match tokio::time::timeout(KEEP_ALIVE, flow.receiver.recv()).await {
+                        Ok(update) => update?,
+                        // A comment line keeps proxies from closing a quiet stream.
+                        Err(_) => {
+                            let ping = axum::body::Bytes::from_static(b":\n\n");
+                            return Some((Ok::<_, Infallible>(ping), flow));
+                        }
+                    },
                 };
                 // Each id once, though a late commit may be read twice.
                 if !flow.sent.insert(update.id) {
@@ -679,18 +774,22 @@ pub mod stream {
                     flow.sent.clear();
                     flow.sent.insert(update.id);
                 }
-                let event = Event::default()
-                    .id(update.id.to_string())
-                    .event("update")
-                    .data(flow.follower.wire(&update));
-                return Some((Ok::<_, Infallible>(event), flow));
+                let frame = flow.follower.frame(&update);
+                return Some((Ok::<_, Infallible>(frame), flow));
             }
         });
-        let mut response = Sse::new(events)
-            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-            .into_response();
+        let mut response = axum::body::Body::from_stream(frames).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/event-stream"),
+        );
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-cache"),
+        );
         // Tell nginx not to buffer the stream.
-        response.headers_mut().insert(
+        headers.insert(
             "x-accel-buffering",
             axum::http::HeaderValue::from_static("no"),
         );

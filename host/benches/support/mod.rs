@@ -1,5 +1,9 @@
-//! What the plugin benches share: the built plugins, and an instance started on a test
-//! database from the bench's own config, as an operator starts one.
+//! What the plugin benches share: the built plugins, an instance started on a test database
+//! from the bench's own config, as an operator starts one, the residents they sign in, and how
+//! they read their settings and summarise latencies.
+
+// Each bench compiles this module and uses a part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -44,4 +48,129 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
+}
+
+/// A bench setting from the environment (`DVOR_BENCH_…`), or `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `q` quantile (0.5, 0.99, 1.0 for the maximum) of `samples`, which it sorts; 0 for none.
+pub fn quantile(samples: &mut [u64], q: f64) -> u64 {
+    if samples.is_empty() {
+        return 0;
+    }
+    samples.sort_unstable();
+    samples[((samples.len() as f64 - 1.0) * q) as usize]
+}
+
+/// The start of a bench config: the instance with no scheduler, a town and its house
+/// `house-1`; the bench appends its plugins (and units).
+pub fn town_with_house(plugin_dir: &str, cache: &str) -> String {
+    format!(
+        r#"
+[instance]
+name = "Бенчмарк"
+[server]
+bind = "127.0.0.1:0"
+[runtime]
+plugin_dir = "{plugin_dir}"
+cache_dir = "{cache}"
+max_instances = 64
+[scheduler]
+enabled = false
+
+[[communities]]
+id = "town"
+name = "Город"
+kind = "settlement"
+
+[[communities]]
+id = "house-1"
+name = "Дом 1"
+kind = "house"
+parent = "town"
+"#
+    )
+}
+
+/// `count` residents of `house`, set up directly in the database in one transaction: each is
+/// a `resident` there, the verified owner of `share_of(i)` of unit `unit_of(i)` (`house/N`),
+/// and has a session. Their session tokens, in order.
+pub async fn residents(
+    db: &dvor::storage::Database,
+    house: &str,
+    count: u64,
+    unit_of: impl Fn(u64) -> String,
+    share_of: impl Fn(u64) -> (u32, u32),
+) -> Vec<String> {
+    use dvor::identity::membership::{self, OwnershipChange, Place};
+    use dvor::identity::people::{self, NewPerson};
+    use dvor::identity::tokens;
+    let tx = db.begin().await.unwrap();
+    let mut sessions = Vec::new();
+    for i in 0..count {
+        let person = people::create(
+            &tx,
+            NewPerson {
+                given_name: "Житель".into(),
+                family_name: format!("{i}"),
+                phone: Some(format!("+7999{i:07}")),
+                email: None,
+                locale: "ru".into(),
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        membership::grant(
+            &tx,
+            None,
+            &person.id,
+            "resident",
+            Place::Community(Some(house)),
+            0,
+        )
+        .await
+        .unwrap();
+        let unit_id = format!("{house}/{}", unit_of(i));
+        let unit = membership::unit(&tx, &unit_id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no unit {unit_id}"));
+        membership::set_ownership(
+            &tx,
+            None,
+            OwnershipChange {
+                person: &person.id,
+                unit: &unit,
+                share: share_of(i),
+                verified: true,
+                source: "bench",
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        let (token, _) = tokens::issue(
+            &tx,
+            tokens::NewCredential {
+                person_id: &person.id,
+                kind: tokens::Kind::Session,
+                name: None,
+                scopes: &[],
+                user_agent: None,
+                expires: None,
+            },
+            dvor::identity::now_ms(),
+        )
+        .await
+        .unwrap();
+        sessions.push(token);
+    }
+    tx.commit().await.unwrap();
+    sessions
 }

@@ -1,9 +1,11 @@
 //! The production shape, run: two `dvor serve` processes behind a real HAProxy (Debian's
 //! package, checking `/readyz`), on a PostgreSQL server of the test's own (`initdb` and
 //! `pg_ctl` as the unprivileged `postgres` user, on a free port — the machine's shared server is
-//! never restarted). Under a load of residents one host is killed: only requests in flight on
-//! it may fail, every answered write is there afterwards; then PostgreSQL restarts: the hosts
-//! say they are not ready, and recover by themselves.
+//! never restarted). Under a load of residents — notes, meter readings, appeals, polls and
+//! votes, exports run as jobs, pages — one host is killed: only requests in flight on it may
+//! fail, every answered write is there afterwards, every requested job finishes exactly once and
+//! every event reaches every consumer; then PostgreSQL restarts: the hosts say they are not
+//! ready, and recover by themselves.
 //!
 //! Runs when HAProxy and PostgreSQL's server binaries are installed (`.ci/run` installs them);
 //! otherwise it says why and passes without running.
@@ -195,6 +197,13 @@ impl Host {
             .env("DVOR_IDENTITY__SMS__GATEWAY", "http")
             .env("DVOR_IDENTITY__SMS__URL", sms_url)
             .env("DVOR_IDENTITY__OTP__RESEND_COOLDOWN_S", "0")
+            // Readings are taken every day of the month, so the test passes on any date.
+            .env(
+                "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
+                "{ from_day = 1, to_day = 31 }",
+            )
+            // A job claimed by the host that dies is taken over after 5 s, not a minute.
+            .env("DVOR_SCHEDULER__LEASE_MS", "5000")
             .env("DVOR_LOG", "error")
             .stdout(Stdio::null())
             .spawn()
@@ -317,6 +326,17 @@ async fn attempt(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> u16 {
+    attempt_json(http, resident, method, path, body).await.0
+}
+
+/// [`attempt`], with the JSON answered (null when there is none).
+async fn attempt_json(
+    http: &reqwest::Client,
+    resident: &Client,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
     let mut request = http.request(method, format!("{}{path}", resident.base));
     if let Some(token) = &resident.token {
         request = request.bearer_auth(token);
@@ -328,13 +348,55 @@ async fn attempt(
         Ok(answer) => {
             let status = answer.status().as_u16();
             match answer.bytes().await {
-                Ok(_) => status,
-                Err(_) => 0,
+                Ok(bytes) => (
+                    status,
+                    serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+                ),
+                Err(_) => (0, serde_json::Value::Null),
             }
         }
-        Err(_) => 0,
+        Err(_) => (0, serde_json::Value::Null),
     }
 }
+
+/// The flats of the demo house the residents of the load own, one each.
+const FLATS: [&str; 4] = ["1", "2", "12", "45"];
+
+/// Wait until `check` holds, asking every half second for at most `seconds`.
+async fn wait_until<F, Fut>(what: &str, seconds: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let until = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "waited {seconds} s for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// A count the test reads from the shared database itself.
+async fn db_count(db: &dvor::storage::Database, sql: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .connection()
+        .query_one(Statement::from_string(db.backend(), sql.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .expect("a count");
+    row.try_get_by_index::<i64>(0).expect("a count")
+}
+
+/// Which plugin consumes each kind of event the load makes (the bundled config's grants).
+const CONSUMERS: [(&str, &str); 4] = [
+    ("hello.note_added", "hello"),
+    ("reading.submitted", "gamification"),
+    ("appeal.created", "gamification"),
+    ("poll.voted", "gamification"),
+];
 
 /// Follow the hello plugin's live notes at `base` as `resident`'s open page does, from after
 /// update `last_event_id` when given (what a browser's EventSource sends on reconnecting).
@@ -406,18 +468,89 @@ async fn two_hosts_behind_haproxy_survive_a_host_killed_and_a_database_restart()
     for i in 0..4 {
         residents.push(sign_in(&balancer.base, &sms, &format!("+7900111000{i}")).await);
     }
+    // Each owns a flat of the demo house (as its manager records it), so they submit its
+    // readings and vote in the house's polls.
+    let admin = Client::sign_in_at(
+        &balancer.base,
+        &sms,
+        common::server::DEMO_ADMIN_PHONE,
+        "Админ",
+        "Демо",
+        "the balancer",
+    )
+    .await;
+    for (resident, flat) in residents.iter().zip(FLATS) {
+        let person = resident.person.clone().unwrap();
+        let role = admin
+            .post(
+                "/api/roles",
+                json!({ "person": person, "role": "resident", "community": "demo-house-1" }),
+            )
+            .await;
+        assert!(role.status < 300, "{role:?}");
+        let owner = admin
+            .put(
+                &format!("/api/communities/demo-house-1/units/{flat}/owners/{person}"),
+                json!({ "share": "1", "verified": true }),
+            )
+            .await;
+        assert!(owner.status < 300, "{owner:?}");
+    }
+    // The demo's seed, made by the hosts' scheduled jobs: housing's billing the house's
+    // accounts and meters, people-control's sync its categories.
+    let mut meters = Vec::new();
+    for (resident, flat) in residents.iter().zip(FLATS) {
+        let path = format!("/api/c/demo-house-1/p/housing/accounts/{flat}");
+        wait_until("the demo's accounts", 180, || async {
+            resident.get(&path).await.json["account"]["meters"][0]["id"].is_string()
+        })
+        .await;
+        let account = resident.get(&path).await;
+        meters.push(
+            account.json["account"]["meters"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    wait_until("the demo's appeal categories", 120, || async {
+        residents[0]
+            .get("/api/c/demo-town/p/people-control/categories")
+            .await
+            .json["categories"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    })
+    .await;
 
-    // The load: each resident reads pages and writes notes in a loop, counting what failed.
+    // The load: each resident, in a loop, writes a note, submits a reading, files an appeal,
+    // starts a poll and votes in it, now and then asks for an export of the notes (a job), and
+    // reads pages, counting what failed.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let failed = Arc::new(AtomicU64::new(0));
     let answered = Arc::new(AtomicU64::new(0));
+    let refusals = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let mut workers = Vec::new();
     for (n, resident) in residents.iter().cloned().enumerate() {
         let (stop, failed, answered) = (stop.clone(), failed.clone(), answered.clone());
+        let refusals = refusals.clone();
+        let (flat, meter) = (FLATS[n], meters[n].clone());
         workers.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut written = Vec::new();
+            let mut exports = Vec::new();
             let mut i = 0u64;
+            // A write the balancer did not answer as done: lost with the host if 0, else a
+            // refusal the test names.
+            let refused = |what: &str, status: u16, body: &serde_json::Value| {
+                failed.fetch_add(1, Ordering::SeqCst);
+                if status != 0 {
+                    refusals
+                        .lock()
+                        .unwrap()
+                        .push(format!("{what}: {status} {body}"));
+                }
+            };
             while !stop.load(Ordering::SeqCst) {
                 i += 1;
                 let text = format!("заметка {n}-{i}");
@@ -434,6 +567,68 @@ async fn two_hosts_behind_haproxy_survive_a_host_killed_and_a_database_restart()
                 } else {
                     failed.fetch_add(1, Ordering::SeqCst);
                 }
+                // Higher each time: the month's reading is replaced (200) after the first (201).
+                let (status, body) = attempt_json(
+                    &http,
+                    &resident,
+                    reqwest::Method::POST,
+                    &format!("/api/c/demo-house-1/p/housing/accounts/{flat}/readings"),
+                    Some(json!({ "meter": meter, "value": format!("{}", 20_000 + i) })),
+                )
+                .await;
+                if status != 200 && status != 201 {
+                    refused("reading", status, &body);
+                }
+                let (status, body) = attempt_json(
+                    &http,
+                    &resident,
+                    reqwest::Method::POST,
+                    "/api/c/demo-town/p/people-control/appeals",
+                    Some(json!({ "category": "garbage", "address": format!("ул. Садовая, {n}"),
+                                 "description": format!("Мусор у подъезда не вывозят ({n}-{i})") })),
+                )
+                .await;
+                if status != 201 {
+                    refused("appeal", status, &body);
+                }
+                let (status, poll) = attempt_json(
+                    &http,
+                    &resident,
+                    reqwest::Method::POST,
+                    "/api/c/demo-house-1/p/meetings/polls",
+                    Some(json!({ "title": format!("Опрос {n}-{i}: красим подъезд?"), "kind": "single",
+                                 "options": ["Да", "Нет"], "hours": 24 })),
+                )
+                .await;
+                if let (201, Some(poll)) = (status, poll["id"].as_str()) {
+                    let (status, body) = attempt_json(
+                        &http,
+                        &resident,
+                        reqwest::Method::POST,
+                        &format!("/api/c/demo-house-1/p/meetings/polls/{poll}/vote"),
+                        Some(json!({ "choices": [i % 2] })),
+                    )
+                    .await;
+                    if status != 201 {
+                        refused("vote", status, &body);
+                    }
+                } else {
+                    refused("poll", status, &poll);
+                }
+                if i % 4 == 1 {
+                    let (status, body) = attempt_json(
+                        &http,
+                        &resident,
+                        reqwest::Method::POST,
+                        "/api/c/demo-town/p/hello/notes/export",
+                        None,
+                    )
+                    .await;
+                    match (status, body["run"].as_str()) {
+                        (202, Some(run)) => exports.push(run.to_owned()),
+                        _ => refused("export", status, &body),
+                    }
+                }
                 for path in ["/c/demo-town/p/hello", "/api/me"] {
                     let status = attempt(&http, &resident, reqwest::Method::GET, path, None).await;
                     if status == 200 {
@@ -443,7 +638,7 @@ async fn two_hosts_behind_haproxy_survive_a_host_killed_and_a_database_restart()
                     }
                 }
             }
-            written
+            (written, exports)
         }));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -491,10 +686,18 @@ async fn two_hosts_behind_haproxy_survive_a_host_killed_and_a_database_restart()
     );
     stop.store(true, Ordering::SeqCst);
     let mut written = Vec::new();
+    let mut exports = Vec::new();
     for worker in workers {
-        written.extend(worker.await.unwrap());
+        let (notes, runs) = worker.await.unwrap();
+        written.extend(notes);
+        exports.extend(runs);
     }
     let failures = failed.load(Ordering::SeqCst);
+    let refused = refusals.lock().unwrap().clone();
+    assert!(
+        refused.is_empty(),
+        "writes refused under the load: {refused:#?}"
+    );
     // Each resident has at most one request in flight: at most that many were lost with the
     // host.
     assert!(
@@ -513,6 +716,104 @@ async fn two_hosts_behind_haproxy_survive_a_host_killed_and_a_database_restart()
         "{count} notes stored, {} answered as stored",
         written.len()
     );
+
+    // Every export asked for finished exactly once: each run is done with its file, and no
+    // run stored a second file (a run finished twice would).
+    assert!(!exports.is_empty(), "the load asked for exports");
+    let db = dvor::storage::Database::connect(&postgres.url())
+        .await
+        .expect("the test reads the shared database");
+    let ids = exports
+        .iter()
+        .map(|id| format!("'{}'", id.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(",");
+    wait_until("every requested export to finish", 120, || async {
+        db_count(
+            &db,
+            &format!("SELECT count(*) FROM job_runs WHERE id IN ({ids}) AND status <> 'done'"),
+        )
+        .await
+            == 0
+    })
+    .await;
+    let done_with_file = db_count(
+        &db,
+        &format!(
+            "SELECT count(DISTINCT r.id) FROM job_runs r JOIN files f ON f.id = r.output_file \
+             WHERE r.id IN ({ids}) AND r.status = 'done'"
+        ),
+    )
+    .await;
+    assert_eq!(
+        done_with_file,
+        exports.len() as i64,
+        "every export answered 202 is done with its file"
+    );
+    let runs = db_count(
+        &db,
+        "SELECT count(*) FROM job_runs WHERE plugin = 'hello' AND job = 'export'",
+    )
+    .await;
+    let files = db_count(
+        &db,
+        "SELECT count(*) FROM files WHERE plugin = 'hello' AND name = 'notes.csv'",
+    )
+    .await;
+    assert_eq!(
+        files, runs,
+        "one file per export run: no run finished twice"
+    );
+
+    // Every event reached every consumer: each delivery is done, each event of the load has
+    // its consumer's delivery, and hello's handler stored one echo per note event.
+    wait_until("every event delivered", 120, || async {
+        db_count(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE status <> 'done'",
+        )
+        .await
+            == 0
+    })
+    .await;
+    for (kind, consumer) in CONSUMERS {
+        let events = db_count(
+            &db,
+            &format!("SELECT count(*) FROM events WHERE kind = '{kind}'"),
+        )
+        .await;
+        assert!(events > 0, "the load made {kind} events");
+        let missing = db_count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM events e WHERE e.kind = '{kind}' AND NOT EXISTS \
+                 (SELECT 1 FROM deliveries d WHERE d.event_id = e.id \
+                  AND d.subscriber = '{consumer}' AND d.status = 'done')"
+            ),
+        )
+        .await;
+        assert_eq!(
+            missing, 0,
+            "{missing} of {events} {kind} events never reached {consumer}"
+        );
+    }
+    let note_events = db_count(
+        &db,
+        "SELECT count(*) FROM events WHERE kind = 'hello.note_added'",
+    )
+    .await;
+    let echoes = db_count(
+        &db,
+        "SELECT count(*) FROM documents WHERE plugin = 'hello' AND collection = 'echoes'",
+    )
+    .await;
+    assert_eq!(echoes, note_events, "hello handled each note event once");
+    assert!(
+        note_events >= written.len() as i64,
+        "{note_events} note events for {} notes answered as stored",
+        written.len()
+    );
+    drop(db);
 
     // PostgreSQL restarts: the host says it is not ready while the database is away, and
     // recovers without a restart.
