@@ -212,7 +212,11 @@ async fn an_admin_grants_and_removes_staff_roles_and_revokes_invitations() {
         // Removing needs the confirmation, then the role is gone.
         let id = remove_button_id(&page.text, "Анна Жильцова");
         let unconfirmed = act(&admin, "remove_role", &[("id", &id)]).await;
-        assert_eq!(unconfirmed.status, 400, "{engine}: {unconfirmed:?}");
+        assert_eq!(unconfirmed.status, 422, "{engine}: {unconfirmed:?}");
+        assert!(
+            unconfirmed.text.contains("Подтвердите действие галочкой"),
+            "{engine}"
+        );
         let removed = act(&admin, "remove_role", &[("id", &id), ("confirm", "1")]).await;
         assert_eq!(removed.status, 303, "{engine}: {removed:?}");
         let grants = admin.get("/api/communities/house-1/roles").await;
@@ -245,7 +249,11 @@ async fn an_admin_grants_and_removes_staff_roles_and_revokes_invitations() {
         assert!(page.text.contains("заявок 0, принято 0"), "{engine}");
         assert!(page.text.contains("действует"), "{engine}");
         let unconfirmed = act(&admin, "revoke_invitation", &[("id", &invitation)]).await;
-        assert_eq!(unconfirmed.status, 400, "{engine}: {unconfirmed:?}");
+        assert_eq!(unconfirmed.status, 422, "{engine}: {unconfirmed:?}");
+        assert!(
+            unconfirmed.text.contains("Подтвердите действие галочкой"),
+            "{engine}"
+        );
         assert_eq!(
             anya.get(&format!("/api/invitations/{invitation}"))
                 .await
