@@ -112,8 +112,8 @@ async fn check(served: &Served) {
     );
     assert!(page.text.contains("Отключение воды во вторник"), "{engine}");
     assert!(
-        page.text.contains(" · Город"),
-        "{engine}: the town's says so"
+        page.text.contains(">Город · "),
+        "{engine}: the town's says who published it: the town"
     );
     assert!(!page.text.contains("Продам гараж"), "{engine}");
     let other = served.client().get("/c/house-2").await;
