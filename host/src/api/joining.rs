@@ -275,9 +275,15 @@ async fn revoke_invitation(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     me.require_scope("members:write")?;
+    revoke(&state, &me, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke invitation `id` as `me` (the API's and the admin page's), with its audit entry.
+pub(crate) async fn revoke(state: &AppState, me: &Principal, id: &str) -> Result<(), AppError> {
     let shared = state.runtime.shared();
     let tx = shared.db.begin().await?;
-    let invitation = joining::invitation(&tx, &id)
+    let invitation = joining::invitation(&tx, id)
         .await?
         .ok_or_else(no_such_invitation)?;
     if !me.authority().manages_members_of(&invitation.community_id) {
@@ -285,7 +291,7 @@ async fn revoke_invitation(
     }
     joining::revoke_invitation(&tx, &me.person.id, &invitation, now_ms()).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// The QR code of a link, as SVG.

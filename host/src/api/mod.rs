@@ -18,7 +18,7 @@ pub(crate) mod joining;
 pub(crate) mod me;
 mod notifications;
 mod oidc;
-mod roles;
+pub(crate) mod roles;
 
 use axum::Json;
 use axum::extract::State;

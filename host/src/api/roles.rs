@@ -32,6 +32,17 @@ async fn community_roles(
     Path(id): Path<String>,
 ) -> Result<axum::Json<Vec<Grant>>, AppError> {
     me.require_scope("communities:read")?;
+    Ok(axum::Json(grants_of_place(&state, &me, &id).await?))
+}
+
+/// The role grants bearing on place `id` (the API's and the admin page's): held in its subtree
+/// or in organizations serving it or a place around it.
+pub(crate) async fn grants_of_place(
+    state: &AppState,
+    me: &Principal,
+    id: &str,
+) -> Result<Vec<Grant>, AppError> {
+    let id = id.to_owned();
     let tree = state.runtime.shared().communities();
     if tree.get(&id).is_none() {
         return Err(AppError::not_found("Нет такого места / No such place").with_field("community"));
@@ -58,9 +69,7 @@ async fn community_roles(
         })
         .map(|(org, _)| org)
         .collect();
-    Ok(axum::Json(
-        roles::grants_in(db, &subtree, &organizations).await?,
-    ))
+    Ok(roles::grants_in(db, &subtree, &organizations).await?)
 }
 
 /// A role to grant.
@@ -200,6 +209,23 @@ async fn grant_role(
     JsonBody(request): JsonBody<GrantRequest>,
 ) -> Result<(StatusCode, axum::Json<Granted>), AppError> {
     me.require_scope("roles:write")?;
+    let granted = grant(&state, &me, request).await?;
+    Ok((
+        if granted.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        axum::Json(granted),
+    ))
+}
+
+/// Grant a role as `me` (the API's and the admin page's), with its audit entry.
+pub(crate) async fn grant(
+    state: &AppState,
+    me: &Principal,
+    request: GrantRequest,
+) -> Result<Granted, AppError> {
     let person = request
         .person
         .filter(|p| !p.is_empty())
@@ -209,8 +235,8 @@ async fn grant_role(
         .filter(|r| !r.is_empty())
         .ok_or_else(|| AppError::invalid("role", "Какую роль? / Which role?"))?;
     check_place(
-        &state,
-        &me,
+        state,
+        me,
         &role,
         request.community.as_deref(),
         request.organization.as_deref(),
@@ -243,14 +269,7 @@ async fn grant_role(
     }
     tx.commit().await?;
     shared.events_committed.notify_waiters();
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        axum::Json(Granted { id, created }),
-    ))
+    Ok(Granted { id, created })
 }
 
 /// Revoke a role grant (by the same people who may grant it).
@@ -265,13 +284,19 @@ async fn revoke_role(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     me.require_scope("roles:write")?;
+    revoke(&state, &me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke grant `id` as `me` (the API's and the admin page's), with its audit entry.
+pub(crate) async fn revoke(state: &AppState, me: &Principal, id: i64) -> Result<(), AppError> {
     let shared = state.runtime.shared();
     let Some(grant) = roles::grant_by_id(shared.db.connection(), id).await? else {
         return Err(AppError::not_found("Нет такой роли / No such grant").with_field("id"));
     };
     check_place(
-        &state,
-        &me,
+        state,
+        me,
         &grant.role,
         grant.community_id.as_deref(),
         grant.organization_id.as_deref(),
@@ -301,7 +326,7 @@ async fn revoke_role(
     }
     tx.commit().await?;
     shared.events_committed.notify_waiters();
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// An ownership to record.

@@ -104,6 +104,21 @@ pub async fn by_phone<C: ConnectionTrait>(db: &C, phone: &str) -> Result<Option<
     one(db, Expr::col(t("phone")).eq(phone)).await
 }
 
+/// The people who gave this e-mail address (compared without regard to case).
+pub async fn with_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Vec<Person>, DbErr> {
+    let query = Query::select()
+        .columns(COLUMNS.map(t))
+        .from(t("people"))
+        .and_where(
+            Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(t("email"))))
+                .eq(email.trim().to_lowercase()),
+        )
+        .to_owned();
+    Person::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await
+}
+
 async fn one<C: ConnectionTrait>(
     db: &C,
     condition: sea_orm::sea_query::SimpleExpr,

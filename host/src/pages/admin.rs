@@ -325,6 +325,10 @@ async fn place_page(state: &AppState, v: &Visitor, community: &str) -> Result<Pa
         ));
     }
 
+    if manages_members {
+        sections.extend(super::staff::sections(state, v, me, community).await?);
+    }
+
     if crate::announcements::may_publish(&authority, community) {
         let published = crate::announcements::published_at(db, community, 20).await?;
         let now = crate::identity::now_ms();
@@ -511,7 +515,8 @@ pub async fn community_page(
     .await)
 }
 
-/// `POST /admin/c/{community}?action=approve|approve_verified|reject|invite`.
+/// `POST /admin/c/{community}?action=approve|approve_verified|reject|invite|grant_role|
+/// remove_role|revoke_invitation|…`.
 pub async fn community_action(
     State(state): State<AppState>,
     Path(community): Path<String>,
@@ -528,92 +533,107 @@ pub async fn community_action(
         Err(to_sign_in) => return Ok(to_sign_in.into_response()),
     };
     let id = value_of(&form, "id").unwrap_or("");
-    let outcome = match value_of(&query, "action") {
-        Some(action @ ("approve" | "approve_verified")) => crate::api::joining::approve(
-            &state,
-            me,
-            id,
-            &ApprovalInput {
-                verify_ownership: Some(action == "approve_verified"),
-                share: None,
-            },
-        )
-        .await
-        .map(|_| redirect_with_notice(&here, v.tr("Заявка принята", "The request is approved"))),
-        Some("reject") => crate::api::joining::reject(&state, me, id, value_of(&form, "reason"))
+    let staff_action = match value_of(&query, "action") {
+        Some(action) => super::staff::act(&state, &v, me, &community, action, &form, &here).await,
+        None => None,
+    };
+    let outcome = if let Some(outcome) = staff_action {
+        outcome
+    } else {
+        match value_of(&query, "action") {
+            Some(action @ ("approve" | "approve_verified")) => crate::api::joining::approve(
+                &state,
+                me,
+                id,
+                &ApprovalInput {
+                    verify_ownership: Some(action == "approve_verified"),
+                    share: None,
+                },
+            )
             .await
             .map(|_| {
-                redirect_with_notice(&here, v.tr("Заявка отклонена", "The request is rejected"))
+                redirect_with_notice(&here, v.tr("Заявка принята", "The request is approved"))
             }),
-        Some("announce") => {
-            let input = crate::api::announcements::AnnouncementInput {
-                title: value_of(&form, "title").map(str::to_owned),
-                text: value_of(&form, "text").map(str::to_owned),
-                // A date field left empty is no end date.
-                until: value_of(&form, "until")
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_owned),
-            };
-            crate::api::announcements::publish(&state, me, &community, &input)
+            Some("reject") => {
+                crate::api::joining::reject(&state, me, id, value_of(&form, "reason"))
+                    .await
+                    .map(|_| {
+                        redirect_with_notice(
+                            &here,
+                            v.tr("Заявка отклонена", "The request is rejected"),
+                        )
+                    })
+            }
+            Some("announce") => {
+                let input = crate::api::announcements::AnnouncementInput {
+                    title: value_of(&form, "title").map(str::to_owned),
+                    text: value_of(&form, "text").map(str::to_owned),
+                    // A date field left empty is no end date.
+                    until: value_of(&form, "until")
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_owned),
+                };
+                crate::api::announcements::publish(&state, me, &community, &input)
+                    .await
+                    .map(|_| {
+                        redirect_with_notice(
+                            &here,
+                            v.tr("Объявление опубликовано", "The announcement is published"),
+                        )
+                    })
+            }
+            Some("take_down") => crate::api::announcements::take_down(&state, me, &community, id)
                 .await
-                .map(|_| {
+                .map(|()| {
                     redirect_with_notice(
                         &here,
-                        v.tr("Объявление опубликовано", "The announcement is published"),
-                    )
-                })
-        }
-        Some("take_down") => crate::api::announcements::take_down(&state, me, &community, id)
-            .await
-            .map(|()| {
-                redirect_with_notice(
-                    &here,
-                    v.tr("Объявление снято", "The announcement is taken down"),
-                )
-            }),
-        Some("save_unit") => {
-            let number = value_of(&form, "number").unwrap_or("").trim().to_owned();
-            let input = crate::api::communities::UnitInput {
-                kind: value_of(&form, "kind").map(str::to_owned),
-                // The page takes a decimal comma as people type it.
-                area: value_of(&form, "area").map(|a| a.trim().replace(',', ".")),
-                cadastral_number: value_of(&form, "cadastral_number")
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_owned),
-            };
-            crate::api::communities::put_unit(&state, me, &community, &number, input)
-                .await
-                .map(|unit| {
-                    redirect_with_notice(
-                        &here,
-                        &format!("{} {}", v.tr("Сохранено:", "Saved:"), unit.number),
-                    )
-                })
-        }
-        Some("invite") => {
-            let days = match value_of(&form, "expires_in_days").map(str::trim) {
-                None | Some("") => Ok(None),
-                Some(text) => text.parse::<u32>().map(Some).map_err(|_| {
-                    AppError::invalid(
-                        "expires_in_days",
-                        "Введите число дней / Enter a number of days",
+                        v.tr("Объявление снято", "The announcement is taken down"),
                     )
                 }),
-            };
-            match days {
-                Ok(days) => crate::api::joining::invite(&state, me, &community, days)
+            Some("save_unit") => {
+                let number = value_of(&form, "number").unwrap_or("").trim().to_owned();
+                let input = crate::api::communities::UnitInput {
+                    kind: value_of(&form, "kind").map(str::to_owned),
+                    // The page takes a decimal comma as people type it.
+                    area: value_of(&form, "area").map(|a| a.trim().replace(',', ".")),
+                    cadastral_number: value_of(&form, "cadastral_number")
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_owned),
+                };
+                crate::api::communities::put_unit(&state, me, &community, &number, input)
                     .await
-                    .map(|invitation| {
-                        Redirect::to(&format!("/join/{}", invitation.id)).into_response()
-                    }),
-                Err(error) => Err(error),
+                    .map(|unit| {
+                        redirect_with_notice(
+                            &here,
+                            &format!("{} {}", v.tr("Сохранено:", "Saved:"), unit.number),
+                        )
+                    })
             }
+            Some("invite") => {
+                let days = match value_of(&form, "expires_in_days").map(str::trim) {
+                    None | Some("") => Ok(None),
+                    Some(text) => text.parse::<u32>().map(Some).map_err(|_| {
+                        AppError::invalid(
+                            "expires_in_days",
+                            "Введите число дней / Enter a number of days",
+                        )
+                    }),
+                };
+                match days {
+                    Ok(days) => crate::api::joining::invite(&state, me, &community, days)
+                        .await
+                        .map(|invitation| {
+                            Redirect::to(&format!("/join/{}", invitation.id)).into_response()
+                        }),
+                    Err(error) => Err(error),
+                }
+            }
+            _ => Err(AppError::invalid(
+                "action",
+                "Нет такого действия / No such action",
+            )),
         }
-        _ => Err(AppError::invalid(
-            "action",
-            "Нет такого действия / No such action",
-        )),
     };
     match outcome {
         Ok(response) => Ok(response),

@@ -9,7 +9,9 @@ mod account;
 mod admin;
 mod errors;
 mod join;
+mod notices;
 mod pwa;
+mod staff;
 mod tree;
 
 use axum::extract::{FromRequest as _, Path, Query, State};
@@ -496,36 +498,10 @@ async fn community_page(
     if let Some(address) = &place.address {
         body.push_str(&format!("<p>{}</p>", web::escape(address)));
     }
-    let shared = state.runtime.shared();
-    let news = crate::announcements::current_for(
-        shared.db.connection(),
-        &tree,
-        &community,
-        crate::identity::now_ms(),
-        10,
-    )
-    .await?;
-    if !news.is_empty() {
-        body.push_str(&format!(
-            "<section class=\"section\" aria-labelledby=\"news\"><h2 id=\"news\">{}</h2>",
-            tr(&locale, "Объявления", "Announcements")
-        ));
-        for item in &news {
-            let from = tree
-                .get(&item.community_id)
-                .filter(|c| c.id != community)
-                .map(|c| format!(" · {}", web::escape(&c.name)))
-                .unwrap_or_default();
-            body.push_str(&format!(
-                "<article class=\"notice tone-info\"><h3>{}</h3><p>{}</p><p class=\"help\">{}{}</p></article>",
-                web::escape(&item.title),
-                web::escape(&item.text),
-                web::escape(&web::format_date(item.created, state.utc_offset_minutes, &locale)),
-                from
-            ));
-        }
-        body.push_str("</section>");
-    }
+    // One list: the place's announcements and the plugins' (housing's outages), urgent first.
+    let caller = visitor.principal.as_ref().map(|p| p.caller_in(&community));
+    let news = notices::current(&state, caller, &locale, &community).await?;
+    body.push_str(&notices::section(&news, &locale));
     body.push_str(&tiles(&state, &visitor, &community, TilePlace::Community).await);
     let children = tree.children(&community, None);
     if !children.is_empty() {

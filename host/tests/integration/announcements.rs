@@ -112,8 +112,8 @@ async fn check(served: &Served) {
     );
     assert!(page.text.contains("Отключение воды во вторник"), "{engine}");
     assert!(
-        page.text.contains(" · Город"),
-        "{engine}: the town's says so"
+        page.text.contains(">Город · "),
+        "{engine}: the town's says who published it: the town"
     );
     assert!(!page.text.contains("Продам гараж"), "{engine}");
     let other = served.client().get("/c/house-2").await;
@@ -220,4 +220,90 @@ async fn check(served: &Served) {
         404,
         "{engine}"
     );
+}
+
+/// One list on the house's page: the management company's outage (published in housing) and
+/// the administration's announcement (the host's), the outage first, each with who published
+/// it and its dates; housing's tile no longer repeats them.
+#[tokio::test]
+async fn the_house_page_shows_one_list_of_announcements_urgent_first() {
+    let config = crate::housing::housing_config((1, 31));
+    for served in common::server::serve_all(&config).await {
+        let engine = served.engine;
+        let official = served.sign_in("+79161110031", "Игорь", "Чиновников").await;
+        served
+            .grant(
+                official.person.as_deref().unwrap(),
+                "official",
+                None,
+                Some("admin-town"),
+            )
+            .await;
+        let operator = crate::housing::staff(&served, "+79161110032", "Нина", "operator").await;
+        let town = announce(
+            &official,
+            "town",
+            &[
+                ("title", "Субботник в субботу"),
+                ("text", "Сбор у школы в 10:00"),
+            ],
+        )
+        .await;
+        assert_eq!(town.status, 303, "{engine}: {town:?}");
+        let (from, until) = (day_from_today(1), day_from_today(2));
+        let outage = operator
+            .post(
+                "/api/c/house-1/p/housing/announcements",
+                json!({
+                    "kind": "outage",
+                    "title": "Отключение горячей воды",
+                    "text": "Ремонт теплотрассы",
+                    "from": from,
+                    "until": until,
+                }),
+            )
+            .await;
+        assert_eq!(outage.status, 201, "{engine}: {outage:?}");
+
+        let page = served.client().get("/c/house-1").await;
+        assert_eq!(page.status, 200, "{engine}");
+        let list = page
+            .text
+            .split("aria-labelledby=\"news\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</section>").next())
+            .expect("the announcements' section");
+        let outage_at = list
+            .find("Отключение горячей воды")
+            .expect("the outage is listed");
+        let town_at = list
+            .find("Субботник в субботу")
+            .expect("the town's is listed");
+        assert!(
+            outage_at < town_at,
+            "{engine}: the outage comes first: {list}"
+        );
+        assert!(
+            list.contains("УК «Городская»"),
+            "{engine}: who published the outage"
+        );
+        assert!(
+            list.contains("Администрация города"),
+            "{engine}: who published the town's: {list}"
+        );
+        let day = |iso: &str| {
+            let d = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").unwrap();
+            d.format("%d.%m.%Y").to_string()
+        };
+        assert!(
+            list.contains(&format!("с {} по {}", day(&from), day(&until))),
+            "{engine}: the outage's dates in Russian: {list}"
+        );
+        assert!(!list.contains("Нина"), "{engine}: not the operator's name");
+        assert_eq!(
+            page.text.matches("Отключение горячей воды").count(),
+            1,
+            "{engine}: no second list (housing's tile does not repeat it)"
+        );
+    }
 }

@@ -41,3 +41,4 @@ mod ui_feed;
 mod ui_live;
 mod ui_promos;
 mod ui_snt;
+mod ui_staff;

@@ -317,28 +317,13 @@ impl Plugin for Housing {
     }
 }
 
-/// A house's home: the announcements in force (an outage first), or that there are none.
+/// A house's home: what the plugin is for. Its announcements are not repeated here: the host's
+/// page lists them with the place's own (`GET announcements`), urgent first.
 fn notices_tile() -> Result<Tile> {
-    let mut current = current_announcements()?;
-    current.sort_by_key(|a| a.kind != AnnouncementKind::Outage);
-    let mut tile = Tile::new(tr("Объявления", "Announcements"));
-    if current.is_empty() {
-        return Ok(tile.line(tr("Сейчас объявлений нет", "no announcements now")));
-    }
-    tile = tile
-        .count(i64::try_from(current.len()).unwrap_or(i64::MAX))
-        .tone(if current[0].kind == AnnouncementKind::Outage {
-            Tone::Warning
-        } else {
-            Tone::Info
-        });
-    for announcement in current.iter().take(3) {
-        let until = announcement.until.map_or_else(String::new, |day| {
-            format!(" — {} {}", tr("до", "until"), show::date_text(day))
-        });
-        tile = tile.line(format!("{}{until}", announcement.title));
-    }
-    Ok(tile)
+    Ok(Tile::new(tr("Дом и счета", "Home and bills")).line(tr(
+        "Лицевые счета, показания, оплата, заявки",
+        "accounts, readings, payments, requests",
+    )))
 }
 
 /// A resident's home: what each of their accounts asks now, and by when.

@@ -102,7 +102,17 @@ function drawMap(el) {
   } else if (points.length > 1) {
     const bounds = new maplibregl.LngLatBounds();
     for (const p of points) bounds.extend([p.lon, p.lat]);
-    map.fitBounds(bounds, { padding: 40, maxZoom: 16, duration: 0 });
+    const fit = () => map.fitBounds(bounds, { padding: 40, maxZoom: 16, duration: 0 });
+    fit();
+    // A phone turned, a window narrowed: the pins are fitted again to the new size, unless the
+    // person has moved the map themselves.
+    let moved = false;
+    map.on("movestart", (e) => {
+      if (e.originalEvent) moved = true;
+    });
+    map.on("resize", () => {
+      if (!moved) fit();
+    });
   }
   el.dvorMap = map;
   el.dvorMarkers = markers;
