@@ -52,7 +52,8 @@ fn kind_label(kind: &str, locale: &str) -> String {
     if locale == "en" { en } else { ru }.to_owned()
 }
 
-fn badge(label: &str, tone: Tone) -> Cell {
+/// A badge cell of a table on the admin pages.
+pub(super) fn badge(label: &str, tone: Tone) -> Cell {
     Cell::Badge(crate::runtime::latest::dvor::plugin::ui::Badge {
         label: label.to_owned(),
         tone,

@@ -320,11 +320,11 @@ pub async fn sections(
             .count()
             .max(usize::try_from(invitation.uses).unwrap_or(0));
         let status = if invitation.revoked.is_some() {
-            tree_badge(v.tr("отозвано", "revoked"), Tone::Neutral)
+            super::admin::badge(v.tr("отозвано", "revoked"), Tone::Neutral)
         } else if invitation.is_valid(now) {
-            tree_badge(v.tr("действует", "valid"), Tone::Success)
+            super::admin::badge(v.tr("действует", "valid"), Tone::Success)
         } else {
-            tree_badge(v.tr("истекло", "expired"), Tone::Neutral)
+            super::admin::badge(v.tr("истекло", "expired"), Tone::Neutral)
         };
         let mut actions = Vec::new();
         if invitation.is_valid(now) {
@@ -412,13 +412,6 @@ impl Names {
         self.0.insert(id.to_owned(), name.clone());
         Ok(name)
     }
-}
-
-fn tree_badge(label: &str, tone: Tone) -> Cell {
-    Cell::Badge(crate::runtime::latest::dvor::plugin::ui::Badge {
-        label: label.to_owned(),
-        tone,
-    })
 }
 
 /// The page's staff actions: `grant_role`, `remove_role`, `revoke_invitation`; `None` for any
