@@ -540,11 +540,13 @@ async fn two_hosts_behind_haproxy_survive_a_host_killed_and_a_database_restart()
             let mut written = Vec::new();
             let mut exports = Vec::new();
             let mut i = 0u64;
-            // A write the balancer did not answer as done: lost with the host if 0, else a
-            // refusal the test names.
+            // A write the balancer did not answer as done: lost with the host if there was no
+            // answer (0) or only the balancer's own 502/504 for a host that died under the
+            // request (no JSON from dvor), else a refusal by dvor the test names.
             let refused = |what: &str, status: u16, body: &serde_json::Value| {
                 failed.fetch_add(1, Ordering::SeqCst);
-                if status != 0 {
+                let lost_with_the_host = status == 0 || (matches!(status, 502 | 504) && body.is_null());
+                if !lost_with_the_host {
                     refusals
                         .lock()
                         .unwrap()
