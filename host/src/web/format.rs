@@ -4,8 +4,10 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::Strings;
 
-/// The Russian thousands separator: a narrow no-break space.
-const RU_GROUP: char = '\u{202F}';
+/// The Russian thousands separator: a no-break space, the one the plugin SDK's `Kopecks` writes
+/// (`dvor_sdk::money::GROUP_SEPARATOR`), so the host's pages and a plugin's tiles and pages
+/// write the same amount the same way.
+const RU_GROUP: char = '\u{A0}';
 
 /// Groups the digits of a non-negative integer written in ASCII digits.
 fn group(digits: &str, en: bool) -> String {
@@ -21,7 +23,7 @@ fn group(digits: &str, en: bool) -> String {
     out
 }
 
-/// An integer with thousands separators: `1 234 567` (ru, narrow no-break spaces) or `1,234,567`.
+/// An integer with thousands separators: `1 234 567` (ru, no-break spaces) or `1,234,567`.
 pub fn format_integer(value: i64, locale: &str) -> String {
     format_decimal(value, 0, locale)
 }

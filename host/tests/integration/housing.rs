@@ -986,7 +986,7 @@ fn rub(kopecks: i64) -> String {
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202F}');
+            grouped.push('\u{a0}');
         }
         grouped.push(c);
     }
