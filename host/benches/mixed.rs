@@ -16,8 +16,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -30,82 +28,17 @@ const FLATS: [&str; 4] = ["1", "2", "12", "45"];
 /// How many polls of the house the residents vote in (each resident votes once in each).
 const POLLS: u64 = 40;
 
-/// One `dvor serve`, killed when dropped.
-struct Served {
-    child: Child,
-    base: String,
-    data: PathBuf,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn serve() -> Served {
-    let bin = std::env::var("DVOR_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root().join("target/release/dvor"));
-    assert!(
-        bin.exists(),
-        "build the server first: cargo build --release -p dvor --bin dvor ({})",
-        bin.display()
-    );
-    let plugin_dir = support::plugin_dir("housing.wasm");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let data = std::env::temp_dir().join(format!("dvor-bench-mixed-{port}"));
-    let _ = std::fs::remove_dir_all(&data);
-    std::fs::create_dir_all(&data).unwrap();
-    let cache = std::env::temp_dir().join("dvor-bench-mixed-cache");
-    let log = std::fs::File::create(data.join("serve.log")).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(&bin)
-        .arg("serve")
-        .current_dir(root())
-        .env(
-            "DVOR_STORAGE__DATA_DIR",
-            data.join("data").display().to_string(),
-        )
-        .env("DVOR_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("DVOR_INSTANCE__PUBLIC_URL", &base)
-        .env("DVOR_RUNTIME__PLUGIN_DIR", plugin_dir.display().to_string())
-        .env("DVOR_RUNTIME__CACHE_DIR", cache.display().to_string())
-        // Readings are taken every day of the month, so the bench runs on any date.
-        .env(
+fn serve() -> support::Served {
+    // Readings are taken every day of the month, so the bench runs on any date.
+    support::serve_process(
+        "mixed",
+        &support::plugin_dir("housing.wasm"),
+        None,
+        &[(
             "DVOR_PLUGINS__HOUSING__SETTINGS__READING_WINDOW",
             "{ from_day = 1, to_day = 31 }",
-        )
-        .env("DVOR_LOG", "warn")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("dvor serve starts");
-    Served { child, base, data }
-}
-
-/// Poll `check` every half second until it holds, for at most `seconds`.
-async fn wait_for<F, Fut>(what: &str, seconds: u64, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let until = Instant::now() + Duration::from_secs(seconds);
-    while !check().await {
-        assert!(Instant::now() < until, "waited {seconds} s for {what}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        )],
+    )
 }
 
 /// What one request of the mix is.
@@ -241,16 +174,11 @@ fn main() {
             .build()
             .unwrap();
         let base = served.base.clone();
-        wait_for("the host to be ready", 300, || {
-            let probe = http.get(format!("{base}/readyz")).send();
-            async move { probe.await.is_ok_and(|r| r.status() == 200) }
-        })
-        .await;
+        support::wait_ready(&http, &served).await;
 
         // The residents, in the host's own database: each owns a share of one of the flats.
         let started = Instant::now();
-        let url = format!("sqlite://{}/data/dvor.db", served.data.display());
-        let db = dvor::storage::Database::connect(&url)
+        let db = dvor::storage::Database::connect(&served.database_url())
             .await
             .expect("the host's database opens");
         let tokens = support::residents(
@@ -281,7 +209,7 @@ fn main() {
                 format!("{base}/api/c/demo-house-1/p/housing/accounts/{flat}"),
             );
             let meter = Arc::new(std::sync::Mutex::new(None::<String>));
-            wait_for(&format!("the demo's account of flat {flat}"), 180, || {
+            support::wait_for(&format!("the demo's account of flat {flat}"), 180, || {
                 let (request, meter) = (http.get(&path).bearer_auth(&token).send(), meter.clone());
                 async move {
                     let Ok(response) = request.await else {
@@ -297,7 +225,7 @@ fn main() {
             meters.insert(*flat, meter.lock().unwrap().clone().unwrap());
         }
         let categories = format!("{base}/api/c/demo-town/p/people-control/categories");
-        wait_for("the demo's appeal categories", 180, || {
+        support::wait_for("the demo's appeal categories", 180, || {
             let request = http.get(&categories).bearer_auth(&first).send();
             async move {
                 match request.await {

@@ -1,11 +1,14 @@
 //! What the plugin benches share: the built plugins, an instance started on a test database
-//! from the bench's own config, as an operator starts one, the residents they sign in, and how
-//! they read their settings and summarise latencies.
+//! from the bench's own config, as an operator starts one — in the bench's process, or as a
+//! release `dvor serve` process of its own — the residents they sign in, and how they read
+//! their settings and summarise latencies.
 
 // Each bench compiles this module and uses a part of it.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The directory `cargo xtask plugins` builds into; panics with how to build it when `wasm`
 /// (`meetings.wasm`) is not there.
@@ -173,4 +176,117 @@ pub async fn residents(
     }
     tx.commit().await.unwrap();
     sessions
+}
+
+/// One `dvor serve` process on SQLite in a data directory of its own; killed, and its data
+/// removed, when dropped.
+pub struct Served {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The data directory (the database is `data/dvor.db` in it, the log `serve.log`).
+    pub data: PathBuf,
+}
+
+impl Served {
+    /// The URL of the host's SQLite database, to set up residents in it.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}/data/dvor.db", self.data.display())
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// The `dvor` binary the process benches serve: `DVOR_BIN`, or the release build.
+pub fn release_bin() -> PathBuf {
+    let bin = std::env::var("DVOR_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/dvor")
+        });
+    assert!(
+        bin.exists(),
+        "build the server first: cargo build --release -p dvor --bin dvor ({})",
+        bin.display()
+    );
+    bin
+}
+
+/// Start `dvor serve` from the repository root with `config` (the bundled `config/dvor.toml`
+/// when `None`, else this text, written into the data directory), the built plugins, a fresh
+/// data directory and `env` on top; compiled plugins are cached per bench `name`.
+pub fn serve_process(
+    name: &str,
+    plugin_dir: &std::path::Path,
+    config: Option<&str>,
+    env: &[(&str, &str)],
+) -> Served {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = std::env::temp_dir().join(format!("dvor-bench-{name}-{port}"));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).unwrap();
+    let cache = std::env::temp_dir().join(format!("dvor-bench-{name}-cache"));
+    let log = std::fs::File::create(data.join("serve.log")).unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut command = Command::new(release_bin());
+    command.arg("serve").current_dir(&root);
+    if let Some(text) = config {
+        let file = data.join("bench.toml");
+        std::fs::write(&file, text).unwrap();
+        command.arg("--config").arg(file);
+    }
+    command
+        .env(
+            "DVOR_STORAGE__DATA_DIR",
+            data.join("data").display().to_string(),
+        )
+        .env("DVOR_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("DVOR_INSTANCE__PUBLIC_URL", &base)
+        .env("DVOR_RUNTIME__PLUGIN_DIR", plugin_dir.display().to_string())
+        .env("DVOR_RUNTIME__CACHE_DIR", cache.display().to_string())
+        .env("DVOR_LOG", "warn")
+        .env("NO_COLOR", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("dvor serve starts");
+    Served { child, base, data }
+}
+
+/// Poll `check` every half second until it holds, for at most `seconds`.
+pub async fn wait_for<F, Fut>(what: &str, seconds: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let until = Instant::now() + Duration::from_secs(seconds);
+    while !check().await {
+        assert!(Instant::now() < until, "waited {seconds} s for {what}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Wait until `served` answers 200 on `/readyz` (its plugins compiled and its jobs scheduled).
+pub async fn wait_ready(http: &reqwest::Client, served: &Served) {
+    let base = served.base.clone();
+    wait_for("the host to be ready", 300, || {
+        let probe = http.get(format!("{base}/readyz")).send();
+        async move { probe.await.is_ok_and(|r| r.status() == 200) }
+    })
+    .await;
 }
