@@ -403,11 +403,12 @@ async fn an_initiative_reaching_its_threshold_goes_to_the_officials_who_decide()
 }
 
 /// Voting that began 7 days ago and ends `seconds` from now: the shortest the law allows,
-/// noticed 20 days ago.
+/// noticed 22 days ago.
 pub(crate) fn period(seconds: i64) -> (String, i64, i64) {
     let now = chrono::Utc::now().timestamp_millis();
     let to = now + seconds * 1000;
-    let notice = (chrono::Utc::now() - chrono::Duration::days(20))
+    // Noticed three weeks before: the two weeks an SNT meeting needs before its 7 days of voting.
+    let notice = (chrono::Utc::now() - chrono::Duration::days(22))
         .format("%Y-%m-%d")
         .to_string();
     (notice, to - 7 * DAY_MS, to)

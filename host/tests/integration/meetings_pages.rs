@@ -443,3 +443,98 @@ async fn an_initiative_proposed_through_the_form_gathers_support_and_a_decision_
         );
     }
 }
+
+/// `days` after today, as a date field sends it.
+fn day_after(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_management_company_calls_a_general_meeting_from_the_form_with_the_laws_dates() {
+    for served in common::server::serve_all(&config()).await {
+        let e = served.engine;
+        let anna = resident(&served, "+79991112233", "Анна", "house-1/1").await;
+        let operator = served.sign_in("+79990000010", "Ольга", "Операторова").await;
+        served
+            .grant(
+                operator.person.as_deref().unwrap(),
+                "operator",
+                None,
+                Some("uk-town"),
+            )
+            .await;
+
+        // Only those who organize meetings see the form; it says the law's dates.
+        let home = anna.get(P).await.text;
+        assert!(
+            !home.contains("action=call_meeting"),
+            "{e}: a resident is not offered to call one"
+        );
+        let home = operator.get(P).await.text;
+        assert!(
+            home.contains("Созвать общее собрание")
+                && home.contains("не позднее чем за 10 дн. до начала голосования")
+                && home.contains("ЖК РФ ст.45, 47.1")
+                && home.contains("Выбор способа управления многоквартирным домом"),
+            "{e}: {home}"
+        );
+
+        let today = day_after(0);
+        let (too_soon, opens, closes) = (day_after(3), day_after(10), day_after(23));
+        let mut pairs = vec![
+            ("form", "absentee"),
+            ("number", "12"),
+            ("initiator", "УК «Городская»"),
+            ("place", "ул. Садовая, 1, почтовый ящик УК"),
+            ("storage_place", "Офис УК, ул. Садовая, 1"),
+            ("notice_date", today.as_str()),
+            ("voting_from", too_soon.as_str()),
+            ("voting_to", closes.as_str()),
+            ("question_1_title", "Утвердить план работ на 2027 год"),
+            ("question_1_kind", "ordinary"),
+            ("question_2_title", ""),
+            ("question_2_kind", "ordinary"),
+            ("question_3_title", "Сдать крышу в аренду оператору связи"),
+            ("question_3_kind", "common_property_use"),
+        ];
+        // Voting three days after the notice: refused next to its field, with the law's days.
+        let early = submit(&operator, "", "call_meeting", &pairs).await;
+        assert_eq!(early.status, 422, "{e}: {}", early.text);
+        let from = field(&early.text, "voting_from");
+        assert!(
+            from.contains("не ранее чем через 10 дн. после уведомления")
+                && from.contains("aria-invalid=\"true\""),
+            "{e}: {from}"
+        );
+        // The third row's unknown kind is named at the third row (the second was empty).
+        pairs[6].1 = opens.as_str();
+        pairs[13].1 = "no_such_kind";
+        let wrong_kind = submit(&operator, "", "call_meeting", &pairs).await;
+        assert_eq!(wrong_kind.status, 422, "{e}: {}", wrong_kind.text);
+        assert!(
+            field(&wrong_kind.text, "question_3_kind").contains("Неизвестный вид вопроса"),
+            "{e}: {}",
+            wrong_kind.text
+        );
+        pairs[13].1 = "common_property_use";
+        let called = submit(&operator, "", "call_meeting", &pairs).await;
+        let meeting = follow(&operator, &called).await;
+        assert!(
+            meeting.contains("Собрание №12")
+                && meeting.contains("Утвердить план работ на 2027 год")
+                && meeting.contains("Сдать крышу в аренду оператору связи")
+                && meeting.contains("Офис УК, ул. Садовая, 1")
+                && meeting.contains("Объявлено"),
+            "{e}: {meeting}"
+        );
+        // The owner is told, in the app.
+        let inbox = anna.get("/api/me/notifications").await;
+        assert!(
+            inbox.text.contains("Собрание №12: 2 вопрос(ов) повестки"),
+            "{e}: {}",
+            inbox.text
+        );
+    }
+}

@@ -2,7 +2,9 @@
 //! verified owner votes with the area they own, and of the members of an SNT (217-ФЗ ст.17), one
 //! member one vote, with non-member owners voting on the questions the law lets them.
 //!
-//! The notice must be given at least 10 days before voting starts, and voting lasts 7–60 days.
+//! The notice is given some days before voting starts, and voting lasts within bounds, both dated
+//! rules of the law by kind of meeting (`tally::NoticeRule`: 10 days and 7–60 days for МКД, two
+//! weeks for СНТ), which an operator may override.
 //! Ballots are recorded with who, when and how (online, or entered from paper by the
 //! organizer); once the meeting closes they cannot change. The tally is computed from the
 //! ballots by `tally`, stored at closing, and can be recomputed and compared at any time.
@@ -235,27 +237,53 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
             ),
         ));
     }
+    let Some(call) = rules.notice(kind) else {
+        return Err(Error::invalid(
+            "notice_date",
+            tr(
+                "Для такого собрания не заданы сроки уведомления",
+                "no notice period is set for this meeting",
+            ),
+        ));
+    };
     let earliest = notice
-        .add_days(10)
+        .add_days(call.days_before.into())
         .map_or(i64::MAX, |d| d.start_timestamp(offset));
     if input.voting_from < earliest {
         return Err(Error::invalid(
             "voting_from",
             tr(
-                "Голосование начинается не ранее чем через 10 дней после уведомления (ЖК РФ ст.45, 47.1)",
-                "voting starts at least 10 days after the notice (ЖК РФ ст.45, 47.1)",
-            ),
+                &format!(
+                    "Голосование начинается не ранее чем через {} дн. после уведомления ({})",
+                    call.days_before, call.basis
+                ),
+                &format!(
+                    "voting starts at least {} days after the notice ({})",
+                    call.days_before, call.basis
+                ),
+            )
+            .to_owned(),
         ));
     }
     let length = input.voting_to - input.voting_from;
-    if !(7 * DAY_MS..=60 * DAY_MS).contains(&length) {
-        return Err(Error::invalid(
-            "voting_to",
-            tr(
-                "Голосование длится от 7 до 60 дней (ЖК РФ ст.47.1)",
-                "voting lasts 7 to 60 days (ЖК РФ ст.47.1)",
-            ),
-        ));
+    let shortest = i64::from(call.min_voting_days.unwrap_or(0)) * DAY_MS;
+    let longest = call
+        .max_voting_days
+        .map_or(i64::MAX, |days| i64::from(days) * DAY_MS);
+    if length <= 0 || !(shortest..=longest).contains(&length) {
+        let bounds = match (call.min_voting_days, call.max_voting_days) {
+            (Some(min), Some(max)) => tr(
+                &format!("Голосование длится от {min} до {max} дней ({})", call.basis),
+                &format!("voting lasts {min} to {max} days ({})", call.basis),
+            )
+            .to_owned(),
+            _ => tr(
+                "Голосование заканчивается позже, чем начинается",
+                "voting must end after it starts",
+            )
+            .to_owned(),
+        };
+        return Err(Error::invalid("voting_to", bounds));
     }
     let meeting = Meeting {
         kind,

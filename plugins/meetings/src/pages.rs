@@ -13,6 +13,7 @@ use dvor_sdk::ui::{Block, Chart, ChartKind, Progress, Series, TimelineEntry};
 
 use crate::initiatives::{self, Initiative, Status};
 use crate::polls::{self, NewPoll, Per, Poll, PollKind, Show};
+use crate::tally::MeetingKind;
 use crate::{INITIATIVES, MEETINGS, POLLS, Viewer, assembly, viewer};
 
 fn home_link() -> Link {
@@ -181,8 +182,15 @@ fn home_page() -> Result<Page> {
             ),
         )),
         Viewer::Outsider(why) => page.section(Section::untitled().notice(Tone::Info, why)),
-        Viewer::Member(caller) => page
-            .section(Section::titled(tr("Новый опрос", "New poll")).form(new_poll_form()))
+        Viewer::Member(caller) => match meeting_kind_here().filter(|_| assembly::is_organizer()) {
+            Some(kind) => page.section(
+                Section::titled(tr("Созвать общее собрание", "Call a general meeting"))
+                    .paragraph(call_rule_text(kind)?)
+                    .form(new_meeting_form(kind, &caller)?),
+            ),
+            None => page,
+        }
+        .section(Section::titled(tr("Новый опрос", "New poll")).form(new_poll_form()))
             .section(
                 Section::titled(tr("Новая инициатива", "New initiative"))
                     .paragraph(tr(
@@ -191,6 +199,253 @@ fn home_page() -> Result<Page> {
                     ))
                     .form(new_initiative_form(&caller)),
             ),
+    })
+}
+
+/// The kind of general meeting this place holds: owners' in a house, members' in an SNT.
+fn meeting_kind_here() -> Option<MeetingKind> {
+    match directory::community(&ctx::community())?.kind.as_str() {
+        "house" => Some(MeetingKind::Mkd),
+        "snt" => Some(MeetingKind::Snt),
+        _ => None,
+    }
+}
+
+/// How many agenda questions the call form offers.
+const AGENDA_ROWS: usize = 5;
+
+/// What the law in force asks of the call: the notice period and the voting's length.
+fn call_rule_text(kind: MeetingKind) -> Result<String> {
+    let rules = crate::Settings::load()?
+        .rules()?
+        .in_force(&ctx::today()?.to_string());
+    Ok(match rules.notice(kind) {
+        Some(rule) => {
+            let length = match (rule.min_voting_days, rule.max_voting_days) {
+                (Some(min), Some(max)) => tr(
+                    &format!(" Голосование длится от {min} до {max} дней."),
+                    &format!(" Voting lasts {min} to {max} days."),
+                )
+                .to_owned(),
+                _ => String::new(),
+            };
+            format!(
+                "{}{length} ({})",
+                tr(
+                    &format!(
+                        "Уведомление о собрании — не позднее чем за {} дн. до начала голосования; участники получат его в приложении.",
+                        rule.days_before
+                    ),
+                    &format!(
+                        "The notice goes out at least {} days before voting opens; the people who vote get it in the app.",
+                        rule.days_before
+                    ),
+                ),
+                rule.basis
+            )
+        }
+        None => tr(
+            "Сроки созыва для такого собрания не заданы",
+            "no notice period is set for this meeting",
+        )
+        .to_owned(),
+    })
+}
+
+/// The form calling a general meeting; its fields are named as [`assembly::NewMeeting`]'s (the
+/// agenda as `question_N_title` and `question_N_kind`), so that errors land next to them.
+fn new_meeting_form(kind: MeetingKind, caller: &ctx::Caller) -> Result<Form> {
+    let today = ctx::today()?;
+    let rules = crate::Settings::load()?
+        .rules()?
+        .in_force(&today.to_string());
+    let notice_days = rules.notice(kind).map_or(10, |r| i64::from(r.days_before));
+    let opens = today.add_days(notice_days).unwrap_or(today);
+    let closes = opens.add_days(13).unwrap_or(opens);
+    let initiator = caller
+        .roles
+        .iter()
+        .find_map(|r| r.organization.clone())
+        .unwrap_or_else(|| caller.display_name.clone());
+    let kinds: Vec<(String, String)> = rules
+        .kinds_for(kind)
+        .into_iter()
+        .map(|k| (k.code.clone(), k.name_ru.clone()))
+        .collect();
+    let mut form = Form::new("call_meeting", tr("Созвать собрание", "Call the meeting"))
+        .field(
+            Field::select(
+                "form",
+                tr("Форма", "Form"),
+                [
+                    ("absentee", tr("Заочное", "Absentee")),
+                    ("in_person", tr("Очное", "In person")),
+                    ("mixed", tr("Очно-заочное", "In person and absentee")),
+                    (
+                        "electronic",
+                        tr("Заочное в приложении", "Absentee, in the app"),
+                    ),
+                ],
+            )
+            .required()
+            .value("absentee"),
+        )
+        .field(
+            Field::text("number", tr("Номер протокола", "Protocol number"))
+                .required()
+                .max_length(20),
+        )
+        .field(
+            Field::text("initiator", tr("Инициатор", "Called by"))
+                .required()
+                .max_length(200)
+                .value(initiator),
+        )
+        .field(
+            Field::text("place", tr("Место проведения", "Where"))
+                .required()
+                .max_length(300)
+                .help(tr(
+                    "Адрес очной части или куда сдавать бюллетени",
+                    "the address of the meeting or where ballots are handed in",
+                )),
+        )
+        .field(
+            Field::text(
+                "storage_place",
+                tr("Где хранятся решения", "Where decisions are kept"),
+            )
+            .required()
+            .max_length(300),
+        )
+        .field(
+            Field::date("notice_date", tr("Дата уведомления", "Notice given on"))
+                .required()
+                .day_value(today),
+        )
+        .field(
+            Field::date("voting_from", tr("Голосование с", "Voting from"))
+                .required()
+                .day_value(opens),
+        )
+        .field(
+            Field::date(
+                "voting_to",
+                tr("Голосование по (включительно)", "Voting until (inclusive)"),
+            )
+            .required()
+            .day_value(closes),
+        );
+    for n in 1..=AGENDA_ROWS {
+        let mut title = Field::text(
+            format!("question_{n}_title"),
+            format!("{} {n}", tr("Вопрос повестки", "Agenda question")),
+        )
+        .max_length(500);
+        if n == 1 {
+            title = title.required();
+        }
+        form = form.field(title).field(
+            Field::select(
+                format!("question_{n}_kind"),
+                tr("Как решается", "Decided by"),
+                kinds.clone(),
+            )
+            .value(kinds.first().map(|k| k.0.clone()).unwrap_or_default()),
+        );
+    }
+    Ok(form
+        .field(Field::text("chair", tr("Председатель собрания", "Chair")).max_length(200))
+        .field(Field::text("secretary", tr("Секретарь", "Secretary")).max_length(200)))
+}
+
+/// Call a meeting from its form: whole days of the place's zone, the agenda rows that have a
+/// question; an error about an agenda question names its row's field.
+fn call_meeting(form: &Params) -> Result<Doc<assembly::Meeting>> {
+    let offset = ctx::utc_offset_minutes()?;
+    let day = |name: &str| -> Result<dvor_sdk::Date> {
+        dvor_sdk::Date::parse_field(name, form.get(name).unwrap_or_default().trim())
+    };
+    let voting_from = day("voting_from")?.start_timestamp(offset);
+    let last_day = day("voting_to")?;
+    let voting_to = last_day
+        .add_days(1)
+        .map_or(i64::MAX, |next| next.start_timestamp(offset) - 1);
+    let form_of = match form.get("form").map(str::trim) {
+        Some("in_person") => crate::tally::Form::InPerson,
+        Some("mixed") => crate::tally::Form::Mixed,
+        Some("electronic") => crate::tally::Form::Electronic,
+        Some("absentee") | None | Some("") => crate::tally::Form::Absentee,
+        Some(_) => {
+            return Err(Error::invalid(
+                "form",
+                tr("Выберите форму собрания", "choose the meeting's form"),
+            ));
+        }
+    };
+    let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
+    let optional = |name: &str| Some(text(name)).filter(|t| !t.is_empty());
+    let mut rows = Vec::new();
+    let mut questions = Vec::new();
+    for n in 1..=AGENDA_ROWS {
+        let title = text(&format!("question_{n}_title"));
+        if title.is_empty() {
+            continue;
+        }
+        rows.push(n);
+        questions.push(assembly::Question {
+            title,
+            kind: text(&format!("question_{n}_kind")),
+            proposal: String::new(),
+        });
+    }
+    for (name, label) in [
+        (
+            "place",
+            tr("Укажите место проведения", "say where the meeting is held"),
+        ),
+        (
+            "storage_place",
+            tr(
+                "Укажите, где хранятся решения",
+                "say where the decisions are kept",
+            ),
+        ),
+        (
+            "initiator",
+            tr("Укажите инициатора", "say who calls the meeting"),
+        ),
+    ] {
+        if text(name).is_empty() {
+            return Err(Error::invalid(name, label));
+        }
+    }
+    assembly::create(assembly::NewMeeting {
+        form: form_of,
+        number: text("number"),
+        initiator: text("initiator"),
+        place: text("place"),
+        storage_place: text("storage_place"),
+        notice_date: day("notice_date")?.to_string(),
+        voting_from,
+        voting_to,
+        questions,
+        chair: optional("chair"),
+        secretary: optional("secretary"),
+        counting_commission: Vec::new(),
+        commission: Vec::new(),
+    })
+    .map_err(|mut error| {
+        // `questions[i].title` of the agenda rows given is the field of its form row.
+        error.field = error.field.map(|field| match field.as_str() {
+            "questions" => "question_1_title".to_owned(),
+            _ => field
+                .strip_prefix("questions[")
+                .and_then(|rest| rest.split_once("]."))
+                .and_then(|(i, part)| Some((rows.get(i.parse::<usize>().ok()?)?, part)))
+                .map_or(field.clone(), |(n, part)| format!("question_{n}_{part}")),
+        });
+        error
     })
 }
 
@@ -848,6 +1103,16 @@ fn run(route: &[&str], action: &str, form: &Params) -> Result<ActionOutcome> {
             Ok(ActionOutcome::redirect(
                 poll_link(&doc.id),
                 tr("Опрос создан", "Poll started"),
+            ))
+        }
+        ([], "call_meeting") => {
+            let doc = call_meeting(form)?;
+            Ok(ActionOutcome::redirect(
+                Link::to(format!("meeting/{}", doc.id), ""),
+                tr(
+                    "Собрание созвано, уведомление отправлено",
+                    "Meeting called, notice sent",
+                ),
             ))
         }
         ([], "propose_initiative") => {

@@ -460,6 +460,32 @@ pub struct Rules {
     pub kinds: Vec<KindRule>,
     /// The СНТ quorum rule history, in ascending `effective_from` order.
     pub snt_quorum: Vec<SntQuorumRule>,
+    /// How long before voting a meeting must be noticed, and how long its voting lasts, per
+    /// kind of meeting, in ascending `effective_from` order (the law's when not given).
+    #[serde(default = "default_notice_rules")]
+    pub notice: Vec<NoticeRule>,
+}
+
+/// One dated entry for how a meeting of a kind is called: from `effective_from` on, its notice
+/// is given at least `days_before` whole days before voting opens, and its voting lasts from
+/// `min_voting_days` to `max_voting_days` days where the law bounds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeRule {
+    /// The kind of meeting.
+    pub meeting: MeetingKind,
+    /// First day in force, `YYYY-MM-DD`.
+    pub effective_from: String,
+    /// The notice's least number of days before voting opens.
+    pub days_before: u32,
+    /// The shortest voting, in days, if the law sets one.
+    #[serde(default)]
+    pub min_voting_days: Option<u32>,
+    /// The longest voting, in days, if the law sets one.
+    #[serde(default)]
+    pub max_voting_days: Option<u32>,
+    /// The article of the law the numbers come from, shown with a refusal.
+    pub basis: String,
 }
 
 /// The rules in force on one date: see [`Rules::in_force`].
@@ -468,12 +494,18 @@ pub struct RulesInForce {
     date: String,
     kinds: Vec<(MeetingKind, QuestionKind)>,
     snt_absentee_counts_only_voters: bool,
+    notice: Vec<NoticeRule>,
 }
 
 impl RulesInForce {
     /// The date these rules are for.
     pub fn date(&self) -> &str {
         &self.date
+    }
+
+    /// How a meeting of `meeting` is called on this date, if a rule is in force.
+    pub fn notice(&self, meeting: MeetingKind) -> Option<&NoticeRule> {
+        self.notice.iter().find(|n| n.meeting == meeting)
     }
 
     /// The question kind with this code, if one is in force.
@@ -594,10 +626,23 @@ impl Rules {
                 quorum = Some(rule);
             }
         }
+        let mut notice: Vec<NoticeRule> = Vec::new();
+        for rule in self
+            .notice
+            .iter()
+            .filter(|n| n.effective_from.as_str() <= date)
+        {
+            match notice.iter_mut().find(|n| n.meeting == rule.meeting) {
+                Some(slot) if slot.effective_from <= rule.effective_from => *slot = rule.clone(),
+                Some(_) => {}
+                None => notice.push(rule.clone()),
+            }
+        }
         RulesInForce {
             date: date.to_string(),
             kinds: kinds.into_iter().map(|(m, k, _)| (m, k)).collect(),
             snt_absentee_counts_only_voters: quorum.is_some_and(|q| q.absentee_counts_only_voters),
+            notice,
         }
     }
 
@@ -666,8 +711,59 @@ impl Rules {
                 ));
             }
         }
+        for (i, rule) in self.notice.iter().enumerate() {
+            let at = "правила созыва собрания";
+            if !is_valid_date(&rule.effective_from) {
+                return Err(format!(
+                    "{at}: неверная дата «{}» (нужно ГГГГ-ММ-ДД)",
+                    rule.effective_from
+                ));
+            }
+            if let (Some(min), Some(max)) = (rule.min_voting_days, rule.max_voting_days)
+                && min > max
+            {
+                return Err(format!(
+                    "{at}: голосование не может длиться от {min} до {max} дней"
+                ));
+            }
+            if let Some(earlier) = self.notice[..i]
+                .iter()
+                .rev()
+                .find(|r| r.meeting == rule.meeting)
+                && earlier.effective_from >= rule.effective_from
+            {
+                return Err(format!(
+                    "{at}: даты не по возрастанию ({} после {})",
+                    rule.effective_from, earlier.effective_from
+                ));
+            }
+        }
         Ok(())
     }
+}
+
+/// The law's notice periods: ЖК РФ ст.45 ч.4 and ст.47.1 (at least 10 days; electronic voting
+/// 7–60 days, which dvor applies to every form of an owners' meeting it runs) for МКД, 217-ФЗ
+/// ст.17 ч.13 (no later than two weeks before) for СНТ.
+pub fn default_notice_rules() -> Vec<NoticeRule> {
+    vec![
+        NoticeRule {
+            meeting: MeetingKind::Mkd,
+            effective_from: "2005-03-01".to_string(),
+            days_before: 10,
+            min_voting_days: Some(7),
+            max_voting_days: Some(60),
+            basis: "ЖК РФ ст.45, 47.1".to_string(),
+        },
+        NoticeRule {
+            meeting: MeetingKind::Snt,
+            effective_from: "2019-01-01".to_string(),
+            days_before: 14,
+            min_voting_days: None,
+            max_voting_days: None,
+            basis: "217-ФЗ ст.17 ч.13".to_string(),
+        },
+    ]
 }
 
 /// The law as known: ЖК РФ ст.46 ч.1 (in force since 2005-03-01) for МКД, 217-ФЗ ст.17 (since
@@ -789,6 +885,7 @@ pub fn default_rules() -> Rules {
                 absentee_counts_only_voters: true,
             },
         ],
+        notice: default_notice_rules(),
     }
 }
 
@@ -1681,6 +1778,63 @@ mod tests {
             !rules
                 .in_force("2023-12-31")
                 .snt_absentee_counts_only_voters()
+        );
+    }
+
+    #[test]
+    fn a_meeting_is_noticed_as_the_law_in_force_says_and_an_operator_may_date_a_change() {
+        let mut rules = default_rules();
+        let mkd = rules.in_force("2026-05-01");
+        assert_eq!(mkd.notice(MeetingKind::Mkd).unwrap().days_before, 10);
+        let snt = mkd.notice(MeetingKind::Snt).unwrap();
+        assert_eq!((snt.days_before, snt.max_voting_days), (14, None));
+        // Before 217-ФЗ there is no SNT rule to call a meeting by.
+        assert!(
+            rules
+                .in_force("2018-06-01")
+                .notice(MeetingKind::Snt)
+                .is_none()
+        );
+        rules.notice.push(NoticeRule {
+            meeting: MeetingKind::Snt,
+            effective_from: "2030-01-01".into(),
+            days_before: 21,
+            min_voting_days: Some(7),
+            max_voting_days: Some(30),
+            basis: "устав СНТ".into(),
+        });
+        rules.validate().unwrap();
+        assert_eq!(
+            rules
+                .in_force("2029-12-31")
+                .notice(MeetingKind::Snt)
+                .unwrap()
+                .days_before,
+            14
+        );
+        assert_eq!(
+            rules
+                .in_force("2030-01-01")
+                .notice(MeetingKind::Snt)
+                .unwrap()
+                .days_before,
+            21
+        );
+        // Rules written without a notice section keep the law's.
+        let mut json = serde_json::to_value(default_rules()).unwrap();
+        json.as_object_mut().unwrap().remove("notice");
+        let parsed = Rules::from_json(&json.to_string()).unwrap();
+        assert_eq!(parsed.notice, default_notice_rules());
+        // Dates out of order are refused with what is wrong.
+        rules.notice.push(NoticeRule {
+            effective_from: "2029-01-01".into(),
+            ..rules.notice[2].clone()
+        });
+        assert!(
+            rules
+                .validate()
+                .unwrap_err()
+                .contains("даты не по возрастанию")
         );
     }
 
