@@ -1,7 +1,8 @@
 //! The garden partnership in a real browser (`tests/fixtures/ui/snt.mjs`), on the bundled demo:
 //! a newcomer applies for plot 4 from their phone, the chairman enters the meeting's decision,
 //! the new member sees their dues with the payment QR code, pays by it (the board records the
-//! payment the QR code names), and reads their computation sheet. And the SNT example
+//! payment the QR code names), and reads their computation sheet; the chairman calls the next
+//! general meeting from the meetings page. And the SNT example
 //! (`config/examples/snt.toml`) starts as shipped and serves the chairman's pages.
 
 use crate::common;

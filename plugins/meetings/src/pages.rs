@@ -262,10 +262,16 @@ fn new_meeting_form(kind: MeetingKind, caller: &ctx::Caller) -> Result<Form> {
     let notice_days = rules.notice(kind).map_or(10, |r| i64::from(r.days_before));
     let opens = today.add_days(notice_days).unwrap_or(today);
     let closes = opens.add_days(13).unwrap_or(opens);
+    // The company's name for its operators; an SNT's board calls its meetings as the board.
+    let board = (kind == MeetingKind::Snt)
+        .then(|| directory::community(&ctx::community()))
+        .flatten()
+        .map(|snt| format!("{} {}", tr("Правление", "The board of"), snt.name));
     let initiator = caller
         .roles
         .iter()
         .find_map(|r| r.organization.clone())
+        .or(board)
         .unwrap_or_else(|| caller.display_name.clone());
     let kinds: Vec<(String, String)> = rules
         .kinds_for(kind)
