@@ -154,6 +154,16 @@ fn today_string() -> Result<String> {
     Ok(ctx::today()?.to_string())
 }
 
+/// The kind of general meeting the call's community holds: owners' in a house, members' in an
+/// SNT; none elsewhere.
+pub fn meeting_kind_here() -> Option<MeetingKind> {
+    match directory::community(&ctx::community())?.kind.as_str() {
+        "house" => Some(MeetingKind::Mkd),
+        "snt" => Some(MeetingKind::Snt),
+        _ => None,
+    }
+}
+
 /// Register a meeting of the call's community (a house or an SNT) and send the notice.
 pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
     let caller = ctx::require_caller()?;
@@ -164,19 +174,14 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
         )));
     }
     let here = ctx::community();
-    let place = directory::community(&here).ok_or_else(|| Error::not_found("no community"))?;
-    let kind = match place.kind.as_str() {
-        "house" => MeetingKind::Mkd,
-        "snt" => MeetingKind::Snt,
-        _ => {
-            return Err(Error::invalid(
-                "community",
-                tr(
-                    "Собрание проводится в доме или СНТ",
-                    "a meeting is held in a house or an SNT",
-                ),
-            ));
-        }
+    let Some(kind) = meeting_kind_here() else {
+        return Err(Error::invalid(
+            "community",
+            tr(
+                "Собрание проводится в доме или СНТ",
+                "a meeting is held in a house or an SNT",
+            ),
+        ));
     };
     let settings = Settings::load()?;
     let rules = settings.rules()?.in_force(&today_string()?);

@@ -13,7 +13,7 @@ use dvor_sdk::ui::{Block, Chart, ChartKind, Progress, Series, TimelineEntry};
 
 use crate::initiatives::{self, Initiative, Status};
 use crate::polls::{self, NewPoll, Per, Poll, PollKind, Show};
-use crate::tally::MeetingKind;
+use crate::tally::{MeetingKind, NoticeRule, RulesInForce};
 use crate::{INITIATIVES, MEETINGS, POLLS, Viewer, assembly, viewer};
 
 fn home_link() -> Link {
@@ -182,12 +182,16 @@ fn home_page() -> Result<Page> {
             ),
         )),
         Viewer::Outsider(why) => page.section(Section::untitled().notice(Tone::Info, why)),
-        Viewer::Member(caller) => match meeting_kind_here().filter(|_| assembly::is_organizer()) {
-            Some(kind) => page.section(
-                Section::titled(tr("Созвать общее собрание", "Call a general meeting"))
-                    .paragraph(call_rule_text(kind)?)
-                    .form(new_meeting_form(kind, &caller)?),
-            ),
+        Viewer::Member(caller) => match assembly::meeting_kind_here().filter(|_| assembly::is_organizer()) {
+            Some(kind) => {
+                let today = ctx::today()?;
+                let rules = crate::Settings::load()?.rules()?.in_force(&today.to_string());
+                page.section(
+                    Section::titled(tr("Созвать общее собрание", "Call a general meeting"))
+                        .paragraph(call_rule_text(rules.notice(kind)))
+                        .form(new_meeting_form(kind, &rules, today, &caller)),
+                )
+            }
             None => page,
         }
         .section(Section::titled(tr("Новый опрос", "New poll")).form(new_poll_form()))
@@ -202,24 +206,12 @@ fn home_page() -> Result<Page> {
     })
 }
 
-/// The kind of general meeting this place holds: owners' in a house, members' in an SNT.
-fn meeting_kind_here() -> Option<MeetingKind> {
-    match directory::community(&ctx::community())?.kind.as_str() {
-        "house" => Some(MeetingKind::Mkd),
-        "snt" => Some(MeetingKind::Snt),
-        _ => None,
-    }
-}
-
 /// How many agenda questions the call form offers.
 const AGENDA_ROWS: usize = 5;
 
 /// What the law in force asks of the call: the notice period and the voting's length.
-fn call_rule_text(kind: MeetingKind) -> Result<String> {
-    let rules = crate::Settings::load()?
-        .rules()?
-        .in_force(&ctx::today()?.to_string());
-    Ok(match rules.notice(kind) {
+fn call_rule_text(rule: Option<&NoticeRule>) -> String {
+    match rule {
         Some(rule) => {
             let length = match (rule.min_voting_days, rule.max_voting_days) {
                 (Some(min), Some(max)) => tr(
@@ -249,17 +241,19 @@ fn call_rule_text(kind: MeetingKind) -> Result<String> {
             "no notice period is set for this meeting",
         )
         .to_owned(),
-    })
+    }
 }
 
 /// The form calling a general meeting; its fields are named as [`assembly::NewMeeting`]'s (the
 /// agenda as `question_N_title` and `question_N_kind`), so that errors land next to them.
-fn new_meeting_form(kind: MeetingKind, caller: &ctx::Caller) -> Result<Form> {
-    let today = ctx::today()?;
-    let rules = crate::Settings::load()?
-        .rules()?
-        .in_force(&today.to_string());
-    let notice_days = rules.notice(kind).map_or(10, |r| i64::from(r.days_before));
+fn new_meeting_form(
+    kind: MeetingKind,
+    rules: &RulesInForce,
+    today: dvor_sdk::Date,
+    caller: &ctx::Caller,
+) -> Form {
+    // Voting first offered on the earliest day the rule in force allows.
+    let notice_days = rules.notice(kind).map_or(0, |r| i64::from(r.days_before));
     let opens = today.add_days(notice_days).unwrap_or(today);
     let closes = opens.add_days(13).unwrap_or(opens);
     // The company's name for its operators; an SNT's board calls its meetings as the board.
@@ -360,9 +354,8 @@ fn new_meeting_form(kind: MeetingKind, caller: &ctx::Caller) -> Result<Form> {
             .value(kinds.first().map(|k| k.0.clone()).unwrap_or_default()),
         );
     }
-    Ok(form
-        .field(Field::text("chair", tr("Председатель собрания", "Chair")).max_length(200))
-        .field(Field::text("secretary", tr("Секретарь", "Secretary")).max_length(200)))
+    form.field(Field::text("chair", tr("Председатель собрания", "Chair")).max_length(200))
+        .field(Field::text("secretary", tr("Секретарь", "Secretary")).max_length(200))
 }
 
 /// Call a meeting from its form: whole days of the place's zone, the agenda rows that have a
