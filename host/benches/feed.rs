@@ -104,20 +104,8 @@ fn main() {
             let db = dvor::storage::Database::connect(&served.database_url())
                 .await
                 .expect("the host's database opens");
-            let started = Instant::now();
-            let tokens = support::residents(
-                &db,
-                "house-1",
-                followers,
-                |i| format!("{}", i + 1),
-                |_| (1, 1),
-            )
-            .await;
+            let tokens = residents(&db, "dvor serve process", followers).await;
             drop(db);
-            println!(
-                "dvor serve process: set up {followers} residents in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
             fan_out(
                 "dvor serve process, sqlite",
                 &served.base,
@@ -136,20 +124,7 @@ fn main() {
                     config(dir, cache, followers)
                 })
                 .await;
-            // The residents: each owns a flat, lives in the house, and has a session.
-            let started = Instant::now();
-            let tokens = support::residents(
-                &db,
-                "house-1",
-                followers,
-                |i| format!("{}", i + 1),
-                |_| (1, 1),
-            )
-            .await;
-            println!(
-                "{engine}: set up {followers} residents in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
+            let tokens = residents(&db, engine, followers).await;
 
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
@@ -162,6 +137,25 @@ fn main() {
             let _ = server.await;
         }
     });
+}
+
+/// The house's `followers` residents in `db`: each owns a flat, lives in the house, and has a
+/// session; their tokens. Prints how long it took, under `label`.
+async fn residents(db: &dvor::storage::Database, label: &str, followers: u64) -> Vec<String> {
+    let started = Instant::now();
+    let tokens = support::residents(
+        db,
+        "house-1",
+        followers,
+        |i| format!("{}", i + 1),
+        |_| (1, 1),
+    )
+    .await;
+    println!(
+        "{label}: set up {followers} residents in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    tokens
 }
 
 /// Open `followers` streams of the house room on the host at `url`, post `messages` at `rate`
