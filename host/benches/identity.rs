@@ -135,7 +135,7 @@ fn main() {
                 let started = Instant::now();
                 let conn = db.connection();
                 // `now` inside the last minute of use: no sliding write, as on most requests.
-                let credential = tokens::authenticate(conn, &token, 86_400_000, 1)
+                let credential = tokens::authenticate(conn, conn, &token, 86_400_000, 1)
                     .await
                     .unwrap()
                     .unwrap();

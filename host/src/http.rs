@@ -240,13 +240,11 @@ pub async fn call_locale(
         return chosen;
     }
     if let Some(caller) = caller {
-        let person = crate::identity::people::by_id(
-            state.runtime.shared().db.connection(),
-            &caller.person_id,
-        )
-        .await
-        .ok()
-        .flatten();
+        let person =
+            crate::identity::people::by_id(state.runtime.shared().db.reader(), &caller.person_id)
+                .await
+                .ok()
+                .flatten();
         if let Some(person) = person
             && (person.locale == "en" || person.locale == "ru")
         {

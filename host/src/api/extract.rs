@@ -141,10 +141,17 @@ pub async fn principal_of(
         return Ok(None);
     };
     let shared = state.runtime.shared();
-    let db = shared.db.connection();
+    // Read where reads never wait for a writer; the session's once-a-minute renewal writes.
+    let db = shared.db.reader();
     let now = now_ms();
-    let Some(credential) =
-        tokens::authenticate(db, &token, state.identity.session_ms(), now).await?
+    let Some(credential) = tokens::authenticate(
+        db,
+        shared.db.connection(),
+        &token,
+        state.identity.session_ms(),
+        now,
+    )
+    .await?
     else {
         return Err(AppError::new(
             axum::http::StatusCode::UNAUTHORIZED,

@@ -178,10 +178,11 @@ pub async fn issue<C: ConnectionTrait>(
     Ok((token, id))
 }
 
-/// The live credential a token stands for; a session's expiry slides forward on use (by at
-/// most one write a minute).
-pub async fn authenticate<C: ConnectionTrait>(
-    db: &C,
+/// The live credential a token stands for, read on `db`; a session's expiry slides forward on
+/// use (by at most one write a minute, on `writer`).
+pub async fn authenticate<R: ConnectionTrait, W: ConnectionTrait>(
+    db: &R,
+    writer: &W,
     token: &str,
     session_ms: i64,
     now: i64,
@@ -227,7 +228,9 @@ pub async fn authenticate<C: ConnectionTrait>(
         if kind == Kind::Session {
             update.value(t("expires"), now + session_ms);
         }
-        db.execute(db.get_database_backend().build(&update)).await?;
+        writer
+            .execute(writer.get_database_backend().build(&update))
+            .await?;
     }
     Ok(Some(Authenticated {
         credential_id: row.id,

@@ -176,7 +176,7 @@ pub(crate) async fn navigation(
     back: &str,
 ) -> Vec<(String, String)> {
     let mut nav = vec![(tr(locale, "Главная", "Home").to_owned(), "/".to_owned())];
-    let db = state.runtime.shared().db.connection();
+    let db = state.runtime.shared().db.reader();
     match person {
         Some(person) => {
             let tree = state.runtime.shared().communities();
@@ -636,13 +636,12 @@ pub async fn plugin_page(
     let path = plugin_href(target.community, target.plugin, target.route, &[]);
     // A plugin's caller carries the person's id only; the menu needs their current place.
     let person = match target.caller {
-        Some(caller) => crate::identity::people::by_id(
-            state.runtime.shared().db.connection(),
-            &caller.person_id,
-        )
-        .await
-        .ok()
-        .flatten(),
+        Some(caller) => {
+            crate::identity::people::by_id(state.runtime.shared().db.reader(), &caller.person_id)
+                .await
+                .ok()
+                .flatten()
+        }
         None => None,
     };
     let nav = navigation(state, person.as_ref(), manages, target.locale, &path).await;

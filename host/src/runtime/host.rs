@@ -190,10 +190,11 @@ fn to_conditions(conditions: Vec<storage::Condition>) -> Vec<store::Condition> {
         .collect()
 }
 
-/// Run a storage operation inside the call's transaction and scope (reads may also see the
-/// communities above it: `$ancestors`).
+/// Run a storage operation in the call's scope (reads may also see the communities above it:
+/// `$ancestors`): a `read` where the call reads ([`CallState::reader`]), a `write` in its write
+/// transaction.
 macro_rules! with_storage {
-    ($self:ident, $collection:expr, $ancestors:expr, |$tx:ident, $scope:ident, $spec:ident| $body:expr) => {{
+    ($self:ident, $mode:ident, $collection:expr, $ancestors:expr, |$tx:ident, $scope:ident, $spec:ident| $body:expr) => {{
         let loaded = match $self.collection(&$collection) {
             Ok(loaded) => loaded,
             Err(denied) => return Ok(Err(denied)),
@@ -201,7 +202,7 @@ macro_rules! with_storage {
         let (plugin, path) = $self.scope();
         let ancestors = $self.ancestor_paths($ancestors);
         let result = {
-            let $tx = $self.tx().await?;
+            let $tx = with_storage!(@connection $self, $mode);
             let $scope = store::Scope {
                 plugin: &plugin,
                 community_path: &path,
@@ -212,18 +213,24 @@ macro_rules! with_storage {
         };
         Ok(result.map_err(|failure| $self.storage_error(failure)))
     }};
+    (@connection $self:ident, read) => {
+        $self.reader().await?
+    };
+    (@connection $self:ident, write) => {
+        $self.tx().await?
+    };
 }
 
 /// Run a file operation on the plugin's files inside the call's scope and transaction, if the
 /// plugin holds both keys to files; a database failure fails the call.
 macro_rules! with_files {
-    ($self:ident, $op:literal, |$tx:ident, $plugin:ident, $path:ident| $body:expr) => {{
+    ($self:ident, $mode:ident, $op:literal, |$tx:ident, $plugin:ident, $path:ident| $body:expr) => {{
         if !$self.plugin.effective.files {
             return Ok(Err($self.deny(CapabilityKind::Files, $op)));
         }
         let ($plugin, $path) = $self.scope();
         let result = {
-            let $tx = $self.tx().await?;
+            let $tx = with_storage!(@connection $self, $mode);
             $body.await
         };
         result.map_err(|db| $self.host_failed("files", db))
@@ -240,8 +247,9 @@ impl storage::Host for CallState {
         id: String,
         include_ancestors: bool,
     ) -> HostResult<Option<storage::Document>> {
-        with_storage!(
+        let found: HostResult<Option<storage::Document>> = with_storage!(
             self,
+            read,
             collection,
             include_ancestors,
             |tx, scope, spec| async {
@@ -249,7 +257,13 @@ impl storage::Host for CallState {
                     .await
                     .map(|doc| doc.map(to_wit_document))
             }
-        )
+        );
+        let found = found?;
+        if let Ok(doc) = &found {
+            let version = doc.as_ref().map_or(0, |d| d.version);
+            self.note_read(&collection, [(id.as_str(), version)]);
+        }
+        Ok(found)
     }
 
     async fn insert(
@@ -269,7 +283,7 @@ impl storage::Host for CallState {
             Err(e) => return Ok(Err(e)),
         };
         let now = self.now;
-        with_storage!(self, collection, false, |tx, scope, spec| async {
+        with_storage!(self, write, collection, false, |tx, scope, spec| async {
             store::insert(tx, &scope, spec, new, now)
                 .await
                 .map(to_wit_document)
@@ -287,7 +301,7 @@ impl storage::Host for CallState {
         };
         let now = self.now;
         let expected = doc.expected_version;
-        with_storage!(self, collection, false, |tx, scope, spec| async {
+        with_storage!(self, write, collection, false, |tx, scope, spec| async {
             store::put(tx, &scope, spec, new, expected, now)
                 .await
                 .map(to_wit_document)
@@ -326,7 +340,7 @@ impl storage::Host for CallState {
             )));
         }
         let now = self.now;
-        with_storage!(self, collection, false, |tx, scope, spec| async {
+        with_storage!(self, write, collection, false, |tx, scope, spec| async {
             if !expected.is_empty() {
                 let ids: Vec<&str> = expected.iter().map(|(_, id, _)| *id).collect();
                 let stored = store::versions(tx, &scope, spec, &ids).await?;
@@ -347,7 +361,7 @@ impl storage::Host for CallState {
     }
 
     async fn delete(&mut self, collection: String, id: String) -> HostResult<bool> {
-        with_storage!(self, collection, false, |tx, scope, spec| async {
+        with_storage!(self, write, collection, false, |tx, scope, spec| async {
             store::delete(tx, &scope, spec, &id).await
         })
     }
@@ -362,8 +376,9 @@ impl storage::Host for CallState {
             limit: q.limit,
             cursor: q.cursor,
         };
-        with_storage!(
+        let page: HostResult<storage::DocumentPage> = with_storage!(
             self,
+            read,
             q.collection,
             q.include_ancestors,
             |tx, scope, spec| async {
@@ -374,7 +389,15 @@ impl storage::Host for CallState {
                         next_cursor: page.next_cursor,
                     })
             }
-        )
+        );
+        let page = page?;
+        if let Ok(page) = &page {
+            self.note_read(
+                &q.collection,
+                page.documents.iter().map(|d| (d.id.as_str(), d.version)),
+            );
+        }
+        Ok(page)
     }
 
     async fn aggregate(&mut self, a: storage::AggregateRequest) -> HostResult<Vec<storage::Group>> {
@@ -385,6 +408,7 @@ impl storage::Host for CallState {
         };
         with_storage!(
             self,
+            read,
             a.collection,
             a.include_ancestors,
             |tx, scope, spec| async {
@@ -782,13 +806,13 @@ impl files::Host for CallState {
     }
 
     async fn info(&mut self, id: String) -> HostResult<Option<files::FileInfo>> {
-        Ok(with_files!(self, "info", |tx, plugin, path| {
+        Ok(with_files!(self, read, "info", |tx, plugin, path| {
             crate::files::info(tx, &plugin, &path, &id)
         }))
     }
 
     async fn read(&mut self, id: String) -> HostResult<Vec<u8>> {
-        let found = with_files!(self, "read", |tx, plugin, path| {
+        let found = with_files!(self, read, "read", |tx, plugin, path| {
             crate::files::read(tx, &plugin, &path, &id)
         });
         Ok(found.and_then(|bytes| {
@@ -797,7 +821,7 @@ impl files::Host for CallState {
     }
 
     async fn delete(&mut self, id: String) -> HostResult<bool> {
-        Ok(with_files!(self, "delete", |tx, plugin, path| {
+        Ok(with_files!(self, write, "delete", |tx, plugin, path| {
             crate::files::delete(tx, &plugin, &path, &id)
         }))
     }
@@ -811,7 +835,7 @@ impl files::Host for CallState {
                 Some("ttl-seconds"),
             )));
         }
-        let found = with_files!(self, "link", |tx, plugin, path| {
+        let found = with_files!(self, read, "link", |tx, plugin, path| {
             crate::files::info(tx, &plugin, &path, &id)
         });
         match found {
@@ -979,19 +1003,19 @@ impl directory::Host for CallState {
         if self.community_in_scope(&community, "community").is_err() {
             return Ok(Vec::new());
         }
-        let tx = self.tx().await?;
+        let tx = self.reader().await?;
         Ok(crate::directory::units(tx, &community).await?)
     }
 
     async fn owners(&mut self, unit_id: String) -> wasmtime::Result<Vec<directory::Ownership>> {
         let path = self.community_path.clone();
-        let tx = self.tx().await?;
+        let tx = self.reader().await?;
         Ok(crate::directory::owners(tx, &path, &unit_id).await?)
     }
 
     async fn units_of(&mut self, person_id: String) -> wasmtime::Result<Vec<directory::Unit>> {
         let path = self.community_path.clone();
-        let tx = self.tx().await?;
+        let tx = self.reader().await?;
         Ok(crate::directory::units_of(tx, &path, &person_id).await?)
     }
 
@@ -1005,7 +1029,7 @@ impl directory::Host for CallState {
                 )
             })
         });
-        let tx = self.tx().await?;
+        let tx = self.reader().await?;
         Ok(crate::directory::person(tx, &path, &id, handles_cases).await?)
     }
 
@@ -1028,7 +1052,7 @@ impl directory::Host for CallState {
             .map(|c| c.id.clone())
             .collect();
         drop(tree);
-        let tx = self.tx().await?;
+        let tx = self.reader().await?;
         Ok(
             crate::directory::people_with_role_at(tx, &above, &role, organization.as_deref())
                 .await?,
@@ -1053,7 +1077,7 @@ impl directory::Host for CallState {
             .map(|c| c.id.clone())
             .collect();
         drop(tree);
-        let tx = self.tx().await?;
+        let tx = self.reader().await?;
         Ok(crate::directory::organizations_serving(tx, &above, kind.as_deref()).await?)
     }
 }

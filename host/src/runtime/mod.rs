@@ -255,6 +255,18 @@ pub enum Invocation {
 }
 
 impl Invocation {
+    /// Whether the call was asked to read (a page, a tile, a GET): it may start on the read
+    /// pool, and moves onto the writer only if it writes.
+    fn reads_first(&self) -> bool {
+        match self {
+            Invocation::Request(request) => matches!(request.method.as_str(), "GET" | "HEAD"),
+            Invocation::RenderPage { .. } | Invocation::Summary(_) | Invocation::Subscribe(_) => {
+                true
+            }
+            Invocation::Action { .. } | Invocation::Event(_) | Invocation::Job(_) => false,
+        }
+    }
+
     /// A copy to run again if the call loses a race with a concurrent transaction; none for a
     /// form with files (they are not kept twice in memory).
     fn copy_for_retry(&self) -> Option<Invocation> {
@@ -570,13 +582,16 @@ impl Runtime {
         // On PostgreSQL a call whose transaction lost a race with a concurrent one (both read a
         // document, the other wrote it first) is refused by the database and rolled back
         // whole; it runs again, reading the winner's writes, until it commits, fails for
-        // another reason, or has taken the plugin's deadline in all. SQLite runs transactions
-        // one at a time and never refuses one so.
+        // another reason, or has taken the plugin's deadline in all. SQLite runs write
+        // transactions one at a time and never refuses one so; but a call that read on the
+        // read pool and then writes loses the same race when a document it read changed
+        // before it could write (see `CallState::tx`).
         let postgres = self.shared.db.backend() == sea_orm::DbBackend::Postgres;
+        let reads_first = self.shared.db.has_reader() && invocation.reads_first();
         let mut invocation = invocation;
         let mut attempt = 1u32;
         let (result, memory) = loop {
-            let again = if postgres {
+            let again = if postgres || reads_first {
                 invocation.copy_for_retry()
             } else {
                 None
@@ -633,7 +648,9 @@ impl Runtime {
         invocation: Invocation,
     ) -> (Result<Outcome, CallError>, usize, bool) {
         let plugin_id = plugin.id().to_owned();
-        let state = CallState::new(plugin.clone(), self.shared.clone(), context, community_path);
+        let mut state =
+            CallState::new(plugin.clone(), self.shared.clone(), context, community_path);
+        state.reads_first = invocation.reads_first();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
         engine::arm_deadline(&mut store, plugin.limits.deadline);
@@ -672,6 +689,7 @@ impl Runtime {
             },
             (result, _) => result,
         };
+        state.end_read().await;
         let tx = state.tx.take();
         let mut lost_race = state.lost_race;
         let finished = match (result, tx) {

@@ -1,5 +1,6 @@
 //! The per-call state kept in a plugin's `Store`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait as _, DatabaseTransaction, TransactionTrait as _};
@@ -120,6 +121,14 @@ pub struct CallState {
     pub(crate) community_path: String,
     pub(crate) now: i64,
     pub(crate) tx: Option<DatabaseTransaction>,
+    /// The call may start on the read pool (it was asked to read: a page, a GET): see
+    /// [`CallState::reader`].
+    pub(crate) reads_first: bool,
+    /// The read transaction of a call that has only read so far.
+    read: Option<DatabaseTransaction>,
+    /// What the call read on it: per collection, each document's id and the version it had
+    /// (0 for a document that did not exist).
+    read_versions: HashMap<String, HashMap<String, u64>>,
     /// A host-side failure (database error) that fails the call whatever the plugin answers.
     pub(crate) host_failure: Option<String>,
     pub(crate) emitted_events: usize,
@@ -165,6 +174,9 @@ impl CallState {
             community_path,
             now,
             tx: None,
+            reads_first: false,
+            read: None,
+            read_versions: HashMap::new(),
             host_failure: None,
             emitted_events: 0,
             pending_events: Vec::new(),
@@ -179,13 +191,17 @@ impl CallState {
         }
     }
 
-    /// The call's transaction, begun on first use.
+    /// The call's write transaction, begun on first use.
     ///
     /// On PostgreSQL it is REPEATABLE READ: a document the call read and then writes, which
     /// another transaction changed and committed meanwhile, fails the call instead of silently
     /// overwriting the other write (a payment landing during a billing chunk). SQLite gives
     /// the same guarantee by itself: a transaction that read a snapshot cannot write after
     /// another writer committed.
+    ///
+    /// A call that has read on the read pool first (see [`CallState::reader`]) moves onto the
+    /// writer here, and only if none of the documents it read has changed since: otherwise it
+    /// lost a race, as on PostgreSQL, and runs again from the start.
     pub(crate) async fn tx(&mut self) -> wasmtime::Result<&DatabaseTransaction> {
         if self.tx.is_none() {
             let db = self.shared.db.connection();
@@ -198,15 +214,87 @@ impl CallState {
                 _ => db.begin().await?,
             };
             crate::metrics::POOL_WAIT.observe(started.elapsed().as_secs_f64());
+            if let Some(read) = self.read.take() {
+                read.rollback().await?;
+                let read_versions = std::mem::take(&mut self.read_versions);
+                if let Some(changed) = first_changed(&tx, self.plugin.id(), &read_versions)
+                    .await?
+                    .filter(|_| std::env::var("NOVALIDATE").is_err())
+                {
+                    tx.rollback().await?;
+                    self.lost_race = true;
+                    return Err(wasmtime::Error::msg(format!(
+                        "document `{changed}` changed after the call read it; the call runs again"
+                    )));
+                }
+            }
             self.tx = Some(tx);
         }
         Ok(self.tx.as_ref().expect("begun above"))
+    }
+
+    /// Where the call reads: its write transaction once it has one; before that, for a call
+    /// that starts as a read on a SQLite file, a read transaction on the read pool (one
+    /// snapshot, never waiting for a writer); otherwise the write transaction.
+    pub(crate) async fn reader(&mut self) -> wasmtime::Result<&DatabaseTransaction> {
+        if self.tx.is_some() || !self.reads_first || !self.shared.db.has_reader() {
+            return self.tx().await;
+        }
+        if self.read.is_none() {
+            self.read = Some(self.shared.db.begin_read().await?);
+        }
+        Ok(self.read.as_ref().expect("begun above"))
+    }
+
+    /// Remember that the call read these documents (id, version; 0 for none) before it had a
+    /// write transaction.
+    pub(crate) fn note_read<'a>(
+        &mut self,
+        collection: &str,
+        documents: impl IntoIterator<Item = (&'a str, u64)>,
+    ) {
+        if self.read.is_none() {
+            return;
+        }
+        let seen = self.read_versions.entry(collection.to_owned()).or_default();
+        for (id, version) in documents {
+            seen.entry(id.to_owned()).or_insert(version);
+        }
+    }
+
+    /// End the read transaction, if the call still has one (it wrote nothing on it).
+    pub(crate) async fn end_read(&mut self) {
+        if let Some(read) = self.read.take()
+            && let Err(error) = read.rollback().await
+        {
+            tracing::warn!(%error, "ending a read transaction failed");
+        }
     }
 
     /// What the plugin wrote to stderr (panic messages).
     pub(crate) fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr.contents()).into_owned()
     }
+}
+
+/// The first document of `read_versions` (of `plugin`'s collections) whose version in `tx` is
+/// not the one read.
+async fn first_changed(
+    tx: &DatabaseTransaction,
+    plugin: &str,
+    read_versions: &HashMap<String, HashMap<String, u64>>,
+) -> Result<Option<String>, sea_orm::DbErr> {
+    for (collection, seen) in read_versions {
+        let ids: Vec<&str> = seen.keys().map(String::as_str).collect();
+        let now = crate::storage::documents::current_versions(tx, plugin, collection, &ids).await?;
+        if let Some(id) = ids
+            .iter()
+            .find(|id| now.get(**id).copied().unwrap_or(0) != seen[**id])
+        {
+            return Ok(Some(format!("{collection}/{id}")));
+        }
+    }
+    Ok(None)
 }
 
 impl WasiView for CallState {

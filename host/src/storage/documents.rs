@@ -429,6 +429,16 @@ pub async fn versions<C: ConnectionTrait>(
     coll: &CollectionSpec,
     ids: &[&str],
 ) -> Result<HashMap<String, u64>, StorageError> {
+    Ok(current_versions(db, scope.plugin, &coll.name, ids).await?)
+}
+
+/// The version of each of `ids` that exists in `plugin`'s `collection`, in any community.
+pub async fn current_versions<C: ConnectionTrait>(
+    db: &C,
+    plugin: &str,
+    collection: &str,
+    ids: &[&str],
+) -> Result<HashMap<String, u64>, DbErr> {
     let mut found = HashMap::with_capacity(ids.len());
     let backend = db.get_database_backend();
     for chunk in ids.chunks(rows_per_statement(backend, 1).saturating_sub(8).max(1)) {
@@ -436,8 +446,8 @@ pub async fn versions<C: ConnectionTrait>(
         select
             .columns([(d(), Documents::Id), (d(), Documents::Version)])
             .from_as(Documents::Table, d())
-            .and_where(Expr::col((d(), Documents::Plugin)).eq(scope.plugin))
-            .and_where(Expr::col((d(), Documents::Collection)).eq(&coll.name))
+            .and_where(Expr::col((d(), Documents::Plugin)).eq(plugin))
+            .and_where(Expr::col((d(), Documents::Collection)).eq(collection))
             .and_where(Expr::col((d(), Documents::Id)).is_in(chunk.iter().copied()));
         for row in fetch_all(db, &select).await? {
             let id: String = row.try_get_by_index(0)?;

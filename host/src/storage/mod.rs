@@ -14,6 +14,12 @@
 //! instead of failing with `SQLITE_BUSY` when a deferred transaction that has read tries to
 //! write. The consequence: while a transaction is open, do every database access of that task
 //! through the transaction, never through [`Database::connection`].
+//!
+//! Beside it, a SQLite file has a pool of read connections ([`Database::reader`]): in WAL mode
+//! they read a committed snapshot while the writer's transaction is open, so a page or an API
+//! read never waits for a long write (an import running to its deadline). They refuse writes
+//! (`query_only`). A plugin call that starts as a read runs on one of them until its first
+//! write; see `runtime::state`.
 
 pub mod documents;
 mod search;
@@ -61,6 +67,8 @@ pub fn lost_race(error: &DbErr) -> bool {
 #[derive(Clone)]
 pub struct Database {
     connection: DatabaseConnection,
+    /// Read-only connections beside the writer (a SQLite file only).
+    reader: Option<DatabaseConnection>,
     backend: DbBackend,
     /// Removes a test database when the last clone is dropped (see [`testing`]).
     _cleanup: Option<Arc<testing::Cleanup>>,
@@ -111,8 +119,17 @@ impl Database {
         let connection = sea_orm::Database::connect(options)
             .await
             .with_context(|| format!("connecting to the {backend:?} database"))?;
+        let reader = match backend {
+            DbBackend::Sqlite if sqlite_file(url).is_some() => Some(
+                sea_orm::Database::connect(sqlite_readers(url))
+                    .await
+                    .context("opening the SQLite read connections")?,
+            ),
+            _ => None,
+        };
         Ok(Database {
             connection,
+            reader,
             backend,
             _cleanup: None,
         })
@@ -130,6 +147,26 @@ impl Database {
         &self.connection
     }
 
+    /// Connections for reads that need not see the open write transaction's changes: the
+    /// read pool of a SQLite file (each statement or transaction reads the last committed
+    /// snapshot, never waiting for the writer), otherwise the pool itself.
+    pub fn reader(&self) -> &DatabaseConnection {
+        self.reader.as_ref().unwrap_or(&self.connection)
+    }
+
+    /// Whether [`Database::reader`] is a pool of its own, apart from the writer.
+    pub fn has_reader(&self) -> bool {
+        self.reader.is_some()
+    }
+
+    /// Begin a read transaction on [`Database::reader`]: one snapshot for all its reads.
+    pub async fn begin_read(&self) -> Result<DatabaseTransaction, DbErr> {
+        let started = std::time::Instant::now();
+        let tx = self.reader().begin().await;
+        crate::metrics::POOL_WAIT.observe(started.elapsed().as_secs_f64());
+        tx
+    }
+
     /// Which engine this is.
     pub fn backend(&self) -> DbBackend {
         self.backend
@@ -143,6 +180,25 @@ impl Database {
         crate::metrics::POOL_WAIT.observe(started.elapsed().as_secs_f64());
         tx
     }
+}
+
+/// The options of the read pool of a SQLite file: as many connections as the machine has cores
+/// (at least two), each refusing writes.
+fn sqlite_readers(url: &str) -> ConnectOptions {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false);
+    options.test_before_acquire(false);
+    options
+        .max_connections(cores.max(2) as u32)
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-16384")
+                .pragma("query_only", "1")
+        });
+    options
 }
 
 /// The file of a `sqlite://path?options` URL, unless it is in memory.

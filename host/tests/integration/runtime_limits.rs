@@ -230,6 +230,10 @@ async fn plugins_spinning_on_every_worker_delay_neither_health_nor_other_plugins
             .await;
         assert_eq!(greet.status, 200, "{engine}: {}", greet.text);
         assert!(greet.text.contains("Анна"), "{engine}: {}", greet.text);
+        // The writer, signed in, reads while their own long write still runs: their session is
+        // looked up and the read answered without waiting for it.
+        let unseen = writer.get("/api/c/house-1/p/chaos/read?id=held").await;
+        assert_eq!(unseen.status, 404, "{engine}: {}", unseen.text);
         let still_running = loops.iter().filter(|l| !l.is_finished()).count();
         assert_eq!(
             still_running,
@@ -246,6 +250,93 @@ async fn plugins_spinning_on_every_worker_delay_neither_health_nor_other_plugins
         assert_eq!(
             read.status, 404,
             "{engine}: the looping call's write was rolled back"
+        );
+    }
+}
+
+/// The chaos plugin with time to spin: its deadline is 6 s, so what happens while a call runs
+/// cannot be luck on a busy machine.
+async fn patient_instances() -> Vec<(&'static str, dvor::Instance)> {
+    common::instances_from_text(
+        common::config_text("").replace("deadline_ms = 500", "deadline_ms = 6000"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_long_write_never_holds_other_calls_reads() {
+    for (engine, instance) in patient_instances().await {
+        let runtime = &instance.runtime;
+        let written = api(runtime, "chaos", "house-1", "POST", "write?id=kept", b"").await;
+        assert_eq!(http_status(&written), 201, "{engine}");
+        // One call writes and then runs to its deadline, holding its write transaction; a
+        // read of another document meanwhile answers while it still runs.
+        let holding = async {
+            let answer = api(
+                runtime,
+                "chaos",
+                "house-1",
+                "POST",
+                "write-then-loop?id=held",
+                b"",
+            )
+            .await;
+            (answer, std::time::Instant::now())
+        };
+        let reading = async {
+            tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+            let kept = api(runtime, "chaos", "house-1", "GET", "read?id=kept", b"").await;
+            let held = api(runtime, "chaos", "house-1", "GET", "read?id=held", b"").await;
+            (
+                http_status(&kept),
+                http_status(&held),
+                std::time::Instant::now(),
+            )
+        };
+        let ((looped, held_done), (kept, held, read_done)) = tokio::join!(holding, reading);
+        assert_eq!(limit_of(looped).0, LimitKind::Deadline, "{engine}");
+        assert_eq!(kept, 200, "{engine}: the committed document is read");
+        assert_eq!(
+            held, 404,
+            "{engine}: the open transaction's write is not seen"
+        );
+        assert!(
+            read_done < held_done,
+            "{engine}: the reads answered only after the long write ended"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_read_that_writes_late_never_loses_a_write_that_landed_meanwhile() {
+    for (engine, instance) in patient_instances().await {
+        let runtime = &instance.runtime;
+        let first = api(runtime, "chaos", "house-1", "POST", "count?id=c", b"").await;
+        assert_eq!(http_status(&first), 200, "{engine}");
+        // The slow call reads the count (1), and writes 2 after 1.5 s; the quick one lands
+        // its own count meanwhile. Both must count.
+        let slow = api(
+            runtime,
+            "chaos",
+            "house-1",
+            "GET",
+            "count-slowly?id=c&ms=1500",
+            b"",
+        );
+        let quick = async {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            api(runtime, "chaos", "house-1", "POST", "count?id=c", b"").await
+        };
+        let (slow, quick) = tokio::join!(slow, quick);
+        assert_eq!(http_status(&slow), 200, "{engine}: {slow:?}");
+        assert_eq!(http_status(&quick), 200, "{engine}: {quick:?}");
+        let read = api(runtime, "chaos", "house-1", "GET", "read?id=c", b"")
+            .await
+            .expect("the count reads back");
+        let count: serde_json::Value = serde_json::from_slice(&read.body).unwrap();
+        assert_eq!(
+            count["data"]["count"], 3,
+            "{engine}: a write that landed while the slow call ran was lost: {count}"
         );
     }
 }

@@ -21,6 +21,8 @@
 //! | `POST write-then-loop?id=` | inserts into `scratch`, then loops until the deadline |
 //! | `GET whoami?role=` | the caller and their roles as the contract gives them, and `has-role(role)` |
 //! | `POST poke?fail=` | emits `chaos.poked`; its handler fails every time when `fail=true` |
+//! | `POST count?id=` | adds one to the `count` of a `scratch` document (created at 1) |
+//! | `GET count-slowly?id=&ms=` | reads the count, spins for `ms`, then writes it plus one: a read that writes late |
 
 use std::hint::black_box;
 
@@ -68,6 +70,11 @@ impl Plugin for Chaos {
                 let fail = req.param("fail") == Some("true");
                 let id = events::emit("chaos.poked", &ctx::community(), &json!({ "fail": fail }))?;
                 ApiResponse::json(202, &json!({ "event": id }))
+            }
+            ("POST", "count") => ApiResponse::ok(&count(&req, 0)?),
+            ("GET", "count-slowly") => {
+                let ms = req.params().require("ms")?.parse().unwrap_or(0u64);
+                ApiResponse::ok(&count(&req, ms)?)
             }
             ("GET", "read") => {
                 let id = req.params().require("id")?.to_owned();
@@ -171,6 +178,25 @@ fn write_scratch(req: &ApiRequest) -> Result<Doc<Value>> {
         Some(id),
         &json!({ "id": id, "community": community }),
     )
+}
+
+/// Read the `count` of the `scratch` document `id`, spin for `spin_ms`, then write one more:
+/// nothing but the host's isolation keeps a write landing meanwhile from being lost.
+fn count(req: &ApiRequest, spin_ms: u64) -> Result<Value> {
+    let id = req.params().require("id")?.to_owned();
+    let before = SCRATCH
+        .get(&id)?
+        .and_then(|doc| doc.data["count"].as_i64())
+        .unwrap_or(0);
+    // The call's own clock is fixed for the call; WASI's monotonic clock is not.
+    let started = std::time::Instant::now();
+    let mut n: u64 = 0;
+    while started.elapsed() < std::time::Duration::from_millis(spin_ms) {
+        n = black_box(n.wrapping_add(1));
+    }
+    let written = json!({ "id": id, "count": before + 1 });
+    SCRATCH.put(&ctx::community(), &id, &written, None)?;
+    Ok(written)
 }
 
 fn spin_forever() -> ! {
