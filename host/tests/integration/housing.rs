@@ -1385,3 +1385,92 @@ async fn staff_find_accounts_in_natural_order_and_quote_request_numbers() {
         );
     }
 }
+
+/// A management company's files, at a size CI affords (the 100 000-row figures are in the
+/// import bench): accounts, then a meter per account, then this month's readings from the
+/// controller's round — each file whole or not at all, every bad cell named by line and column.
+#[tokio::test]
+async fn an_operator_imports_accounts_meters_and_a_month_of_readings_from_files() {
+    const FLATS: usize = 1_000;
+    for served in common::server::serve_all(&housing_config((1, 31))).await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        let mut accounts = String::from("number,payer,area,residents,services\n");
+        let mut meters = String::from("account,service,serial,initial,verified_until\n");
+        let mut readings = String::from("account,serial,value\n");
+        for flat in 1..=FLATS {
+            accounts.push_str(&format!("{flat},Жилец {flat},45,2,cold_water\n"));
+            meters.push_str(&format!("{flat},cold_water,CW-{flat},100,2031-01-01\n"));
+            readings.push_str(&format!("{flat},CW-{flat},10{}\n", flat % 10));
+        }
+        for (what, file) in [("accounts", &accounts), ("meters", &meters)] {
+            let imported = operator
+                .post_raw(&format!("{H1}/import/{what}"), "text/csv", file, &[])
+                .await;
+            assert_eq!(imported.status, 200, "{e}: {what}: {imported:?}");
+            assert_eq!(imported.json["imported"], FLATS, "{e}: {what}");
+        }
+
+        // A file with mistakes changes nothing, and says where each one is.
+        let broken = "account,serial,value\n1,CW-1,105\n2,CW-999,105\n3,CW-3,90\n1,CW-1,106\n";
+        let refused = operator
+            .post_raw(&format!("{H1}/import/readings"), "text/csv", broken, &[])
+            .await;
+        assert_eq!(refused.status, 400, "{e}: {refused:?}");
+        let problems: Vec<(u64, String)> = refused.json["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["line"].as_u64().unwrap(),
+                    p["column"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (3, "serial".into()),
+                (4, "value".into()),
+                (5, "serial".into())
+            ],
+            "{e}: the unknown meter, the reading below the last one, the meter twice: {refused:?}"
+        );
+        let card = operator.get(&format!("{H1}/accounts/1")).await;
+        assert!(
+            card.json["account"]["meters"][0]["pending"].is_null(),
+            "{e}: nothing of the refused file was kept: {}",
+            card.json["account"]["meters"][0]
+        );
+
+        let imported = operator
+            .post_raw(&format!("{H1}/import/readings"), "text/csv", &readings, &[])
+            .await;
+        assert_eq!(imported.status, 200, "{e}: {imported:?}");
+        assert_eq!(imported.json["imported"], FLATS, "{e}");
+        let export = operator
+            .get(&format!("{H1}/export/readings.csv?period={}", this_month()))
+            .await;
+        assert_eq!(export.status, 200, "{e}: {export:?}");
+        assert_eq!(
+            export.text.lines().count(),
+            FLATS + 1,
+            "{e}: every imported reading is exported, with the header"
+        );
+        assert!(
+            export
+                .text
+                .lines()
+                .any(|l| l.starts_with("999,") && l.contains(",109")),
+            "{e}: flat 999's reading of 109: {}",
+            &export.text[..300]
+        );
+        let card = operator.get(&format!("{H1}/accounts/7")).await;
+        assert_eq!(
+            card.json["account"]["meters"][0]["pending"]["held"], false,
+            "{e}: flat 7's reading waits for billing: {}",
+            card.json["account"]["meters"][0]
+        );
+    }
+}

@@ -621,25 +621,20 @@ pub fn review_reading(number: &str, input: ReviewInput) -> Result<Reading> {
     Ok(reading)
 }
 
-/// Submit a reading for this month to account `number`.
-pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
-    let settings = Settings::load()?;
-    let doc = visible_account(number)?;
-    let today = ctx::today()?;
-    if !window_is_open(&settings, today) {
-        return Err(Error::invalid(
-            "value",
-            format!(
-                "{}. {}",
-                window_text(&settings),
-                window_schedule(&settings, today)
-            ),
-        ));
-    }
-    let meter = doc
-        .data
+/// Take a reading of this month (`today`'s) for a meter of `account` (whose id is
+/// `account_id`): checked against the meter's last value and verification, flagged when it
+/// jumps by more than `jump_factor` times the recent average, and left pending on the meter
+/// for billing. Nothing is stored.
+pub fn take_reading(
+    account: &mut Account,
+    account_id: &str,
+    input: &ReadingInput,
+    jump_factor: Decimal,
+    today: Date,
+) -> Result<Reading> {
+    let meter = account
         .meters
-        .iter()
+        .iter_mut()
         .find(|m| m.id == input.meter)
         .ok_or_else(|| invalid("meter", "Нет такого счётчика", "no such meter"))?;
     if !meter.is_verified_on(today) {
@@ -690,13 +685,10 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
             "the value is not below the previous one: not a rollover",
         ),
     })?;
-    let factor = settings.jump_factor()?;
-    let flagged = is_jump(volume, &meter.history.recent_volumes, factor);
+    let flagged = is_jump(volume, &meter.history.recent_volumes, jump_factor);
     let period = Period::of(today);
-    let id = format!("{}@{period}", meter.id);
-    let existing = READINGS.get(&id)?;
     let reading = Reading {
-        account: doc.id.clone(),
+        account: account_id.to_owned(),
         meter: meter.id.clone(),
         service: meter.service.clone(),
         period,
@@ -709,6 +701,37 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
         at: ctx::now(),
         review: None,
     };
+    meter.pending = Some(PendingReading {
+        period,
+        value,
+        kind: input.kind,
+        old_final,
+        held: flagged,
+    });
+    Ok(reading)
+}
+
+/// Submit a reading for this month to account `number`.
+pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
+    let settings = Settings::load()?;
+    let doc = visible_account(number)?;
+    let today = ctx::today()?;
+    if !window_is_open(&settings, today) {
+        return Err(Error::invalid(
+            "value",
+            format!(
+                "{}. {}",
+                window_text(&settings),
+                window_schedule(&settings, today)
+            ),
+        ));
+    }
+    let factor = settings.jump_factor()?;
+    let period = Period::of(today);
+    let mut account = doc.data.clone();
+    let reading = take_reading(&mut account, &doc.id, &input, factor, today)?;
+    let id = format!("{}@{period}", reading.meter);
+    let existing = READINGS.get(&id)?;
     READINGS.put(
         &doc.community,
         &id,
@@ -716,16 +739,6 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
         Some(existing.as_ref().map_or(0, |d| d.version)),
     )?;
     // The account carries the reading to billing.
-    let mut account = doc.data.clone();
-    if let Some(m) = account.meters.iter_mut().find(|m| m.id == reading.meter) {
-        m.pending = Some(PendingReading {
-            period,
-            value,
-            kind: input.kind,
-            old_final,
-            held: flagged,
-        });
-    }
     ACCOUNTS.put(&doc.community, &doc.id, &account, Some(doc.version))?;
     events::emit(
         READING_SUBMITTED,
@@ -944,22 +957,16 @@ pub fn import_accounts(body: &[u8]) -> Result<Imported> {
 pub fn import_meters(body: &[u8]) -> Result<Imported> {
     let rows = read_csv(body, &["account", "service", "serial"])?;
     let mut problems = Vec::new();
-    let mut accounts: Vec<Doc<Account>> = Vec::new();
+    let mut accounts = LoadedAccounts::default();
     for (line, row) in rows {
         let number = row.get("account").cloned().unwrap_or_default();
-        let id = account_id(&number);
-        if !accounts.iter().any(|d| d.id == id) {
-            match ACCOUNTS.get(&id)? {
-                Some(doc) => accounts.push(doc),
-                None => {
-                    problems.push(problem(
-                        line,
-                        invalid("account", "Нет такого лицевого счёта", "no such account"),
-                    ));
-                    continue;
-                }
-            }
-        }
+        let Some(doc) = accounts.get_mut(&number)? else {
+            problems.push(problem(
+                line,
+                invalid("account", "Нет такого лицевого счёта", "no such account"),
+            ));
+            continue;
+        };
         let date = |name: &str| -> Result<Option<Date>> {
             match row.get(name).filter(|v| !v.is_empty()) {
                 Some(v) => Date::parse_field(name, v).map(Some),
@@ -982,23 +989,166 @@ pub fn import_meters(body: &[u8]) -> Result<Imported> {
                 initial: row.get("initial").cloned().filter(|v| !v.is_empty()),
             })
         })();
-        let doc = accounts
-            .iter_mut()
-            .find(|d| d.id == id)
-            .expect("loaded above");
         let meter_id = format!("{}#{}", doc.id, doc.data.meters.len() + 1);
         match parsed.and_then(|input| build_meter(&doc.data, &meter_id, input)) {
             Ok(meter) => doc.data.meters.push(meter),
             Err(e) => problems.push(problem(line, e)),
         }
     }
-    let count: usize = accounts.iter().map(|d| d.data.meters.len()).sum();
+    let count: usize = accounts.docs.iter().map(|d| d.data.meters.len()).sum();
     if problems.is_empty() {
-        for doc in &accounts {
-            ACCOUNTS.put(&doc.community, &doc.id, &doc.data, Some(doc.version))?;
-        }
+        accounts.save()?;
     }
     import_result(count, problems)
+}
+
+/// Import this month's readings, as a controller's round or a reading service gives them:
+/// `account,serial,value,kind,old_final` (`kind`: `normal`, `replacement` or `rollover`;
+/// `old_final` for a replacement). Each is checked as a resident's reading is, but the reading
+/// window does not apply: the management company enters them. All or nothing.
+pub fn import_readings(body: &[u8]) -> Result<Imported> {
+    let rows = read_csv(body, &["account", "serial", "value"])?;
+    let settings = Settings::load()?;
+    let factor = settings.jump_factor()?;
+    let today = ctx::today()?;
+    let period = Period::of(today);
+    let mut problems = Vec::new();
+    let mut accounts = LoadedAccounts::default();
+    let mut readings: Vec<(String, String, Reading)> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for (line, row) in rows {
+        let number = row.get("account").cloned().unwrap_or_default();
+        let Some(doc) = accounts.get_mut(&number)? else {
+            problems.push(problem(
+                line,
+                invalid("account", "Нет такого лицевого счёта", "no such account"),
+            ));
+            continue;
+        };
+        let serial = row.get("serial").map(|s| s.trim()).unwrap_or_default();
+        let Some(meter) = doc.data.meters.iter().find(|m| m.serial == serial) else {
+            problems.push(problem(
+                line,
+                invalid(
+                    "serial",
+                    "На этом лицевом счёте нет счётчика с таким номером",
+                    "this account has no meter with that serial number",
+                ),
+            ));
+            continue;
+        };
+        if let Some(first) = seen.insert(meter.id.clone(), line) {
+            problems.push(problem(
+                line,
+                Error::invalid(
+                    "serial",
+                    format!(
+                        "{} {first}",
+                        tr(
+                            "Этот счётчик уже есть в файле, в строке",
+                            "this meter is already in the file, on line"
+                        )
+                    ),
+                ),
+            ));
+            continue;
+        }
+        let kind = match row.get("kind").map(|k| k.trim()).unwrap_or_default() {
+            "" | "normal" => ReadingKind::Normal,
+            "replacement" => ReadingKind::Replacement,
+            "rollover" => ReadingKind::Rollover,
+            _ => {
+                problems.push(problem(
+                    line,
+                    invalid(
+                        "kind",
+                        "Укажите normal, replacement или rollover",
+                        "give normal, replacement or rollover",
+                    ),
+                ));
+                continue;
+            }
+        };
+        let input = ReadingInput {
+            meter: meter.id.clone(),
+            value: row.get("value").cloned().unwrap_or_default(),
+            kind,
+            old_final: row.get("old_final").cloned().filter(|v| !v.is_empty()),
+        };
+        match take_reading(&mut doc.data, &doc.id, &input, factor, today) {
+            Ok(reading) => readings.push((
+                doc.community.clone(),
+                format!("{}@{period}", reading.meter),
+                reading,
+            )),
+            Err(e) => problems.push(problem(line, e)),
+        }
+    }
+    if problems.is_empty() {
+        READINGS.put_many(
+            readings
+                .iter()
+                .map(|(community, id, reading)| (community.as_str(), Some(id.as_str()), reading)),
+        )?;
+        accounts.save()?;
+        let payloads: Vec<serde_json::Value> = readings
+            .iter()
+            .map(|(_, _, reading)| {
+                serde_json::json!({
+                    "account": reading.account,
+                    "meter": reading.meter,
+                    "service": reading.service,
+                    "period": reading.period,
+                    "flagged": reading.flagged,
+                })
+            })
+            .collect();
+        events::emit_many(
+            readings
+                .iter()
+                .zip(&payloads)
+                .map(|((community, _, _), payload)| {
+                    (READING_SUBMITTED, community.as_str(), payload)
+                }),
+        )?;
+    }
+    import_result(readings.len(), problems)
+}
+
+/// The accounts an import touches, each read once (by number) and written back together.
+#[derive(Default)]
+struct LoadedAccounts {
+    docs: Vec<Doc<Account>>,
+    by_id: std::collections::HashMap<String, usize>,
+}
+
+impl LoadedAccounts {
+    /// Account `number`, read on first use; `None` when there is no such account.
+    fn get_mut(&mut self, number: &str) -> Result<Option<&mut Doc<Account>>> {
+        let id = account_id(number);
+        let index = match self.by_id.get(&id) {
+            Some(index) => *index,
+            None => match ACCOUNTS.get(&id)? {
+                Some(doc) => {
+                    self.docs.push(doc);
+                    self.by_id.insert(id, self.docs.len() - 1);
+                    self.docs.len() - 1
+                }
+                None => return Ok(None),
+            },
+        };
+        Ok(self.docs.get_mut(index))
+    }
+
+    /// Write every loaded account back (in one go; each was read in this call).
+    fn save(&self) -> Result<()> {
+        ACCOUNTS.put_many(
+            self.docs
+                .iter()
+                .map(|d| (d.community.as_str(), Some(d.id.as_str()), &d.data)),
+        )?;
+        Ok(())
+    }
 }
 
 /// Import tariffs: `code,name_ru,name_en,unit,basis,from,tariff,norm`, one row per rate.

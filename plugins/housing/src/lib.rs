@@ -144,6 +144,10 @@ impl Plugin for Housing {
                 require_operator()?;
                 accounts::import_meters(&req.body)?.respond()
             }
+            ("POST", ["import", "readings"]) => {
+                require_operator()?;
+                accounts::import_readings(&req.body)?.respond()
+            }
             ("POST", ["import", "tariffs"]) => {
                 require_operator()?;
                 accounts::import_tariffs(&req.body)?.respond()

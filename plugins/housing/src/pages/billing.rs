@@ -125,6 +125,7 @@ pub fn billing_page() -> Result<Page> {
                             [
                                 ("accounts", tr("Лицевые счета", "Accounts")),
                                 ("meters", tr("Счётчики", "Meters")),
+                                ("readings", tr("Показания счётчиков за этот месяц", "This month's meter readings")),
                                 ("tariffs", tr("Тарифы", "Tariffs")),
                                 ("payments", tr("Реестр платежей банка", "Bank payment registry")),
                             ],
@@ -373,6 +374,7 @@ pub fn act(action: &str, form: &Params) -> Result<ActionOutcome> {
             let imported = match form.require("what")? {
                 "accounts" => accounts::import_accounts(&bytes)?,
                 "meters" => accounts::import_meters(&bytes)?,
+                "readings" => accounts::import_readings(&bytes)?,
                 "tariffs" => accounts::import_tariffs(&bytes)?,
                 "payments" => crate::import_payments(&bytes)?,
                 _ => {
