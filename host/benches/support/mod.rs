@@ -178,6 +178,54 @@ pub async fn residents(
     sessions
 }
 
+/// A member of `organization`'s staff holding `role` there, made in the host's database as
+/// [`residents`] are; returns their session token.
+pub async fn staff(db: &dvor::storage::Database, role: &str, organization: &str) -> String {
+    use dvor::identity::membership::{self, Place};
+    use dvor::identity::people::{self, NewPerson};
+    use dvor::identity::tokens;
+    let tx = db.begin().await.unwrap();
+    let person = people::create(
+        &tx,
+        NewPerson {
+            given_name: "Сотрудник".into(),
+            family_name: role.into(),
+            phone: Some("+79980000001".into()),
+            email: None,
+            locale: "ru".into(),
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    membership::grant(
+        &tx,
+        None,
+        &person.id,
+        role,
+        Place::Organization(organization),
+        0,
+    )
+    .await
+    .unwrap();
+    let (token, _) = tokens::issue(
+        &tx,
+        tokens::NewCredential {
+            person_id: &person.id,
+            kind: tokens::Kind::Session,
+            name: None,
+            scopes: &[],
+            user_agent: None,
+            expires: None,
+        },
+        dvor::identity::now_ms(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    token
+}
+
 /// One `dvor serve` process on SQLite in a data directory of its own; killed, and its data
 /// removed, when dropped.
 pub struct Served {

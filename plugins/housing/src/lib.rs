@@ -794,12 +794,20 @@ fn export_debtors() -> Result<String> {
         ]
         .map(String::from),
     );
-    let debtors = ACCOUNTS
+    // Sorted here, not by the query: many accounts owe the same amount (the same area and
+    // tariffs), and paging through ties of an ordered field costs the store a scan per page.
+    let mut debtors = ACCOUNTS
         .query()
         .in_community(&ctx::community())
         .filter("balance", Compare::Gt, 0i64)
-        .order_by("balance", Direction::Desc)
+        .limit(1000)
         .fetch_all()?;
+    debtors.sort_by(|a, b| {
+        b.data
+            .balance
+            .cmp(&a.data.balance)
+            .then_with(|| a.id.cmp(&b.id))
+    });
     for doc in debtors {
         let a = &doc.data;
         out.push_str(&csv_line(&[
@@ -826,6 +834,7 @@ fn export_charges(period: Period) -> Result<String> {
         .query()
         .in_community(&ctx::community())
         .filter("period", Compare::Eq, period.to_string())
+        .limit(1000)
         .fetch_all()?;
     for doc in bills {
         let b = &doc.data;
@@ -878,6 +887,7 @@ fn export_readings(period: Period) -> Result<String> {
         .query()
         .in_community(&ctx::community())
         .filter("period", Compare::Eq, period.to_string())
+        .limit(1000)
         .fetch_all()?;
     for doc in readings {
         let r = &doc.data;

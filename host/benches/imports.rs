@@ -1,0 +1,155 @@
+//! A management company's files at scale, through a real host: a release `dvor serve` process
+//! with the bundled config on SQLite, and an operator of the demo's management company who
+//! posts, into the demo house, N accounts (`import/accounts`), a cold-water meter for each
+//! (`import/meters`) and this month's reading of each (`import/readings`); has last month
+//! billed (`billing/runs`, timed until the job's run is `done`); and downloads the month's
+//! readings, the debtors and last month's charges as CSV. Each file is one request and one
+//! plugin call, all or nothing; the housing plugin's deadline is raised to 10 minutes
+//! for the run (the bundled 5 s is what the figures are compared with). A measurement, not a
+//! test.
+//!
+//! `cargo build --release -p dvor --bin dvor && cargo bench --profile dev -p dvor --bench imports`
+//! (`DVOR_BENCH_ROWS=100000`; `DVOR_BIN` to serve another build).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use chrono::Datelike as _;
+
+fn main() {
+    let rows = support::env_number("DVOR_BENCH_ROWS", 100_000).max(1) as usize;
+    let served = support::serve_process(
+        "imports",
+        &support::plugin_dir("housing.wasm"),
+        None,
+        &[
+            ("DVOR_PLUGINS__HOUSING__LIMITS__DEADLINE_MS", "600000"),
+            ("DVOR_PLUGINS__HOUSING__LIMITS__MEMORY_MB", "1024"),
+        ],
+    );
+    let rt = support::runtime();
+    rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(900))
+            .build()
+            .unwrap();
+        support::wait_ready(&http, &served).await;
+        let db = dvor::storage::Database::connect(&served.database_url())
+            .await
+            .expect("the host's database opens");
+        let token = support::staff(&db, "operator", "demo-uk").await;
+        drop(db);
+        let base = format!("{}/api/c/demo-house-1/p/housing", served.base);
+
+        let mut accounts = String::from("number,payer,area,residents,services\n");
+        let mut meters = String::from("account,service,serial,initial,verified_until\n");
+        let mut readings = String::from("account,serial,value\n");
+        for n in 0..rows {
+            let number = 100_000 + n;
+            accounts.push_str(&format!("{number},Плательщик {n},45,2,cold_water\n"));
+            meters.push_str(&format!("{number},cold_water,CW-{n},100,2031-01-01\n"));
+            readings.push_str(&format!("{number},CW-{n},10{}\n", n % 10));
+        }
+        println!("rows: {rows}");
+        println!("| step | status | seconds | rows/s |");
+        println!("|---|---|---|---|");
+        for (what, file) in [
+            ("accounts", accounts),
+            ("meters", meters),
+            ("readings", readings),
+        ] {
+            let bytes = file.len();
+            let started = Instant::now();
+            let response = http
+                .post(format!("{base}/import/{what}"))
+                .bearer_auth(&token)
+                .header("content-type", "text/csv")
+                .body(file)
+                .send()
+                .await
+                .expect("the import answers");
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "| import/{what} ({} KB) | {status} | {seconds:.1} | {:.0} |",
+                bytes / 1024,
+                rows as f64 / seconds
+            );
+            if status != 200 {
+                println!("  {}", &body[..body.len().min(300)]);
+            }
+        }
+        // The last month billed through the API, as the operator does it: the job bills the
+        // accounts chunk by chunk; its time is from the request to the run's `done`.
+        let today = chrono::Utc::now().date_naive();
+        let period = today.format("%Y-%m").to_string();
+        let last = (today.with_day(1).unwrap() - chrono::Days::new(1))
+            .format("%Y-%m")
+            .to_string();
+        let started = Instant::now();
+        let response = http
+            .post(format!("{base}/billing/runs"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "period": last }))
+            .send()
+            .await
+            .expect("the billing run is asked for");
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        if status == 202 {
+            let id = body["id"].as_str().unwrap_or_default().to_owned();
+            let run = loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let runs: serde_json::Value = http
+                    .get(format!("{base}/billing/runs"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("the runs answer")
+                    .json()
+                    .await
+                    .unwrap_or_default();
+                let run = runs["runs"]
+                    .as_array()
+                    .and_then(|r| r.iter().find(|r| r["id"] == id.as_str()))
+                    .map(|r| r["run"].clone())
+                    .unwrap_or_default();
+                if run["status"] == "done" || started.elapsed() > Duration::from_secs(1800) {
+                    break run;
+                }
+            };
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "| billing/runs {last} (billed {}, skipped {}) | {} | {seconds:.1} | {:.0} |",
+                run["billed"],
+                run["skipped"],
+                run["status"],
+                run["billed"].as_f64().unwrap_or(0.0) / seconds
+            );
+        } else {
+            println!("| billing/runs {last} | {status} | | |\n  {body}");
+        }
+        for path in [
+            format!("export/readings.csv?period={period}"),
+            "export/debtors.csv".to_owned(),
+            format!("export/charges.csv?period={last}"),
+        ] {
+            let started = Instant::now();
+            let response = http
+                .get(format!("{base}/{path}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("the export answers");
+            let status = response.status().as_u16();
+            let body = response.bytes().await.unwrap_or_default();
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "| GET {path} ({} lines) | {status} | {seconds:.1} | |",
+                body.iter().filter(|b| **b == b'\n').count()
+            );
+        }
+    });
+}
