@@ -498,14 +498,10 @@ fn decode_cursor(
     Ok((key, id.to_owned()))
 }
 
-/// The condition "after the cursor" in the query's order. Nulls sort first: before everything
-/// ascending, after everything descending. Ascending from a non-null key, the redundant
-/// `key >= last` lets an index seek straight to the position.
-fn after_cursor(
-    ordering: &Ordering,
-    key: Option<sea_orm::sea_query::Value>,
-    id: String,
-) -> SimpleExpr {
+/// The condition "after the cursor" of a query without an order (by id), or from a cursor
+/// whose key is null. Nulls sort first: before everything ascending, after everything
+/// descending. (From a non-null key, see [`after_key`].)
+fn after_null_key(ordering: &Ordering, id: String) -> SimpleExpr {
     let id_col = || Expr::col((d(), Documents::Id));
     let after_id = || {
         if ordering.descending {
@@ -518,14 +514,10 @@ fn after_cursor(
         return after_id();
     };
     let col = || Expr::expr(column.clone());
-    match (key, ordering.descending) {
-        (None, false) => col().is_null().and(after_id()).or(col().is_not_null()),
-        (Some(k), false) => col().gte(k.clone()).and(col().gt(k).or(after_id())),
-        (None, true) => col().is_null().and(after_id()),
-        (Some(k), true) => col()
-            .lt(k.clone())
-            .or(col().eq(k).and(after_id()))
-            .or(col().is_null()),
+    if ordering.descending {
+        col().is_null().and(after_id())
+    } else {
+        col().is_null().and(after_id()).or(col().is_not_null())
     }
 }
 
@@ -586,35 +578,78 @@ pub(super) async fn query<C: ConnectionTrait>(
         None => None,
     };
 
-    let driver = builder.choose_driver(db, ordering.join).await?;
-    let mut select = Sql::select();
-    document_columns(&mut select);
-    builder.assemble(&mut select, driver, ordering.field.is_none());
-    if let Some((key, id)) = cursor {
-        select.and_where(after_cursor(&ordering, key, id));
-    }
     let direction = if ordering.descending {
         SqlOrder::Desc
     } else {
         SqlOrder::Asc
     };
-    if let Some((column, _)) = &ordering.key {
-        let nulls = if ordering.descending {
-            NullOrdering::Last
+    // From a cursor inside a run of equal keys, the rest of that run comes first, walked by
+    // id alone: a run of thousands of equal values (accounts owing the same amount) would
+    // otherwise be scanned again for every page.
+    let mut ties = Vec::new();
+    let mut tie_key = serde_json::Value::Null;
+    if let (Some(order), Some((Some(key), after))) = (&q.order, &cursor) {
+        let (value, json_key) = tie_value(coll, &order.field, key)?;
+        tie_key = json_key;
+        let mut conditions = q.conditions.clone();
+        conditions.push(Condition {
+            field: order.field.clone(),
+            op: Compare::Eq,
+            value,
+        });
+        let mut run = Builder::new(db, scope, coll);
+        run.conditions(db, &conditions).await?;
+        let driver = run.choose_driver(db, None).await?;
+        let mut select = Sql::select();
+        document_columns(&mut select);
+        run.assemble(&mut select, driver, true);
+        let id = Expr::col((d(), Documents::Id));
+        select.and_where(if ordering.descending {
+            id.lt(after.clone())
         } else {
-            NullOrdering::First
-        };
-        select.expr(column.clone());
-        select.order_by_expr_with_nulls(column.clone(), direction.clone(), nulls);
+            id.gt(after.clone())
+        });
+        select.order_by((d(), Documents::Id), direction.clone());
+        select.limit(u64::from(limit) + 1);
+        ties = fetch_all(db, &select).await?;
     }
-    select.order_by((d(), Documents::Id), direction);
-    select.limit(u64::from(limit) + 1);
 
-    let rows = fetch_all(db, &select).await?;
-    let more = rows.len() > limit as usize;
-    let mut documents = Vec::with_capacity(rows.len().min(limit as usize));
+    let wanted = (limit as usize + 1).saturating_sub(ties.len());
+    let rows = if wanted == 0 {
+        Vec::new()
+    } else {
+        let driver = builder.choose_driver(db, ordering.join).await?;
+        let mut select = Sql::select();
+        document_columns(&mut select);
+        builder.assemble(&mut select, driver, ordering.field.is_none());
+        if let Some((key, id)) = cursor {
+            select.and_where(match key {
+                Some(key) => after_key(&ordering, key),
+                None => after_null_key(&ordering, id),
+            });
+        }
+        if let Some((column, _)) = &ordering.key {
+            let nulls = if ordering.descending {
+                NullOrdering::Last
+            } else {
+                NullOrdering::First
+            };
+            select.expr(column.clone());
+            select.order_by_expr_with_nulls(column.clone(), direction.clone(), nulls);
+        }
+        select.order_by((d(), Documents::Id), direction);
+        select.limit(wanted as u64);
+        fetch_all(db, &select).await?
+    };
+
+    let more = ties.len() + rows.len() > limit as usize;
+    let mut documents = Vec::with_capacity((ties.len() + rows.len()).min(limit as usize));
     let mut last_key = serde_json::Value::Null;
-    for row in rows.iter().take(limit as usize) {
+    for row in ties.iter().take(limit as usize) {
+        documents.push(read_document(row)?);
+        last_key = tie_key.clone();
+    }
+    for row in rows.iter().take(limit as usize - documents.len()) {
         documents.push(read_document(row)?);
         if let Some((_, kind)) = &ordering.key {
             last_key = read_key(row, *kind)?;
@@ -628,6 +663,45 @@ pub(super) async fn query<C: ConnectionTrait>(
         documents,
         next_cursor,
     })
+}
+
+/// The condition "equal to the cursor's `key`" on the ordered field `name`, and the key as a
+/// cursor holds it.
+fn tie_value(
+    coll: &CollectionSpec,
+    name: &str,
+    key: &sea_orm::sea_query::Value,
+) -> Result<(Value, serde_json::Value), StorageError> {
+    use sea_orm::sea_query::Value as Sql;
+    let bad = || invalid("cursor", "not a cursor of this query: bad key");
+    Ok(match (resolve(coll, name, "order.field")?, key) {
+        (Field::Index(_, IndexKind::Integer), Sql::BigInt(Some(i))) => {
+            (Value::Integer(*i), (*i).into())
+        }
+        (Field::Index(_, IndexKind::Boolean), Sql::BigInt(Some(i))) => {
+            (Value::Boolean(*i != 0), (*i).into())
+        }
+        (Field::Index(_, IndexKind::Text) | Field::Community, Sql::String(Some(text))) => {
+            (Value::Text(text.to_string()), text.to_string().into())
+        }
+        _ => return Err(bad()),
+    })
+}
+
+/// The condition "past every document whose key is `key`" in the query's order (the rest of
+/// the run of `key` itself is read apart: see [`query`]). Nulls sort last descending.
+fn after_key(ordering: &Ordering, key: sea_orm::sea_query::Value) -> SimpleExpr {
+    let column = &ordering
+        .key
+        .as_ref()
+        .expect("a key only with an ordered field")
+        .0;
+    let col = || Expr::expr(column.clone());
+    if ordering.descending {
+        col().lt(key).or(col().is_null())
+    } else {
+        col().gt(key)
+    }
 }
 
 /// The order key of a document row (the column after the document's six).

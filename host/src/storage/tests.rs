@@ -629,6 +629,103 @@ async fn ordering_and_keyset_pagination_return_every_document_once() {
     }
 }
 
+/// Every page of `query` from the start, as the ids it returned, and how many pages it took.
+async fn every_page(
+    c: &impl sea_orm::ConnectionTrait,
+    s: &Scope<'_>,
+    coll: &CollectionSpec,
+    mut q: Query,
+) -> (Vec<String>, usize) {
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = query(c, s, coll, q.clone()).await.unwrap();
+        pages += 1;
+        seen.extend(ids(&page));
+        match page.next_cursor {
+            Some(next) => q.cursor = Some(next),
+            None => return (seen, pages),
+        }
+    }
+}
+
+/// Thousands of documents with the same ordered value (accounts that owe the same amount),
+/// paged with a filter, ascending and descending, and with booleans: each exactly once, ties by
+/// id, the filter kept inside the run of equal values as after it.
+#[tokio::test]
+async fn long_runs_of_equal_order_values_page_by_id_and_keep_the_filter() {
+    for (engine, db, cap) in databases_with_probe_caps().await {
+        PROBE_CAP_OVERRIDE.set(cap);
+        let c = db.connection();
+        let coll = readings();
+        let s = scope(TOWN);
+        let docs: Vec<NewDocument> = (0..3_000)
+            .map(|i: i64| {
+                // 2 800 at period 7, then 100 at 3 and 100 at 9; meters m0..m2; paid every
+                // other one.
+                let period = match i % 30 {
+                    0 => 3,
+                    1 => 9,
+                    _ => 7,
+                };
+                doc(
+                    Some(&format!("a{:05}", (i * 7_919) % 3_000)),
+                    "house-1",
+                    H1,
+                    serde_json::json!({"period": period, "meter": format!("m{}", i % 3), "paid": i % 2 == 0}),
+                )
+            })
+            .collect();
+        put_many(c, &s, &coll, docs.clone(), 1).await.unwrap();
+        let data = |d: &NewDocument| serde_json::from_str::<serde_json::Value>(&d.data).unwrap();
+
+        for (field, descending) in [("period", false), ("period", true), ("paid", true)] {
+            let mut expected: Vec<(i64, String)> = docs
+                .iter()
+                .filter(|d| data(d)["meter"] != "m1")
+                .map(|d| {
+                    let value = &data(d)[field];
+                    let key = value.as_i64().unwrap_or_else(|| i64::from(value == true));
+                    (key, d.id.clone().unwrap())
+                })
+                .collect();
+            expected.sort();
+            if descending {
+                expected.reverse();
+            }
+            let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+            let started = std::time::Instant::now();
+            let (seen, pages) = every_page(
+                c,
+                &s,
+                &coll,
+                Query {
+                    conditions: vec![Condition {
+                        field: "meter".into(),
+                        op: Compare::Ne,
+                        value: Value::Text("m1".into()),
+                    }],
+                    order: Some(Order {
+                        field: field.into(),
+                        descending,
+                    }),
+                    limit: 100,
+                    cursor: None,
+                },
+            )
+            .await;
+            eprintln!(
+                "{engine}: {} documents by {field} desc={descending} in {pages} pages, {:?}",
+                seen.len(),
+                started.elapsed()
+            );
+            assert_eq!(seen.len(), 2_000, "{engine}: by {field} desc={descending}");
+            assert_eq!(seen, expected, "{engine}: by {field} desc={descending}");
+            assert_eq!(pages, 20, "{engine}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn aggregate_counts_and_sums_with_groups() {
     for (engine, db, cap) in databases_with_probe_caps().await {

@@ -794,8 +794,7 @@ fn export_debtors() -> Result<String> {
         ]
         .map(String::from),
     );
-    // Sorted here, not by the query: many accounts owe the same amount (the same area and
-    // tariffs), and paging through ties of an ordered field costs the store a scan per page.
+    // Read in the store's cheapest order (by id) and sorted here: the file needs them all.
     let mut debtors = ACCOUNTS
         .query()
         .in_community(&ctx::community())
