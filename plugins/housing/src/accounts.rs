@@ -1104,6 +1104,8 @@ pub fn import_readings(body: &[u8]) -> Result<Imported> {
                     "service": reading.service,
                     "period": reading.period,
                     "flagged": reading.flagged,
+                    // The management company's round earns no one a resident's points.
+                    "person_id": null,
                 })
             })
             .collect();
