@@ -519,6 +519,17 @@ async fn the_management_company_calls_a_general_meeting_from_the_form_with_the_l
             wrong_kind.text
         );
         pairs[13].1 = "common_property_use";
+        // Ten weeks of voting is longer than the law allows: said at the closing date, in words.
+        let too_long = day_after(80);
+        pairs[7].1 = too_long.as_str();
+        let long = submit(&operator, "", "call_meeting", &pairs).await;
+        assert_eq!(long.status, 422, "{e}: {}", long.text);
+        assert!(
+            field(&long.text, "voting_to").contains("Голосование длится от 7 до 60 дней"),
+            "{e}: {}",
+            field(&long.text, "voting_to")
+        );
+        pairs[7].1 = closes.as_str();
         let called = submit(&operator, "", "call_meeting", &pairs).await;
         let meeting = follow(&operator, &called).await;
         assert!(

@@ -276,10 +276,10 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
         .max_voting_days
         .map_or(i64::MAX, |days| i64::from(days) * DAY_MS);
     if length <= 0 || !(shortest..=longest).contains(&length) {
-        let bounds = match (call.min_voting_days, call.max_voting_days) {
-            (Some(min), Some(max)) => tr(
-                &format!("Голосование длится от {min} до {max} дней ({})", call.basis),
-                &format!("voting lasts {min} to {max} days ({})", call.basis),
+        let bounds = match call.voting_length() {
+            Some((ru, en)) if length > 0 => tr(
+                &format!("Голосование длится {ru} ({})", call.basis),
+                &format!("voting lasts {en} ({})", call.basis),
             )
             .to_owned(),
             _ => tr(

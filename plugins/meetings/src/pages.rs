@@ -213,13 +213,13 @@ const AGENDA_ROWS: usize = 5;
 fn call_rule_text(rule: Option<&NoticeRule>) -> String {
     match rule {
         Some(rule) => {
-            let length = match (rule.min_voting_days, rule.max_voting_days) {
-                (Some(min), Some(max)) => tr(
-                    &format!(" Голосование длится от {min} до {max} дней."),
-                    &format!(" Voting lasts {min} to {max} days."),
+            let length = match rule.voting_length() {
+                Some((ru, en)) => tr(
+                    &format!(" Голосование длится {ru}."),
+                    &format!(" Voting lasts {en}."),
                 )
                 .to_owned(),
-                _ => String::new(),
+                None => String::new(),
             };
             format!(
                 "{}{length} ({})",

@@ -488,6 +488,38 @@ pub struct NoticeRule {
     pub basis: String,
 }
 
+impl NoticeRule {
+    /// How long the law lets the voting last, in Russian and English words: `от 7 до 60 дней`,
+    /// `не меньше 7 дней`, `не больше 21 дня`; `None` when the law does not bound it.
+    pub fn voting_length(&self) -> Option<(String, String)> {
+        match (self.min_voting_days, self.max_voting_days) {
+            (Some(min), Some(max)) => Some((
+                format!("от {min} до {max} {}", days_ru(max)),
+                format!("{min} to {max} days"),
+            )),
+            (Some(min), None) => Some((
+                format!("не меньше {min} {}", days_ru(min)),
+                format!("at least {min} days"),
+            )),
+            (None, Some(max)) => Some((
+                format!("не больше {max} {}", days_ru(max)),
+                format!("at most {max} days"),
+            )),
+            (None, None) => None,
+        }
+    }
+}
+
+/// «дня» or «дней» after `n` in the genitive that «до», «не меньше» and «не больше» take:
+/// «до 21 дня», «не меньше 3 дней».
+fn days_ru(n: u32) -> &'static str {
+    if n % 10 == 1 && n % 100 != 11 {
+        "дня"
+    } else {
+        "дней"
+    }
+}
+
 /// The rules in force on one date: see [`Rules::in_force`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RulesInForce {
@@ -1960,6 +1992,36 @@ mod tests {
         assert!(!is_valid_date("2023-13-01"));
         assert!(!is_valid_date("2023-1-01"));
         assert!(!is_valid_date("2023-01-+1"));
+    }
+
+    #[test]
+    fn the_voting_length_is_said_in_words_whether_the_law_bounds_one_end_or_both() {
+        let rule = |min, max| NoticeRule {
+            meeting: MeetingKind::Mkd,
+            effective_from: "2005-03-01".into(),
+            days_before: 10,
+            min_voting_days: min,
+            max_voting_days: max,
+            basis: "ЖК РФ ст.45".into(),
+        };
+        let said = |min, max| rule(min, max).voting_length();
+        assert_eq!(
+            said(Some(7), Some(60)),
+            Some(("от 7 до 60 дней".into(), "7 to 60 days".into()))
+        );
+        assert_eq!(
+            said(Some(7), None),
+            Some(("не меньше 7 дней".into(), "at least 7 days".into()))
+        );
+        assert_eq!(
+            said(None, Some(21)),
+            Some(("не больше 21 дня".into(), "at most 21 days".into()))
+        );
+        assert_eq!(said(Some(1), None).unwrap().0, "не меньше 1 дня");
+        assert_eq!(said(Some(3), None).unwrap().0, "не меньше 3 дней");
+        assert_eq!(said(Some(11), None).unwrap().0, "не меньше 11 дней");
+        assert_eq!(said(Some(2), Some(31)).unwrap().0, "от 2 до 31 дня");
+        assert_eq!(said(None, None), None);
     }
 
     #[test]
