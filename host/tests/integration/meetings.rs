@@ -64,6 +64,7 @@ collections = ["polls", "initiatives", "meetings", "ballots", "supports"]
 emits = ["poll.voted", "initiative.created", "initiative.supported", "meeting.closed"]
 schedules = ["close"]
 notifications = true
+files = true
 [plugins.meetings.settings]
 initiative_threshold = { default = 10, communities = { "house-1" = 2 } }
 "#;

@@ -540,6 +540,45 @@ async fn the_management_company_calls_a_general_meeting_from_the_form_with_the_l
                 && meeting.contains("Объявлено"),
             "{e}: {meeting}"
         );
+        // The materials: the operator attaches the draft plan from the meeting's page; the owner
+        // sees it there and opens it; a resident cannot attach one.
+        let meeting_path = location(&called).split('?').next().unwrap().to_owned();
+        assert!(meeting.contains("Материалов пока нет"), "{e}: {meeting}");
+        let boundary = "dvor-test-boundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nПроект плана работ на 2027 год\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"plan-2027.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 план работ\r\n\
+             --{boundary}--\r\n"
+        );
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let attach = format!("{meeting_path}?action=attach_document");
+        let refused = anna.post_raw(&attach, &content_type, &body, &[]).await;
+        assert_eq!(refused.status, 403, "{e}: {}", refused.text);
+        let attached = operator.post_raw(&attach, &content_type, &body, &[]).await;
+        let shown = follow(&operator, &attached).await;
+        assert!(
+            shown.contains("Материал добавлен") && shown.contains("Проект плана работ на 2027 год"),
+            "{e}: {shown}"
+        );
+        let owners_view = anna.get(&meeting_path).await.text;
+        let link = owners_view
+            .split("<p class=\"attachment\"><a href=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{e}: no material for the owner: {owners_view}"))
+            .replace("&amp;", "&");
+        assert!(
+            owners_view.contains("Проект плана работ на 2027 год") && owners_view.contains("PDF"),
+            "{e}: {owners_view}"
+        );
+        assert!(
+            !owners_view.contains("action=attach_document"),
+            "{e}: the owner is not offered to attach"
+        );
+        let file = anna.get(&link).await;
+        assert_eq!(file.status, 200, "{e}: {link}: {}", file.text);
+        assert_eq!(file.text, "%PDF-1.4 план работ", "{e}");
+
         // The owner is told, in the app.
         let inbox = anna.get("/api/me/notifications").await;
         assert!(

@@ -104,6 +104,75 @@ pub struct Meeting {
     /// Closed (ms).
     #[serde(default)]
     pub closed_at: Option<i64>,
+    /// The meeting's materials, open to the people of the place (ЖК РФ ст. 45 ч. 5: where to
+    /// read them is part of the notice).
+    #[serde(default)]
+    pub documents: Vec<MeetingDocument>,
+}
+
+/// One of a meeting's materials: the notice, a draft decision, a report, the signed protocol.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeetingDocument {
+    /// What it is, as the organizer named it.
+    pub title: String,
+    /// The stored file.
+    pub file: String,
+    /// Its MIME type.
+    pub mime: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Who added it (person id).
+    pub added_by: String,
+    /// When (ms).
+    pub added_at: i64,
+}
+
+/// The most materials one meeting lists.
+pub const MAX_DOCUMENTS: usize = 30;
+
+/// Add the stored file `file` to meeting `id`'s materials under `title` (the file's name when
+/// empty). Only those who organize meetings here may.
+pub fn attach_document(id: &str, title: &str, file: &str) -> Result<Doc<Meeting>> {
+    let caller = ctx::caller().ok_or_else(|| Error::unauthenticated("sign in first"))?;
+    if !is_organizer() {
+        return Err(Error::forbidden(tr(
+            "Материалы собрания добавляют его организаторы",
+            "only the meeting's organizers add its materials",
+        )));
+    }
+    let doc = MEETINGS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(tr("Нет такого собрания", "no such meeting")))?;
+    let mut meeting = doc.data.clone();
+    if meeting.documents.len() >= MAX_DOCUMENTS {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "{} {MAX_DOCUMENTS}",
+                tr(
+                    "У собрания уже столько материалов, сколько можно:",
+                    "the meeting already has as many materials as allowed:"
+                )
+            ),
+        ));
+    }
+    let info = dvor_sdk::files::info(file)?.ok_or_else(|| {
+        Error::invalid("file", tr("Файл не загрузился", "the file did not upload"))
+    })?;
+    let title = title.trim();
+    meeting.documents.push(MeetingDocument {
+        title: if title.is_empty() {
+            info.name.clone()
+        } else {
+            title.chars().take(200).collect()
+        },
+        file: info.id,
+        mime: info.content_type,
+        size: info.size,
+        added_by: caller.person_id,
+        added_at: ctx::now(),
+    });
+    MEETINGS.put(&doc.community, &doc.id, &meeting, Some(doc.version))
 }
 
 /// A new meeting.
@@ -315,6 +384,7 @@ pub fn create(input: NewMeeting) -> Result<Doc<Meeting>> {
         result: None,
         electorate: None,
         closed_at: None,
+        documents: Vec::new(),
     };
     let doc = MEETINGS.insert(&here, None, &meeting)?;
     let voters = electorate_people(kind, &here)?;

@@ -1020,6 +1020,41 @@ fn meeting_page(id: &str) -> Result<Page> {
         agenda = agenda.paragraph(format!("{}. {}", i + 1, q.title));
     }
     page = page.section(agenda);
+    let mut materials = Section::titled(tr("Материалы собрания", "Meeting materials"));
+    if m.documents.is_empty() {
+        materials = materials.empty(
+            tr("Материалов пока нет", "No materials yet"),
+            tr(
+                "Организатор приложит сообщение о собрании, проекты решений и отчёты",
+                "The organizer attaches the notice, draft decisions and reports",
+            ),
+        );
+    }
+    for d in &m.documents {
+        materials = materials.attachment(d.file.clone(), d.title.clone(), d.mime.clone(), d.size);
+    }
+    if assembly::is_organizer() && m.documents.len() < assembly::MAX_DOCUMENTS {
+        materials = materials.form(
+            Form::new("attach_document", tr("Приложить", "Attach"))
+                .field(
+                    Field::text("title", tr("Что это", "What it is"))
+                        .max_length(200)
+                        .help(tr(
+                            "Например: проект сметы на 2027 год. Пусто — имя файла",
+                            "e.g. the draft budget for 2027; empty: the file's name",
+                        )),
+                )
+                .field(
+                    Field::file(
+                        "file",
+                        tr("Файл (PDF, фото, документ)", "File (PDF, photo, document)"),
+                        ["application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/msword", "text/plain"],
+                    )
+                    .required(),
+                ),
+        );
+    }
+    page = page.section(materials);
     if let Some(result) = &m.result {
         let mut section = Section::titled(tr("Итоги", "Results")).notice(
             if result.quorum {
@@ -1112,6 +1147,17 @@ fn run(route: &[&str], action: &str, form: &Params) -> Result<ActionOutcome> {
                     "Собрание созвано, уведомление отправлено",
                     "Meeting called, notice sent",
                 ),
+            ))
+        }
+        (["meeting", id], "attach_document") => {
+            assembly::attach_document(
+                id,
+                form.get("title").unwrap_or_default(),
+                form.require("file")?,
+            )?;
+            Ok(ActionOutcome::redirect(
+                Link::to(format!("meeting/{id}"), ""),
+                tr("Материал добавлен", "Material added"),
             ))
         }
         ([], "propose_initiative") => {
