@@ -91,7 +91,13 @@ impl CallState {
     /// Record a host failure (it fails the call) and give the plugin an internal error.
     fn host_failed(&mut self, what: &str, failure: impl std::fmt::Display) -> Error {
         let detail = format!("{what}: {failure}");
-        tracing::error!(plugin = self.plugin.id(), %detail, "host failure during a plugin call");
+        if self.lost_race {
+            // Not a failure yet: the call runs again (and if it cannot, the runtime logs the
+            // call's failure).
+            tracing::debug!(plugin = self.plugin.id(), %detail, "lost a race with a concurrent transaction");
+        } else {
+            tracing::error!(plugin = self.plugin.id(), %detail, "host failure during a plugin call");
+        }
         self.host_failure.get_or_insert(detail);
         error(ErrorCode::Internal, "внутренняя ошибка хранилища", None)
     }
