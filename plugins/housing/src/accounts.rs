@@ -963,10 +963,7 @@ pub fn import_meters(body: &[u8]) -> Result<Imported> {
     for (line, row) in rows {
         let number = row.get("account").cloned().unwrap_or_default();
         let Some(doc) = accounts.get_mut(&number)? else {
-            problems.push(problem(
-                line,
-                invalid("account", "Нет такого лицевого счёта", "no such account"),
-            ));
+            problems.push(no_such_account(line));
             continue;
         };
         let date = |name: &str| -> Result<Option<Date>> {
@@ -1023,10 +1020,7 @@ pub fn import_readings(body: &[u8]) -> Result<Imported> {
     for (line, row) in rows {
         let number = row.get("account").cloned().unwrap_or_default();
         let Some(doc) = accounts.get_mut(&number)? else {
-            problems.push(problem(
-                line,
-                invalid("account", "Нет такого лицевого счёта", "no such account"),
-            ));
+            problems.push(no_such_account(line));
             continue;
         };
         let serial = row.get("serial").map(|s| s.trim()).unwrap_or_default();
@@ -1121,6 +1115,14 @@ pub fn import_readings(body: &[u8]) -> Result<Imported> {
     import_result(readings.len(), problems)
 }
 
+/// The problem of a row whose account does not exist.
+fn no_such_account(line: u64) -> CsvProblem {
+    problem(
+        line,
+        invalid("account", "Нет такого лицевого счёта", "no such account"),
+    )
+}
+
 /// The accounts an import touches, each read once (by number) and written back together.
 #[derive(Default)]
 struct LoadedAccounts {
@@ -1133,14 +1135,16 @@ struct LoadedAccounts {
 }
 
 impl LoadedAccounts {
-    /// Ready for a file of `rows` rows: a large file touches most of the community's accounts,
-    /// which a page of a thousand at a time reads far faster than one by one.
+    /// Ready for a file of `rows` rows. A file that covers a good part of the community's
+    /// accounts reads them all a thousand at a time, far faster than one by one; a small file
+    /// in a large community reads only its own.
     fn for_rows(rows: usize) -> Result<Self> {
         let mut loaded = LoadedAccounts::default();
-        if rows >= 500 {
+        let community = ctx::community();
+        if rows >= 500 && rows as u64 * 4 >= ACCOUNTS.query().in_community(&community).count()? {
             loaded.docs = ACCOUNTS
                 .query()
-                .in_community(&ctx::community())
+                .in_community(&community)
                 .limit(1000)
                 .fetch_all()?;
             loaded.by_id = loaded
