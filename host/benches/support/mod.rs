@@ -112,7 +112,6 @@ pub async fn residents(
 ) -> Vec<String> {
     use dvor::identity::membership::{self, OwnershipChange, Place};
     use dvor::identity::people::{self, NewPerson};
-    use dvor::identity::tokens;
     let tx = db.begin().await.unwrap();
     let mut sessions = Vec::new();
     for i in 0..count {
@@ -158,21 +157,7 @@ pub async fn residents(
         )
         .await
         .unwrap();
-        let (token, _) = tokens::issue(
-            &tx,
-            tokens::NewCredential {
-                person_id: &person.id,
-                kind: tokens::Kind::Session,
-                name: None,
-                scopes: &[],
-                user_agent: None,
-                expires: None,
-            },
-            dvor::identity::now_ms(),
-        )
-        .await
-        .unwrap();
-        sessions.push(token);
+        sessions.push(session(&tx, &person.id).await);
     }
     tx.commit().await.unwrap();
     sessions
@@ -183,7 +168,6 @@ pub async fn residents(
 pub async fn staff(db: &dvor::storage::Database, role: &str, organization: &str) -> String {
     use dvor::identity::membership::{self, Place};
     use dvor::identity::people::{self, NewPerson};
-    use dvor::identity::tokens;
     let tx = db.begin().await.unwrap();
     let person = people::create(
         &tx,
@@ -208,11 +192,18 @@ pub async fn staff(db: &dvor::storage::Database, role: &str, organization: &str)
     )
     .await
     .unwrap();
-    let (token, _) = tokens::issue(
-        &tx,
-        tokens::NewCredential {
-            person_id: &person.id,
-            kind: tokens::Kind::Session,
+    let token = session(&tx, &person.id).await;
+    tx.commit().await.unwrap();
+    token
+}
+
+/// A session token for `person_id`, as a sign-in would give them.
+async fn session(tx: &sea_orm::DatabaseTransaction, person_id: &str) -> String {
+    let (token, _) = dvor::identity::tokens::issue(
+        tx,
+        dvor::identity::tokens::NewCredential {
+            person_id,
+            kind: dvor::identity::tokens::Kind::Session,
             name: None,
             scopes: &[],
             user_agent: None,
@@ -222,7 +213,6 @@ pub async fn staff(db: &dvor::storage::Database, role: &str, organization: &str)
     )
     .await
     .unwrap();
-    tx.commit().await.unwrap();
     token
 }
 

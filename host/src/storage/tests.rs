@@ -525,33 +525,21 @@ async fn ordering_and_keyset_pagination_return_every_document_once() {
             }
             let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
 
-            let mut seen = Vec::new();
-            let mut cursor = None;
-            let mut pages = 0;
-            loop {
-                let page = query(
-                    c,
-                    &s,
-                    &coll,
-                    Query {
-                        conditions: vec![],
-                        order: Some(Order {
-                            field: field.into(),
-                            descending,
-                        }),
-                        limit: 10,
-                        cursor: cursor.take(),
-                    },
-                )
-                .await
-                .unwrap();
-                pages += 1;
-                seen.extend(ids(&page));
-                match page.next_cursor {
-                    Some(next) => cursor = Some(next),
-                    None => break,
-                }
-            }
+            let (seen, pages) = every_page(
+                c,
+                &s,
+                &coll,
+                Query {
+                    conditions: vec![],
+                    order: Some(Order {
+                        field: field.into(),
+                        descending,
+                    }),
+                    limit: 10,
+                    cursor: None,
+                },
+            )
+            .await;
             assert_eq!(
                 seen, expected,
                 "{engine}: order by {field} desc={descending}"

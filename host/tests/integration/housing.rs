@@ -81,6 +81,21 @@ async fn first_meter(client: &Client) -> String {
         .to_owned()
 }
 
+/// The line and column of each problem of a refused import.
+fn problems_of(refused: &Answer) -> Vec<(u64, String)> {
+    refused.json["problems"]
+        .as_array()
+        .expect("a refused import lists its problems")
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 /// A person with a role in the management company `uk-town` (serving house-1 and house-2).
 pub(crate) async fn staff(served: &Served, phone: &str, given: &str, role: &str) -> Client {
     let client = served.sign_in(phone, given, "Сотрудникова").await;
@@ -164,17 +179,7 @@ async fn set_up_house(served: &Served, operator: &Client) {
         .post_raw(&format!("{H1}/import/accounts"), "text/csv", broken, &[])
         .await;
     assert_eq!(refused.status, 400, "{e}: {refused:?}");
-    let problems: Vec<(u64, String)> = refused.json["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["line"].as_u64().unwrap(),
-                p["column"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let problems = problems_of(&refused);
     assert_eq!(
         problems,
         vec![(3, "residents".to_owned())],
@@ -1423,17 +1428,7 @@ async fn an_operator_imports_accounts_meters_and_a_month_of_readings_from_files(
             .post_raw(&format!("{H1}/import/readings"), "text/csv", broken, &[])
             .await;
         assert_eq!(refused.status, 400, "{e}: {refused:?}");
-        let problems: Vec<(u64, String)> = refused.json["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["line"].as_u64().unwrap(),
-                    p["column"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
+        let problems = problems_of(&refused);
         assert_eq!(
             problems,
             [
