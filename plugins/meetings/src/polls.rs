@@ -345,15 +345,6 @@ pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
         }
     };
     let key = ballot_id(&doc.id, &voter);
-    if BALLOTS.get(&key)?.is_some() {
-        return Err(Error::conflict(match p.per {
-            Per::Person => tr("Вы уже проголосовали", "you have voted already"),
-            Per::Unit => tr(
-                "За эту квартиру уже проголосовали",
-                "this unit has voted already",
-            ),
-        }));
-    }
     let ballot = Ballot {
         target: format!("poll:{}", doc.id),
         voter: voter.clone(),
@@ -371,7 +362,20 @@ pub fn vote(id: &str, input: NewVote) -> Result<Doc<Ballot>> {
     };
     // The poll itself is not written: votes are counted from the ballots, so that voters do
     // not queue on one document.
-    let saved = BALLOTS.put(&doc.community, &key, &ballot, Some(0))?;
+    // Written only if there is no ballot yet: a second vote is refused by the store itself, with
+    // no read before (and none for two votes racing).
+    let saved = BALLOTS
+        .put(&doc.community, &key, &ballot, Some(0))
+        .map_err(|error| match error.code {
+            ErrorCode::Conflict => Error::conflict(match p.per {
+                Per::Person => tr("Вы уже проголосовали", "you have voted already"),
+                Per::Unit => tr(
+                    "За эту квартиру уже проголосовали",
+                    "this unit has voted already",
+                ),
+            }),
+            _ => error,
+        })?;
     dvor_sdk::events::emit(
         POLL_VOTED,
         &doc.community,
