@@ -101,6 +101,8 @@ pub async fn record_many<C: ConnectionTrait>(
     events: &[PendingEvent],
     now: i64,
 ) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let mut statements = Vec::new();
     for chunk in events.chunks(EVENTS_PER_INSERT) {
         let mut insert = Query::insert()
             .into_table(table("events"))
@@ -129,7 +131,7 @@ pub async fn record_many<C: ConnectionTrait>(
                 event.payload.clone().into(),
             ]);
         }
-        db.execute(db.get_database_backend().build(&insert)).await?;
+        statements.push(backend.build(&insert));
     }
     let deliveries: Vec<(&str, &str)> = events
         .iter()
@@ -162,7 +164,23 @@ pub async fn record_many<C: ConnectionTrait>(
                 now.into(),
             ]);
         }
-        db.execute(db.get_database_backend().build(&insert)).await?;
+        statements.push(backend.build(&insert));
+    }
+    // On SQLite a call's few events and their deliveries go in one round trip to the
+    // connection's thread, not one per statement.
+    if backend == sea_orm::DbBackend::Sqlite && statements.len() == 2 {
+        let deliveries = statements.pop().expect("two statements");
+        let events = statements.pop().expect("two statements");
+        let mut values = events.values.map(|v| v.0).unwrap_or_default();
+        values.extend(deliveries.values.map(|v| v.0).unwrap_or_default());
+        statements.push(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!("{}; {}", events.sql, deliveries.sql),
+            values,
+        ));
+    }
+    for statement in statements {
+        db.execute(statement).await?;
     }
     Ok(())
 }

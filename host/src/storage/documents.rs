@@ -332,14 +332,15 @@ pub async fn insert<C: ConnectionTrait>(
                 .to_owned(),
         )
         .returning_col(Documents::Key);
-    let Some(row) = fetch_one(db, &insert).await? else {
+    if write_one(db, scope.plugin, coll, &id, &insert, &values)
+        .await?
+        .is_none()
+    {
         return Err(StorageError::Conflict(format!(
             "a document with id `{id}` already exists in collection `{}`",
             coll.name
         )));
-    };
-    let key: i64 = row.try_get_by_index(0)?;
-    write_index_rows(db, scope.plugin, coll, &[(key, values)]).await?;
+    }
     Ok(stored_document(id, doc, 1, now, now))
 }
 
@@ -364,7 +365,7 @@ pub async fn put<C: ConnectionTrait>(
                 .values_panic(document_row(scope, coll, &id, &doc, now))
                 .on_conflict(replace_in_scope(scope))
                 .returning(Sql::returning().columns(WRITTEN_COLUMNS));
-            match fetch_one(db, &upsert).await? {
+            match write_one(db, scope.plugin, coll, &id, &upsert, &values).await? {
                 Some(row) => read_version(&row)?,
                 None => return Err(out_of_scope(&id)),
             }
@@ -381,7 +382,7 @@ pub async fn put<C: ConnectionTrait>(
                         .to_owned(),
                 )
                 .returning_col(Documents::Key);
-            match fetch_one(db, &insert).await? {
+            match write_one(db, scope.plugin, coll, &id, &insert, &values).await? {
                 Some(row) => (row.try_get_by_index(0)?, 1, now),
                 None => return Err(version_failure(db, scope, coll, &id, 0).await?),
             }
@@ -410,14 +411,13 @@ pub async fn put<C: ConnectionTrait>(
                     scope.community_path,
                 ))
                 .returning(Sql::returning().columns(WRITTEN_COLUMNS));
-            match fetch_one(db, &update).await? {
+            match write_one(db, scope.plugin, coll, &id, &update, &values).await? {
                 Some(row) => read_version(&row)?,
                 None => return Err(version_failure(db, scope, coll, &id, expected).await?),
             }
         }
     };
-    let (key, version, created) = written;
-    write_index_rows(db, scope.plugin, coll, &[(key, values)]).await?;
+    let (_key, version, created) = written;
     Ok(stored_document(id, doc, version, created, now))
 }
 
@@ -891,6 +891,59 @@ fn replace_in_scope(scope: &Scope<'_>) -> OnConflict {
             scope.community_path,
         ))
         .to_owned()
+}
+
+/// Run `write`, a statement that writes document `id` of `coll` and returns its key first,
+/// and write the document's index rows: its first returned row, or none if it wrote nothing.
+///
+/// On SQLite both statements go to the database in one round trip (each is a hop to the
+/// connection's thread and back, most of a small write's cost): the index rows find the
+/// document by its identity, and are written only if `write` changed a row (`changes()`), so
+/// a refused write leaves the stored document's index rows alone.
+async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
+    db: &C,
+    plugin: &str,
+    coll: &CollectionSpec,
+    id: &str,
+    write: &S,
+    values: &[Value],
+) -> Result<Option<QueryResult>, DbErr> {
+    let backend = db.get_database_backend();
+    let fields = coll.indexes.len();
+    // One statement's parameters: the index rows' three each, and the document's identity.
+    let fits = 3 * fields + 3 + DOCUMENT_COLUMNS.len() + 8 <= sql::max_params(backend);
+    if backend != DbBackend::Sqlite || fields == 0 || !fits {
+        let row = db.query_one(backend.build(write)).await?;
+        if let Some(row) = &row {
+            let key: i64 = row.try_get_by_index(0)?;
+            write_index_rows(db, plugin, coll, &[(key, values.to_vec())]).await?;
+        }
+        return Ok(row);
+    }
+    let written = backend.build(write);
+    let mut params = written.values.map(|v| v.0).unwrap_or_default();
+    let rows = vec!["(?, ?, ?)"; fields].join(", ");
+    let sql = format!(
+        "{}; INSERT INTO \"document_index\" (\"doc\", \"field\", \"int_value\", \"text_value\") \
+         SELECT (SELECT \"key\" FROM \"documents\" \
+         WHERE \"plugin\" = ? AND \"collection\" = ? AND \"id\" = ?), \
+         \"column1\", \"column2\", \"column3\" FROM (VALUES {rows}) WHERE changes() = 1 \
+         ON CONFLICT (\"doc\", \"field\") DO UPDATE SET \"int_value\" = \"excluded\".\"int_value\", \
+         \"text_value\" = \"excluded\".\"text_value\"",
+        written.sql
+    );
+    params.extend([plugin.into(), coll.name.as_str().into(), id.into()]);
+    for (index, value) in coll.indexes.iter().zip(values) {
+        let (int_value, text_value) = stored(value);
+        params.extend([
+            field_key(plugin, &coll.name, &index.field).into(),
+            int_value.into(),
+            text_value.into(),
+        ]);
+    }
+    let statement = sea_orm::Statement::from_sql_and_values(backend, sql, params);
+    // All rows, not one: the second statement runs only as the first one's rows are read out.
+    Ok(db.query_all(statement).await?.into_iter().next())
 }
 
 /// Upsert the index rows of documents (by key): one row per declared field, nulls included.

@@ -287,6 +287,68 @@ async fn insert_get_put_with_versions_and_conflicts() {
     }
 }
 
+/// A write the store refuses (the id taken, a stale version, a document outside the scope)
+/// changes neither the document nor what queries find it by; one it accepts changes both.
+#[tokio::test]
+async fn a_refused_write_leaves_the_index_as_it_was() {
+    for (engine, db) in databases().await {
+        let c = db.connection();
+        let coll = readings();
+        let town = scope(TOWN);
+        let period = |p: i64| vec![cond("period", Compare::Eq, Value::Integer(p))];
+        let stored = |p: i64, meter: &str| {
+            doc(
+                Some("a"),
+                "house-2",
+                H2,
+                serde_json::json!({"period": p, "meter": meter}),
+            )
+        };
+        insert(c, &town, &coll, stored(1, "m1"), 1).await.unwrap();
+
+        let taken = insert(c, &town, &coll, stored(5, "m5"), 2).await;
+        assert!(matches!(taken, Err(StorageError::Conflict(_))), "{engine}");
+        let exists = put(c, &town, &coll, stored(6, "m6"), Some(0), 3).await;
+        assert!(matches!(exists, Err(StorageError::Conflict(_))), "{engine}");
+        let stale = put(c, &town, &coll, stored(7, "m7"), Some(9), 4).await;
+        assert!(matches!(stale, Err(StorageError::Conflict(_))), "{engine}");
+        let outside = put(c, &scope(H1), &coll, stored(8, "m8"), None, 5).await;
+        assert!(
+            matches!(outside, Err(StorageError::OutOfScope(_))),
+            "{engine}: {outside:?}"
+        );
+        for refused in [5, 6, 7, 8] {
+            assert!(
+                all_ids(c, &town, period(refused)).await.is_empty(),
+                "{engine}: period {refused}"
+            );
+        }
+        assert_eq!(all_ids(c, &town, period(1)).await, ["a"], "{engine}");
+        let by_meter = vec![cond("meter", Compare::Eq, Value::Text("m1".into()))];
+        assert_eq!(all_ids(c, &town, by_meter).await, ["a"], "{engine}");
+
+        put(c, &town, &coll, stored(3, "m3"), Some(1), 6)
+            .await
+            .unwrap();
+        assert!(all_ids(c, &town, period(1)).await.is_empty(), "{engine}");
+        assert_eq!(all_ids(c, &town, period(3)).await, ["a"], "{engine}");
+        // A document without the field is found by its null.
+        put(
+            c,
+            &town,
+            &coll,
+            doc(Some("a"), "house-2", H2, serde_json::json!({})),
+            None,
+            7,
+        )
+        .await
+        .unwrap();
+        assert!(all_ids(c, &town, period(3)).await.is_empty(), "{engine}");
+        let null = vec![cond("period", Compare::Eq, Value::Null)];
+        assert_eq!(all_ids(c, &town, null).await, ["a"], "{engine}");
+    }
+}
+
 #[tokio::test]
 async fn writes_go_through_the_callers_transaction() {
     for (engine, db) in databases().await {
