@@ -929,8 +929,9 @@ async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
          WHERE \"plugin\" = ? AND \"collection\" = ? AND \"id\" = ?), \
          \"column1\", \"column2\", \"column3\" FROM (VALUES {rows}) WHERE changes() = 1 \
          ON CONFLICT (\"doc\", \"field\") DO UPDATE SET \"int_value\" = \"excluded\".\"int_value\", \
-         \"text_value\" = \"excluded\".\"text_value\"",
-        written.sql
+         \"text_value\" = \"excluded\".\"text_value\" WHERE {}",
+        written.sql,
+        index_value_changed(backend),
     );
     params.extend([plugin.into(), coll.name.as_str().into(), id.into()]);
     for (index, value) in coll.indexes.iter().zip(values) {
@@ -944,6 +945,23 @@ async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
     let statement = sea_orm::Statement::from_sql_and_values(backend, sql, params);
     // All rows, not one: the second statement runs only as the first one's rows are read out.
     Ok(db.query_all(statement).await?.into_iter().next())
+}
+
+/// The condition on which an index row that exists is replaced: its value changed. A document
+/// rewritten with most of its indexed fields as they were (an account billed: its balance
+/// changes, its number and unit do not) then writes only the rows that changed, not every
+/// index page again.
+fn index_value_changed(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "\"document_index\".\"int_value\" IS DISTINCT FROM \"excluded\".\"int_value\" \
+             OR \"document_index\".\"text_value\" IS DISTINCT FROM \"excluded\".\"text_value\""
+        }
+        _ => {
+            "\"document_index\".\"int_value\" IS NOT \"excluded\".\"int_value\" \
+             OR \"document_index\".\"text_value\" IS NOT \"excluded\".\"text_value\""
+        }
+    }
 }
 
 /// Upsert the index rows of documents (by key): one row per declared field, nulls included.
@@ -987,6 +1005,7 @@ async fn write_index_rows<C: ConnectionTrait>(
         upsert.on_conflict(
             OnConflict::columns([DocumentIndex::Doc, DocumentIndex::Field])
                 .update_columns([DocumentIndex::IntValue, DocumentIndex::TextValue])
+                .action_and_where(Expr::cust(index_value_changed(db.get_database_backend())))
                 .to_owned(),
         );
         execute(db, &upsert).await?;
