@@ -67,11 +67,17 @@ async fn scratch_runtime(
 pub async fn check_plugin(file: &Path, config_path: Option<&Path>) -> anyhow::Result<()> {
     let config = match config_path {
         Some(path) => Config::load(path)?,
-        None => Config::from_str_with_env(
-            "[instance]\nname = \"plugin check\"\n",
-            "plugin check",
-            Vec::<(String, String)>::new(),
-        )?,
+        None => {
+            let mut config = Config::from_str_with_env(
+                "[instance]\nname = \"plugin check\"\n",
+                "plugin check",
+                Vec::<(String, String)>::new(),
+            )?;
+            // No instance, so nothing of one in the author's directory: the compiled component
+            // is kept in the system's temporary directory, for the next check of the same build.
+            config.runtime.cache_dir = Some(std::env::temp_dir().join("dvor-plugin-check-cache"));
+            config
+        }
     };
     // The engine as the config sets it up, without loading the config's plugins.
     let mut bare = config.clone();

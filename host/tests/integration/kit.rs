@@ -192,6 +192,25 @@ fn plugin_check_names_what_is_asked_and_not_granted_and_what_is_granted_unasked(
     );
 }
 
+/// An author checks a build in their own project, with no instance config: the check says
+/// what the component is and leaves nothing behind there (no `data/` of an instance).
+#[test]
+fn plugin_check_without_a_config_leaves_nothing_in_the_authors_directory() {
+    let project = common::scratch_dir();
+    let out = run(Command::new(env!("CARGO_BIN_EXE_dvor"))
+        .args(["plugin", "check"])
+        .arg(hello_wasm())
+        .current_dir(&project)
+        .env("DVOR_LOG", "error"));
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("plugin `hello`"), "{}", said(&out));
+    let left: Vec<_> = std::fs::read_dir(&project)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the check left {left:?} in the project");
+}
+
 #[test]
 fn a_component_whose_sha256_is_not_the_pinned_one_is_refused_by_name() {
     let digest = {
