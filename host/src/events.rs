@@ -166,20 +166,8 @@ pub async fn record_many<C: ConnectionTrait>(
         }
         statements.push(backend.build(&insert));
     }
-    // On SQLite a call's few events and their deliveries go in one round trip to the
-    // connection's thread, not one per statement.
-    if backend == sea_orm::DbBackend::Sqlite && statements.len() == 2 {
-        let deliveries = statements.pop().expect("two statements");
-        let events = statements.pop().expect("two statements");
-        let mut values = events.values.map(|v| v.0).unwrap_or_default();
-        values.extend(deliveries.values.map(|v| v.0).unwrap_or_default());
-        statements.push(sea_orm::Statement::from_sql_and_values(
-            backend,
-            format!("{}; {}", events.sql, deliveries.sql),
-            values,
-        ));
-    }
-    for statement in statements {
+    // On SQLite a call's few events and their deliveries go in one round trip.
+    for statement in crate::storage::in_few_round_trips(backend, statements) {
         db.execute(statement).await?;
     }
     Ok(())

@@ -417,7 +417,7 @@ pub async fn put<C: ConnectionTrait>(
             }
         }
     };
-    let (_key, version, created) = written;
+    let (_, version, created) = written;
     Ok(stored_document(id, doc, version, created, now))
 }
 
@@ -909,10 +909,7 @@ async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
     values: &[Value],
 ) -> Result<Option<QueryResult>, DbErr> {
     let backend = db.get_database_backend();
-    let fields = coll.indexes.len();
-    // One statement's parameters: the index rows' three each, and the document's identity.
-    let fits = 3 * fields + 3 + DOCUMENT_COLUMNS.len() + 8 <= sql::max_params(backend);
-    if backend != DbBackend::Sqlite || fields == 0 || !fits {
+    if backend != DbBackend::Sqlite || coll.indexes.is_empty() {
         let row = db.query_one(backend.build(write)).await?;
         if let Some(row) = &row {
             let key: i64 = row.try_get_by_index(0)?;
@@ -920,20 +917,17 @@ async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
         }
         return Ok(row);
     }
-    let written = backend.build(write);
-    let mut params = written.values.map(|v| v.0).unwrap_or_default();
-    let rows = vec!["(?, ?, ?)"; fields].join(", ");
-    let sql = format!(
-        "{}; INSERT INTO \"document_index\" (\"doc\", \"field\", \"int_value\", \"text_value\") \
+    let rows = vec!["(?, ?, ?)"; coll.indexes.len()].join(", ");
+    let index_sql = format!(
+        "INSERT INTO \"document_index\" (\"doc\", \"field\", \"int_value\", \"text_value\") \
          SELECT (SELECT \"key\" FROM \"documents\" \
          WHERE \"plugin\" = ? AND \"collection\" = ? AND \"id\" = ?), \
          \"column1\", \"column2\", \"column3\" FROM (VALUES {rows}) WHERE changes() = 1 \
          ON CONFLICT (\"doc\", \"field\") DO UPDATE SET \"int_value\" = \"excluded\".\"int_value\", \
          \"text_value\" = \"excluded\".\"text_value\" WHERE {}",
-        written.sql,
         index_value_changed(backend),
     );
-    params.extend([plugin.into(), coll.name.as_str().into(), id.into()]);
+    let mut params: Vec<sea_orm::Value> = vec![plugin.into(), coll.name.as_str().into(), id.into()];
     for (index, value) in coll.indexes.iter().zip(values) {
         let (int_value, text_value) = stored(value);
         params.extend([
@@ -942,9 +936,15 @@ async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
             text_value.into(),
         ]);
     }
-    let statement = sea_orm::Statement::from_sql_and_values(backend, sql, params);
-    // All rows, not one: the second statement runs only as the first one's rows are read out.
-    Ok(db.query_all(statement).await?.into_iter().next())
+    let index_rows = sea_orm::Statement::from_sql_and_values(backend, index_sql, params);
+    let mut written = None;
+    for statement in sql::in_few_round_trips(backend, vec![backend.build(write), index_rows]) {
+        // All rows, not one: a joined statement runs its second part only as the rows of the
+        // first are read out.
+        let rows = db.query_all(statement).await?;
+        written = written.or(rows.into_iter().next());
+    }
+    Ok(written)
 }
 
 /// The condition on which an index row that exists is replaced: its value changed. A document

@@ -24,6 +24,7 @@
 pub mod documents;
 mod search;
 mod sql;
+pub(crate) use sql::in_few_round_trips;
 pub mod testing;
 #[cfg(test)]
 mod tests;

@@ -97,6 +97,35 @@ pub(super) fn starts_with<C: IntoColumnRef + Clone>(column: C, prefix: &str) -> 
     }
 }
 
+/// `statements` in as few as SQLite runs them: consecutive ones joined by `;` with their
+/// parameters in order, as many as one statement's parameters allow. Each statement sent is a
+/// round trip to the connection's thread and back, most of a small write's cost. Other engines
+/// get them as they are (PostgreSQL prepares one statement at a time).
+pub(crate) fn in_few_round_trips(
+    backend: DbBackend,
+    statements: Vec<sea_orm::Statement>,
+) -> Vec<sea_orm::Statement> {
+    if backend != DbBackend::Sqlite {
+        return statements;
+    }
+    let mut joined: Vec<(String, Vec<sea_orm::Value>)> = Vec::new();
+    for statement in statements {
+        let values = statement.values.map(|v| v.0).unwrap_or_default();
+        match joined.last_mut() {
+            Some((sql, params)) if params.len() + values.len() <= max_params(backend) => {
+                sql.push_str("; ");
+                sql.push_str(&statement.sql);
+                params.extend(values);
+            }
+            _ => joined.push((statement.sql, values)),
+        }
+    }
+    joined
+        .into_iter()
+        .map(|(sql, values)| sea_orm::Statement::from_sql_and_values(backend, sql, values))
+        .collect()
+}
+
 /// Build a statement for the connection's engine.
 pub(super) fn build<C: ConnectionTrait, S: StatementBuilder>(
     db: &C,

@@ -1748,3 +1748,31 @@ async fn connects_to_a_new_sqlite_file_in_a_new_directory() {
     std::fs::remove_dir_all(dir).unwrap();
     assert!(Database::connect("mysql://nope").await.is_err());
 }
+
+/// On SQLite statements are joined while their parameters fit one statement; on PostgreSQL
+/// they are sent as they are.
+#[test]
+fn statements_are_joined_into_as_few_as_their_parameters_allow() {
+    let half = sql::max_params(DbBackend::Sqlite) / 2;
+    let statement = |n: usize| {
+        sea_orm::Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("SELECT {n}"),
+            vec![sea_orm::Value::from(n as i64); half],
+        )
+    };
+    let joined = in_few_round_trips(DbBackend::Sqlite, (1..=3).map(statement).collect());
+    let shapes: Vec<(String, usize)> = joined
+        .iter()
+        .map(|s| (s.sql.clone(), s.values.as_ref().map_or(0, |v| v.0.len())))
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            ("SELECT 1; SELECT 2".to_owned(), 2 * half),
+            ("SELECT 3".to_owned(), half)
+        ]
+    );
+    let apart = in_few_round_trips(DbBackend::Postgres, (1..=3).map(statement).collect());
+    assert_eq!(apart.len(), 3);
+}
