@@ -51,9 +51,9 @@ kind = "settlement"
 [plugins.housing]
 enabled_for = ["town"]
 [plugins.housing.grants]
-collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters"]
+collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters", "imports"]
 emits = ["reading.submitted", "payment.received", "request.created", "request.done", "bill.issued"]
-schedules = ["billing"]
+schedules = ["billing", "import"]
 notifications = true
 files = true
 [plugins.housing.settings]

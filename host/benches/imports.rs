@@ -9,7 +9,11 @@
 //! test.
 //!
 //! `cargo build --release -p dvor --bin dvor && cargo bench --profile dev -p dvor --bench imports`
-//! (`DVOR_BENCH_ROWS=100000`; `DVOR_BIN` to serve another build).
+//! (`DVOR_BENCH_ROWS=100000`; `DVOR_BIN` to serve another build). With
+//! `DVOR_BENCH_IMPORTS=background` each file goes through `imports/{what}` instead, checked whole
+//! and written in chunks by the `import` job, timed until its import is done. In both modes,
+//! while the meters and readings files go in, another operator records a payment and opens an
+//! account every 50 ms: their latency is what a long import costs everyone else.
 
 mod support;
 
@@ -51,34 +55,125 @@ fn main() {
             meters.push_str(&format!("{number},cold_water,CW-{n},100,2031-01-01\n"));
             readings.push_str(&format!("{number},CW-{n},10{}\n", n % 10));
         }
-        println!("rows: {rows}");
-        println!("| step | status | seconds | rows/s |");
-        println!("|---|---|---|---|");
+        // `background`: each file through `imports/{what}`, timed until its import is done.
+        let background = std::env::var("DVOR_BENCH_IMPORTS").is_ok_and(|m| m == "background");
+        println!(
+            "rows: {rows}, {}",
+            if background {
+                "imported in the background (`POST imports/{what}`)"
+            } else {
+                "one request each (`POST import/{what}`)"
+            }
+        );
+        println!(
+            "| step | status | seconds | rows/s | others' writes p50 / p99 ms (n) | others' reads p50 / p99 ms (n) |"
+        );
+        println!("|---|---|---|---|---|---|");
         for (what, file) in [
             ("accounts", accounts),
             ("meters", meters),
             ("readings", readings),
         ] {
             let bytes = file.len();
-            let started = Instant::now();
-            let response = http
-                .post(format!("{base}/import/{what}"))
-                .bearer_auth(&token)
-                .header("content-type", "text/csv")
-                .body(file)
-                .send()
-                .await
-                .expect("the import answers");
-            let status = response.status().as_u16();
-            let body = response.text().await.unwrap_or_default();
-            let seconds = started.elapsed().as_secs_f64();
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            // While the file goes in, another operator records payments and a resident opens
+            // an account — once the accounts exist (during the meters and readings files).
+            let probe = async {
+                let mut writes = Vec::new();
+                let mut reads = Vec::new();
+                if what == "accounts" {
+                    return (writes, reads);
+                }
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let started = Instant::now();
+                    let paid = http
+                        .post(format!("{base}/payments"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({ "account": "100001", "amount": "1.00",
+                            "date": chrono::Utc::now().date_naive().to_string(),
+                            "reference": format!("probe-{what}-{n}") }))
+                        .send()
+                        .await
+                        .map(|r| r.status().is_success());
+                    if paid.unwrap_or(false) {
+                        writes.push(started.elapsed().as_micros() as u64);
+                    }
+                    let started = Instant::now();
+                    let read = http
+                        .get(format!("{base}/accounts/100002"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .map(|r| r.status().is_success());
+                    if read.unwrap_or(false) {
+                        reads.push(started.elapsed().as_micros() as u64);
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                (writes, reads)
+            };
+            let import = async {
+                let started = Instant::now();
+                let path = if background { "imports" } else { "import" };
+                let response = http
+                    .post(format!("{base}/{path}/{what}"))
+                    .bearer_auth(&token)
+                    .header("content-type", "text/csv")
+                    .body(file)
+                    .send()
+                    .await
+                    .expect("the import answers");
+                let mut status = response.status().as_u16().to_string();
+                let mut body: serde_json::Value = response.json().await.unwrap_or_default();
+                if background && status == "202" {
+                    let id = body["id"].as_str().unwrap_or_default().to_owned();
+                    body = loop {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        let now: serde_json::Value = http
+                            .get(format!("{base}/imports/{id}"))
+                            .bearer_auth(&token)
+                            .send()
+                            .await
+                            .expect("the import's state answers")
+                            .json()
+                            .await
+                            .unwrap_or_default();
+                        let state = now["import"]["status"].as_str().unwrap_or_default();
+                        if !matches!(state, "queued" | "checking" | "writing")
+                            || started.elapsed() > Duration::from_secs(1800)
+                        {
+                            status = state.to_owned();
+                            break now;
+                        }
+                    };
+                }
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                (status, body, started.elapsed().as_secs_f64())
+            };
+            let ((status, body, seconds), (mut writes, mut reads)) = tokio::join!(import, probe);
+            let figure = |samples: &mut Vec<u64>| {
+                if samples.is_empty() {
+                    return "—".to_owned();
+                }
+                format!(
+                    "{:.0} / {:.0} ({})",
+                    support::quantile(samples, 0.5) as f64 / 1000.0,
+                    support::quantile(samples, 0.99) as f64 / 1000.0,
+                    samples.len()
+                )
+            };
             println!(
-                "| import/{what} ({} KB) | {status} | {seconds:.1} | {:.0} |",
+                "| {what} ({} KB) | {status} | {seconds:.1} | {:.0} | {} | {} |",
                 bytes / 1024,
-                rows as f64 / seconds
+                rows as f64 / seconds,
+                figure(&mut writes),
+                figure(&mut reads)
             );
-            if status != 200 {
-                println!("  {}", &body[..body.len().min(300)]);
+            if status != "200" && status != "done" {
+                let text = body.to_string();
+                println!("  {}", &text[..text.len().min(300)]);
             }
         }
         // The last month billed through the API, as the operator does it: the job bills the

@@ -41,7 +41,7 @@ area = "72.05"
 [plugins.housing]
 enabled_for = ["house-1"]
 [plugins.housing.grants]
-collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters"]
+collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters", "imports"]
 emits = ["reading.submitted", "payment.received", "request.created", "request.done", "bill.issued"]
 notifications = true
 files = true

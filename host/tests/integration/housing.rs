@@ -47,9 +47,9 @@ serves = ["house-2"]
 [plugins.housing]
 enabled_for = ["house-1", "house-2"]
 [plugins.housing.grants]
-collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters"]
+collections = ["accounts", "tariffs", "readings", "bills", "payments", "runs", "providers", "requests", "announcements", "checkouts", "counters", "imports"]
 emits = ["reading.submitted", "payment.received", "request.created", "request.done", "bill.issued"]
-schedules = ["billing"]
+schedules = ["billing", "import"]
 notifications = true
 files = true
 {grants}
@@ -1472,6 +1472,161 @@ async fn an_operator_imports_accounts_meters_and_a_month_of_readings_from_files(
             card.json["account"]["meters"][0]["pending"]["held"], false,
             "{e}: flat 7's reading waits for billing: {}",
             card.json["account"]["meters"][0]
+        );
+    }
+}
+
+/// Run every requested job run to its end, as the scheduler does between requests.
+async fn run_requested_jobs(served: &Served) {
+    let settings = dvor::scheduler::SchedulerSettings {
+        lease: std::time::Duration::from_secs(30),
+        tick: std::time::Duration::from_millis(10),
+        owner: "test".into(),
+    };
+    dvor::scheduler::run_requested(&served.runtime, &settings)
+        .await
+        .unwrap();
+}
+
+/// A background import as the operator follows it: `GET imports/{id}` once the job is done.
+async fn background_import(served: &Served, operator: &Client, what: &str, file: &str) -> Answer {
+    let e = served.engine;
+    let started = operator
+        .post_raw(&format!("{H1}/imports/{what}"), "text/csv", file, &[])
+        .await;
+    assert_eq!(started.status, 202, "{e}: {what}: {started:?}");
+    assert_eq!(started.json["import"]["status"], "queued", "{e}");
+    let id = started.json["id"].as_str().unwrap().to_owned();
+    run_requested_jobs(served).await;
+    let finished = operator.get(&format!("{H1}/imports/{id}")).await;
+    assert_eq!(finished.status, 200, "{e}: {finished:?}");
+    finished
+}
+
+/// A file too large for one request goes in the background, a few hundred rows a chunk: it is
+/// checked whole first — a meter repeated a thousand lines apart is found, though the two rows
+/// are checked in different chunks — and a file with a problem changes nothing, even in the
+/// chunks before the problem; a good file is written whole, and a payment recorded while an
+/// import rewrites the accounts is kept.
+#[tokio::test]
+async fn a_large_file_is_checked_whole_then_written_in_the_background() {
+    const FLATS: usize = 1_200;
+    let config = format!(
+        "{}\n[plugins.housing.limits]\ndeadline_ms = 5000\n",
+        housing_config_with((1, 31), "", "import_chunk_rows = 250")
+    );
+    for served in common::server::serve_all(&config).await {
+        let e = served.engine;
+        let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
+        let mut accounts = String::from("number,payer,area,residents,services\n");
+        let mut meters = String::from("account,service,serial,initial,verified_until\n");
+        let mut readings = String::from("account,serial,value\n");
+        for flat in 1..=FLATS {
+            accounts.push_str(&format!("{flat},Жилец {flat},45,2,cold_water\n"));
+            meters.push_str(&format!("{flat},cold_water,CW-{flat},100,2031-01-01\n"));
+            readings.push_str(&format!("{flat},CW-{flat},10{}\n", flat % 10));
+        }
+
+        let done = background_import(&served, &operator, "accounts", &accounts).await;
+        assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
+        assert_eq!(done.json["import"]["written"], FLATS, "{e}");
+        assert_eq!(
+            done.json["status_text"], "Загружено строк: 1\u{a0}200",
+            "{e}: what the operator reads"
+        );
+        let card = operator.get(&format!("{H1}/accounts/{FLATS}")).await;
+        assert_eq!(card.json["account"]["payer"], "Жилец 1200", "{e}: {card:?}");
+
+        // Line 2 and line 1202 add the same meter; line 601 names an account that does not
+        // exist. Both are found, and the 250-row chunks checked before them wrote nothing.
+        let mut broken = meters.replace("600,cold_water,CW-600", "9999,cold_water,CW-600");
+        broken.push_str("1,cold_water,CW-1,100,2031-01-01\n");
+        let refused = background_import(&served, &operator, "meters", &broken).await;
+        assert_eq!(
+            refused.json["import"]["status"], "refused",
+            "{e}: {refused:?}"
+        );
+        let problems: Vec<(u64, String)> = refused.json["import"]["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["line"].as_u64().unwrap(),
+                    p["column"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [(601, "account".into()), (1202, "serial".into())],
+            "{e}: {refused:?}"
+        );
+        assert_eq!(
+            refused.json["status_text"], "Файл не загружен: ошибок 2",
+            "{e}"
+        );
+        let card = operator.get(&format!("{H1}/accounts/1")).await;
+        assert_eq!(
+            card.json["account"]["meters"],
+            json!([]),
+            "{e}: nothing of the refused file was written"
+        );
+
+        let done = background_import(&served, &operator, "meters", &meters).await;
+        assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
+        assert_eq!(done.json["import"]["written"], FLATS, "{e}");
+        let done = background_import(&served, &operator, "readings", &readings).await;
+        assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
+        let export = operator
+            .get(&format!("{H1}/export/readings.csv?period={}", this_month()))
+            .await;
+        assert_eq!(
+            export.text.lines().count(),
+            FLATS + 1,
+            "{e}: every reading of the background import is exported, with the header"
+        );
+
+        // The payers change by a new file while payments come in: each chunk reads the
+        // accounts it rewrites in its own transaction, so no payment is lost.
+        let renamed = accounts.replace(",Жилец ", ",Новый жилец ");
+        let started = operator
+            .post_raw(&format!("{H1}/imports/accounts"), "text/csv", &renamed, &[])
+            .await;
+        assert_eq!(started.status, 202, "{e}: {started:?}");
+        let id = started.json["id"].as_str().unwrap().to_owned();
+        let payments = async {
+            for flat in (1..=FLATS).step_by(100) {
+                let paid = operator
+                    .post(
+                        &format!("{H1}/payments"),
+                        json!({ "account": flat.to_string(), "amount": "100.00",
+                                "date": today().to_string(), "reference": format!("cash-{flat}") }),
+                    )
+                    .await;
+                assert_eq!(paid.status, 201, "{e}: {paid:?}");
+            }
+        };
+        tokio::join!(payments, run_requested_jobs(&served));
+        let done = operator.get(&format!("{H1}/imports/{id}")).await;
+        assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
+        for flat in (1..=FLATS).step_by(100) {
+            let card = operator.get(&format!("{H1}/accounts/{flat}")).await;
+            assert_eq!(
+                card.json["account"]["payer"],
+                format!("Новый жилец {flat}"),
+                "{e}"
+            );
+            assert_eq!(
+                card.json["balance"], -10_000,
+                "{e}: flat {flat}'s payment is kept: {card:?}"
+            );
+        }
+        let listed = operator.get(&format!("{H1}/imports")).await;
+        assert_eq!(
+            listed.json["imports"].as_array().map(Vec::len),
+            Some(5),
+            "{e}: {listed:?}"
         );
     }
 }

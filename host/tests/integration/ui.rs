@@ -3,7 +3,8 @@
 //! do: a person signs in through an OpenID Connect provider; an admin signs in and makes an
 //! invitation; a resident opens it on a phone, signs up,
 //! asks to join the house and is approved; submits a meter reading; files an appeal; staff
-//! publish and work it; the resident follows it to "resolved" and confirms. Every page the
+//! publish and work it; the resident follows it to "resolved" and confirms; the operator imports
+//! a file in the background from a phone. Every page the
 //! browser visits is checked with the axe accessibility checker, weighed against the 200 KB
 //! budget, and drawn at 360 px; the main pages are screenshotted at phone and desktop width.
 //!
@@ -59,6 +60,9 @@ async fn demo_instance() -> (Served, String, NodeFixture, FakeProvider) {
                 PAYMENT_SECRET,
             ),
             ("DVOR_PLUGINS__HOUSING__GRANTS__OUTBOUND_HOSTS", &outbound),
+            // Any file of more than two rows is imported in the background, so the journey
+            // follows one on the billing page.
+            ("DVOR_PLUGINS__HOUSING__SETTINGS__IMPORT_INLINE_ROWS", "2"),
         ],
     )
     .await;
@@ -81,6 +85,25 @@ async fn a_resident_and_staff_in_a_real_browser() {
         .grant(&staff_id, "official", None, Some("demo-administration"))
         .await;
 
+    // Requested job runs (the operator's background import) run as the scheduler runs them;
+    // the demo's own schedules stay off, as in every test.
+    let runs = tokio::spawn({
+        let runtime = served.runtime.clone();
+        async move {
+            let settings = dvor::scheduler::SchedulerSettings {
+                lease: std::time::Duration::from_secs(30),
+                tick: std::time::Duration::from_millis(10),
+                owner: "test".into(),
+            };
+            loop {
+                if let Err(error) = dvor::scheduler::run_requested(&runtime, &settings).await {
+                    eprintln!("requested runs: {error}");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    });
+
     let screenshots = common::browser::screenshots();
     common::browser::run_journey(
         "journey.mjs",
@@ -93,6 +116,7 @@ async fn a_resident_and_staff_in_a_real_browser() {
         ],
     )
     .await;
+    runs.abort();
 
     // What the browser did landed where other parts of dvor see it.
     let housing = served.event_kinds("housing").await;
@@ -114,7 +138,7 @@ async fn a_resident_and_staff_in_a_real_browser() {
         assert!(appeals.iter().any(|k| k == kind), "{kind}: {appeals:?}");
     }
     for page in [
-        "signin", "join", "me", "inbox", "admin", "housing", "pay", "bill", "appeal",
+        "signin", "join", "me", "inbox", "admin", "housing", "pay", "bill", "appeal", "imports",
     ] {
         for width in ["phone", "desktop"] {
             let shot = screenshots.join(format!("{page}-{width}.png"));

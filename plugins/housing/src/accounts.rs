@@ -758,7 +758,7 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
 }
 
 /// A CSV error: line (1-based, the header is line 1), column and reason.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsvProblem {
     /// The line.
     pub line: u64,
@@ -768,57 +768,116 @@ pub struct CsvProblem {
     pub message: String,
 }
 
-/// Read CSV rows (with a header) into maps from lower-cased column name to value.
-pub fn read_csv(
-    body: &[u8],
-    required: &[&str],
-) -> Result<Vec<(u64, std::collections::HashMap<String, String>)>> {
-    let text = core::str::from_utf8(body).map_err(|_| {
-        invalid(
-            "body",
-            "Файл должен быть в кодировке UTF-8",
-            "the file must be UTF-8",
-        )
-    })?;
-    let text = text.trim_start_matches('\u{feff}');
-    let delimiter = if text.lines().next().is_some_and(|h| h.contains(';')) {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::invalid("body", e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    for column in required {
-        if !headers.iter().any(|h| h == column) {
-            return Err(Error::invalid(
+/// A CSV row: its line and its cells by lower-cased column name.
+pub type CsvRow = (u64, std::collections::HashMap<String, String>);
+
+/// A CSV file with a header: its columns, its delimiter (`;` when the header has one, else
+/// `,`) and where its rows begin, so that its rows can be read a part at a time.
+pub struct CsvFile<'a> {
+    text: &'a str,
+    delimiter: u8,
+    headers: Vec<String>,
+    rows_start: usize,
+}
+
+impl<'a> CsvFile<'a> {
+    /// Read the header of `body`, which must name every `required` column.
+    pub fn open(body: &'a [u8], required: &[&str]) -> Result<Self> {
+        let text = core::str::from_utf8(body).map_err(|_| {
+            invalid(
                 "body",
-                format!(
-                    "{} «{column}»",
-                    tr("В заголовке нет столбца", "the header lacks the column")
-                ),
-            ));
-        }
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::invalid("body", e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let row = headers
+                "Файл должен быть в кодировке UTF-8",
+                "the file must be UTF-8",
+            )
+        })?;
+        let text = text.trim_start_matches('\u{feff}');
+        let delimiter = if text.lines().next().is_some_and(|h| h.contains(';')) {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| Error::invalid("body", e.to_string()))?
             .iter()
-            .cloned()
-            .zip(record.iter().map(|v| v.trim().to_owned()))
+            .map(|h| h.trim().to_lowercase())
             .collect();
-        rows.push((line, row));
+        for column in required {
+            if !headers.iter().any(|h| h == column) {
+                return Err(Error::invalid(
+                    "body",
+                    format!(
+                        "{} «{column}»",
+                        tr("В заголовке нет столбца", "the header lacks the column")
+                    ),
+                ));
+            }
+        }
+        let rows_start = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+        Ok(CsvFile {
+            text,
+            delimiter,
+            headers,
+            rows_start,
+        })
     }
-    Ok(rows)
+
+    /// Where the first row begins (a byte offset for [`CsvFile::rows_from`]).
+    pub fn rows_start(&self) -> usize {
+        self.rows_start
+    }
+
+    /// Up to `limit` rows from byte `offset` (the start of a row), and the offset of the row
+    /// after them (none when the file ends there).
+    pub fn rows_from(&self, offset: usize, limit: usize) -> Result<(Vec<CsvRow>, Option<usize>)> {
+        let rest = self.text.get(offset..).ok_or_else(|| {
+            invalid(
+                "body",
+                "Файл изменился во время загрузки",
+                "the file changed during the import",
+            )
+        })?;
+        // Lines are counted from the file's start: the header is line 1.
+        let first_line = self.text.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(rest.as_bytes());
+        let mut rows = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while rows.len() < limit {
+            let more = reader
+                .read_record(&mut record)
+                .map_err(|e| Error::invalid("body", e.to_string()))?;
+            if !more {
+                return Ok((rows, None));
+            }
+            let line = first_line + record.position().map_or(0, |p| p.line());
+            let row = self
+                .headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(|v| v.trim().to_owned()))
+                .collect();
+            rows.push((line, row));
+        }
+        let next = offset + usize::try_from(reader.position().byte()).unwrap_or(rest.len());
+        Ok((rows, (next < self.text.len()).then_some(next)))
+    }
+}
+
+/// Read every CSV row (with a header) into maps from lower-cased column name to value.
+pub fn read_csv(body: &[u8], required: &[&str]) -> Result<Vec<CsvRow>> {
+    let file = CsvFile::open(body, required)?;
+    Ok(file.rows_from(file.rows_start(), usize::MAX)?.0)
 }
 
 /// Turn an error on a row into a problem at `line`.
@@ -893,6 +952,45 @@ pub fn import_result(imported: usize, problems: Vec<CsvProblem>) -> Result<Impor
     })
 }
 
+/// What an import does with the rows it has checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Apply {
+    /// Write them if every one is good: a file imported in one request.
+    IfAllGood,
+    /// Write the good ones: a file imported in the background, already checked whole.
+    GoodRows,
+    /// Only check them: the background import's first pass.
+    Never,
+}
+
+impl Apply {
+    /// Whether rows are written after these problems.
+    pub fn writes(self, problems: &[CsvProblem]) -> bool {
+        match self {
+            Apply::IfAllGood => problems.is_empty(),
+            Apply::GoodRows => true,
+            Apply::Never => false,
+        }
+    }
+
+    /// What was done: `good` rows checked, written unless [`Apply::writes`] says not.
+    pub fn outcome(self, good: usize, mut problems: Vec<CsvProblem>) -> Imported {
+        problems.sort_by_key(|p| p.line);
+        Imported {
+            imported: if self.writes(&problems) { good } else { 0 },
+            problems,
+            ..Imported::default()
+        }
+    }
+}
+
+/// The columns of each file.
+pub const ACCOUNT_COLUMNS: &[&str] = &["number", "payer"];
+/// The columns a meters file must have.
+pub const METER_COLUMNS: &[&str] = &["account", "service", "serial"];
+/// The columns a readings file must have.
+pub const READING_COLUMNS: &[&str] = &["account", "serial", "value"];
+
 fn split_codes(text: Option<&String>) -> Vec<String> {
     text.map(|t| {
         t.split([' ', '|'])
@@ -906,7 +1004,11 @@ fn split_codes(text: Option<&String>) -> Vec<String> {
 /// Import accounts: `number,unit,payer,address,area,residents,owners,services,raised`
 /// (services and raised as codes separated by spaces).
 pub fn import_accounts(body: &[u8]) -> Result<Imported> {
-    let rows = read_csv(body, &["number", "payer"])?;
+    import_account_rows(read_csv(body, ACCOUNT_COLUMNS)?, Apply::IfAllGood)
+}
+
+/// Check and, as `apply` says, write rows of an accounts file.
+pub fn import_account_rows(rows: Vec<CsvRow>, apply: Apply) -> Result<Imported> {
     let mut problems = Vec::new();
     let mut ready = Vec::new();
     let mut existing = LoadedAccounts::for_rows(rows.len())?;
@@ -943,7 +1045,7 @@ pub fn import_accounts(body: &[u8]) -> Result<Imported> {
             Err(e) => problems.push(problem(line, e)),
         }
     }
-    if problems.is_empty() {
+    if apply.writes(&problems) {
         let community = ctx::community();
         ACCOUNTS.put_many(
             ready
@@ -951,12 +1053,16 @@ pub fn import_accounts(body: &[u8]) -> Result<Imported> {
                 .map(|(id, a)| (community.as_str(), Some(id.as_str()), a)),
         )?;
     }
-    import_result(ready.len(), problems)
+    Ok(apply.outcome(ready.len(), problems))
 }
 
 /// Import meters: `account,service,serial,digits,installed,verified_until,initial`.
 pub fn import_meters(body: &[u8]) -> Result<Imported> {
-    let rows = read_csv(body, &["account", "service", "serial"])?;
+    import_meter_rows(read_csv(body, METER_COLUMNS)?, Apply::IfAllGood)
+}
+
+/// Check and, as `apply` says, write rows of a meters file.
+pub fn import_meter_rows(rows: Vec<CsvRow>, apply: Apply) -> Result<Imported> {
     let mut problems = Vec::new();
     let mut accounts = LoadedAccounts::for_rows(rows.len())?;
     let mut count = 0;
@@ -997,10 +1103,10 @@ pub fn import_meters(body: &[u8]) -> Result<Imported> {
             Err(e) => problems.push(problem(line, e)),
         }
     }
-    if problems.is_empty() {
+    if apply.writes(&problems) {
         accounts.save()?;
     }
-    import_result(count, problems)
+    Ok(apply.outcome(count, problems))
 }
 
 /// Import this month's readings, as a controller's round or a reading service gives them:
@@ -1008,7 +1114,46 @@ pub fn import_meters(body: &[u8]) -> Result<Imported> {
 /// `old_final` for a replacement). Each is checked as a resident's reading is, but the reading
 /// window does not apply: the management company enters them. All or nothing.
 pub fn import_readings(body: &[u8]) -> Result<Imported> {
-    let rows = read_csv(body, &["account", "serial", "value"])?;
+    import_reading_rows(read_csv(body, READING_COLUMNS)?, Apply::IfAllGood)
+}
+
+/// The rows that name the same meter as an earlier row by the `key` columns: a reading's
+/// account and serial, a new meter's account, service and serial.
+pub fn repeated_meters(rows: &[CsvRow], key: &[&str]) -> Vec<CsvProblem> {
+    let mut seen = std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    for (line, row) in rows {
+        let cells: Vec<&str> = key
+            .iter()
+            .map(|name| row.get(*name).map_or("", |v| v.trim()))
+            .collect();
+        if let Some(first) = seen.insert(cells, *line) {
+            problems.push(repeated_meter(*line, first));
+        }
+    }
+    problems
+}
+
+/// The problem of a row at `line` naming the meter of the row at `first`.
+fn repeated_meter(line: u64, first: u64) -> CsvProblem {
+    problem(
+        line,
+        Error::invalid(
+            "serial",
+            format!(
+                "{} {first}",
+                tr(
+                    "Этот счётчик уже есть в файле, в строке",
+                    "this meter is already in the file, on line"
+                )
+            ),
+        ),
+    )
+}
+
+/// Check and, as `apply` says, write rows of a readings file. A meter repeated among the rows
+/// is a problem; across a file read in parts, [`repeated_meters`] finds it.
+pub fn import_reading_rows(rows: Vec<CsvRow>, apply: Apply) -> Result<Imported> {
     let settings = Settings::load()?;
     let factor = settings.jump_factor()?;
     let today = ctx::today()?;
@@ -1036,19 +1181,7 @@ pub fn import_readings(body: &[u8]) -> Result<Imported> {
             continue;
         };
         if let Some(first) = seen.insert(meter.id.clone(), line) {
-            problems.push(problem(
-                line,
-                Error::invalid(
-                    "serial",
-                    format!(
-                        "{} {first}",
-                        tr(
-                            "Этот счётчик уже есть в файле, в строке",
-                            "this meter is already in the file, on line"
-                        )
-                    ),
-                ),
-            ));
+            problems.push(repeated_meter(line, first));
             continue;
         }
         let kind = match row.get("kind").map(|k| k.trim()).unwrap_or_default() {
@@ -1082,7 +1215,7 @@ pub fn import_readings(body: &[u8]) -> Result<Imported> {
             Err(e) => problems.push(problem(line, e)),
         }
     }
-    if problems.is_empty() {
+    if apply.writes(&problems) {
         READINGS.put_many(
             readings
                 .iter()
@@ -1112,7 +1245,7 @@ pub fn import_readings(body: &[u8]) -> Result<Imported> {
                 }),
         )?;
     }
-    import_result(readings.len(), problems)
+    Ok(apply.outcome(readings.len(), problems))
 }
 
 /// The problem of a row whose account does not exist.
@@ -1262,4 +1395,43 @@ pub fn import_tariffs(body: &[u8]) -> Result<Imported> {
         )?;
     }
     import_result(ready.len(), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file read in parts gives the rows, and the lines, that reading it whole gives — with a
+    /// byte-order mark, `;` between cells and a quoted cell over two lines.
+    #[test]
+    fn a_file_read_in_parts_reads_as_the_whole() {
+        let text = "\u{feff}number;payer;area\n1;Иванова;54.3\n2;\"Петров\nБорис\";40\n3;Сидорова;61\n4;Орлов;30";
+        let whole = read_csv(text.as_bytes(), ACCOUNT_COLUMNS).unwrap();
+        assert_eq!(
+            whole.iter().map(|(line, _)| *line).collect::<Vec<_>>(),
+            [2, 3, 5, 6],
+            "the quoted cell takes lines 3 and 4"
+        );
+        assert_eq!(whole[1].1["payer"], "Петров\nБорис");
+
+        let file = CsvFile::open(text.as_bytes(), ACCOUNT_COLUMNS).unwrap();
+        let mut parts = Vec::new();
+        let mut offset = Some(file.rows_start());
+        while let Some(at) = offset {
+            let (rows, next) = file.rows_from(at, 1).unwrap();
+            assert!(next.is_none_or(|n| n > at), "each part moves on");
+            parts.extend(rows);
+            offset = next;
+        }
+        assert_eq!(parts, whole);
+    }
+
+    #[test]
+    fn a_file_without_a_column_it_needs_is_refused_by_name() {
+        let refused = CsvFile::open("number,area\n1,54\n".as_bytes(), ACCOUNT_COLUMNS)
+            .err()
+            .expect("no payer column");
+        assert_eq!(refused.field.as_deref(), Some("body"));
+        assert!(refused.message.contains("«payer»"), "{}", refused.message);
+    }
 }

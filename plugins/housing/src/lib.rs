@@ -15,6 +15,7 @@ pub mod checkout;
 mod demo;
 pub mod due;
 pub mod epd;
+pub mod imports;
 pub mod ledger;
 pub mod model;
 mod pages;
@@ -155,6 +156,33 @@ impl Plugin for Housing {
             ("POST", ["import", "payments"]) => {
                 require_operator()?;
                 import_payments(&req.body)?.respond()
+            }
+            // A file too large for one request: checked whole, then written in the background.
+            ("POST", ["imports", kind]) => {
+                require_operator()?;
+                let kind = imports::ImportKind::named(kind).ok_or_else(|| {
+                    Error::not_found(tr(
+                        "Такие файлы не загружаются в фоне",
+                        "no such background import",
+                    ))
+                })?;
+                let started = imports::start_from_body(kind, &req.body)?;
+                ApiResponse::json(202, &imports::import_json(&started))
+            }
+            ("GET", ["imports"]) => {
+                require_operator()?;
+                let recent = imports::recent(20)?;
+                ApiResponse::ok(&serde_json::json!({
+                    "imports": recent.iter().map(imports::import_json).collect::<Vec<_>>()
+                }))
+            }
+            ("GET", ["imports", id]) => {
+                require_operator()?;
+                let doc = imports::IMPORTS
+                    .get(id)?
+                    .filter(|d| d.community == ctx::community())
+                    .ok_or_else(|| Error::not_found(tr("Нет такой загрузки", "no such import")))?;
+                ApiResponse::ok(&imports::import_json(&doc))
             }
             ("POST", ["billing", "runs"]) => {
                 let caller = require_operator()?;
@@ -306,10 +334,11 @@ impl Plugin for Housing {
         pages::act(route, action, form)
     }
 
-    fn run_job(&self, name: &str, cursor: Option<String>) -> Result<Option<String>> {
-        match name {
-            "billing" => billing::run_job_chunk(cursor),
-            _ => Err(Error::not_found(format!("no job `{name}`"))),
+    fn job(&self, job: Job) -> Result<JobStep> {
+        match job.name.as_str() {
+            "billing" => Ok(JobStep::continue_from(billing::run_job_chunk(job.cursor)?)),
+            imports::IMPORT_JOB => imports::run_chunk(&job),
+            name => Err(Error::not_found(format!("no job `{name}`"))),
         }
     }
 
@@ -561,8 +590,21 @@ fn payment_webhook(req: &ApiRequest) -> Result<ApiResponse> {
 /// A bank registry: `account,date,amount,reference[,period]` — all or nothing; lines already
 /// recorded (same reference) are counted as duplicates and change nothing.
 pub fn import_payments(body: &[u8]) -> Result<accounts::Imported> {
+    import_payment_rows(
+        accounts::read_csv(body, PAYMENT_COLUMNS)?,
+        accounts::Apply::IfAllGood,
+    )
+}
+
+/// The columns a bank registry must have.
+pub const PAYMENT_COLUMNS: &[&str] = &["account", "date", "amount", "reference"];
+
+/// Check and, as `apply` says, record rows of a bank registry.
+pub fn import_payment_rows(
+    rows: Vec<accounts::CsvRow>,
+    apply: accounts::Apply,
+) -> Result<accounts::Imported> {
     let settings = Settings::load()?;
-    let rows = accounts::read_csv(body, &["account", "date", "amount", "reference"])?;
     let mut problems = Vec::new();
     let mut ready = Vec::new();
     for (line, row) in rows {
@@ -608,8 +650,8 @@ pub fn import_payments(body: &[u8]) -> Result<accounts::Imported> {
             Err(e) => problems.push(accounts::problem(line, e)),
         }
     }
-    if !problems.is_empty() {
-        return accounts::import_result(0, problems);
+    if !apply.writes(&problems) {
+        return Ok(apply.outcome(ready.len(), problems));
     }
     let (mut new, mut duplicates, mut total) = (0, 0, 0i64);
     for payment in ready {
@@ -625,7 +667,7 @@ pub fn import_payments(body: &[u8]) -> Result<accounts::Imported> {
         imported: new,
         duplicates,
         total: Some(Kopecks(total)),
-        problems: Vec::new(),
+        problems,
     })
 }
 

@@ -933,6 +933,10 @@ pub struct Settings {
     pub billing_day: u8,
     /// Accounts per chunk of a billing run.
     pub chunk_size: u32,
+    /// Rows per chunk of a background import.
+    pub import_chunk_rows: u32,
+    /// A file of more rows than this, sent from the page, is imported in the background.
+    pub import_inline_rows: u32,
     /// The payment webhook's HMAC-SHA256 secret; empty turns the webhook off.
     pub payment_webhook_secret: String,
     /// The payment provider of «Оплатить»; none configured by default.

@@ -24,6 +24,17 @@ pub fn date_text(day: Date) -> String {
     }
 }
 
+/// An instant (ms) inside a sentence, in the instance's time zone: `03.12.2026 14:05`
+/// (ru) or `2026-12-03 14:05` (en).
+pub fn date_time_text(timestamp: i64) -> String {
+    let offset = ctx::utc_offset_minutes().unwrap_or(0);
+    let Some(day) = Date::from_timestamp(timestamp, offset) else {
+        return String::new();
+    };
+    let minutes = (timestamp + i64::from(offset) * 60_000).rem_euclid(86_400_000) / 60_000;
+    format!("{} {:02}:{:02}", date_text(day), minutes / 60, minutes % 60)
+}
+
 /// A decimal without its trailing zeros: `5.500` is `5.5`, `112.000` is `112`.
 pub fn trimmed(value: Decimal) -> Decimal {
     let (mut v, mut scale) = (value.value(), value.scale());
@@ -81,6 +92,21 @@ pub fn money_text(amount: Kopecks) -> String {
     format!("{sign}{grouped}.{:02}\u{a0}₽", abs % 100)
 }
 
+/// A count inside a sentence: `100 000` (ru, a no-break space between thousands) or `100,000`
+/// (en).
+pub fn count_text(count: u64) -> String {
+    let digits = count.to_string();
+    let mark = if ctx::is_english() { ',' } else { '\u{a0}' };
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * 2);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(mark);
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +121,8 @@ mod tests {
         assert_eq!(trimmed(Decimal::new(4_500, 3)), Decimal::new(45, 1));
         assert_eq!(money_text(Kopecks(123_456)), "1\u{a0}234,56\u{a0}₽");
         assert_eq!(decimal_text("9.5".parse().unwrap()), "9,5");
+        assert_eq!(count_text(100_000), "100\u{a0}000");
+        assert_eq!(count_text(999), "999");
+        assert_eq!(count_text(1_000), "1\u{a0}000");
     }
 }

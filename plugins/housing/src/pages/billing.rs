@@ -4,8 +4,10 @@
 
 use dvor_sdk::directory;
 use dvor_sdk::prelude::*;
+use dvor_sdk::ui::{Block, Progress};
 
 use super::{home_link, service_name, service_names};
+use crate::imports::{self, ImportStatus};
 use crate::model::{ACCOUNTS, Period, READINGS, RUNS, RunStatus, Settings};
 use crate::show::{volume_cell, volume_text};
 use crate::{accounts, billing, requests};
@@ -136,12 +138,79 @@ pub fn billing_page() -> Result<Page> {
                         Field::file("file", tr("Файл таблицы (UTF-8)", "Spreadsheet file (UTF-8)"), ["text/csv", "text/plain"])
                             .required()
                             .help(tr(
-                                "Таблица, сохранённая как CSV; столбцы описаны в документации. Файл загружается целиком или не загружается вовсе",
-                                "A spreadsheet saved as CSV; the columns are in the docs. A file is imported whole or not at all",
+                                "Таблица, сохранённая как CSV; столбцы описаны в документации. Файл загружается целиком или не загружается вовсе; большой файл проверяется и загружается в фоне, ход виден ниже",
+                                "A spreadsheet saved as CSV; the columns are in the docs. A file is imported whole or not at all; a large one is checked and imported in the background, its progress below",
                             )),
                     ),
             ),
-        ))
+        )
+        .section(background_imports()?))
+}
+
+/// The files being imported in the background and the last ones imported: how far each got,
+/// and a refused file's errors by line.
+fn background_imports() -> Result<Section> {
+    let recent = imports::recent(5)?;
+    let mut section = Section::titled(tr("Загрузки в фоне", "Background imports"));
+    if recent.is_empty() {
+        return Ok(section.paragraph(tr(
+            "В фоне ещё ничего не загружали",
+            "Nothing has been imported in the background yet",
+        )));
+    }
+    for doc in &recent {
+        let import = &doc.data;
+        let heading = format!(
+            "{} — «{}», {}",
+            import.kind.title(),
+            import.file_name,
+            crate::show::date_time_text(import.requested)
+        );
+        section = match import.status {
+            ImportStatus::Checking | ImportStatus::Writing => {
+                let (done, unit) = if import.status == ImportStatus::Checking {
+                    (import.checked, tr("строк проверено", "rows checked"))
+                } else {
+                    (
+                        import.written + import.duplicates + import.not_written,
+                        tr("строк записано", "rows written"),
+                    )
+                };
+                section.block(Block::Progress(Progress {
+                    label: heading,
+                    current: i64::try_from(done).unwrap_or(i64::MAX),
+                    target: i64::try_from(import.rows).unwrap_or(i64::MAX),
+                    unit: unit.to_owned(),
+                }))
+            }
+            ImportStatus::Queued | ImportStatus::Done => section.notice(
+                if import.status == ImportStatus::Done {
+                    Tone::Success
+                } else {
+                    Tone::Info
+                },
+                format!("{heading}. {}", import.status_text()),
+            ),
+            ImportStatus::Refused => section.notice(
+                Tone::Danger,
+                format!(
+                    "{heading}. {}. {}",
+                    import.status_text(),
+                    problems_text(&import.problems)
+                ),
+            ),
+        };
+    }
+    Ok(section)
+}
+
+/// The first problems as one text: `строка 3, serial: …; …`.
+fn problems_text(problems: &[accounts::CsvProblem]) -> String {
+    accounts::Imported {
+        problems: problems.iter().take(20).cloned().collect(),
+        ..accounts::Imported::default()
+    }
+    .problems_text()
 }
 
 /// The readings flagged as jumps that no operator has accepted or corrected: each holds its
@@ -371,7 +440,23 @@ pub fn act(action: &str, form: &Params) -> Result<ActionOutcome> {
             crate::access::require_operator()?;
             let file = form.require("file")?;
             let bytes = dvor_sdk::files::read(file)?;
-            let imported = match form.require("what")? {
+            let what = form.require("what")?;
+            let rows = bytes.iter().filter(|&&b| b == b'\n').count();
+            if let Some(kind) = imports::ImportKind::named(what)
+                && rows > Settings::load()?.import_inline_rows as usize
+            {
+                let name =
+                    dvor_sdk::files::info(file)?.map_or_else(|| format!("{what}.csv"), |f| f.name);
+                imports::start(kind, file, &name)?;
+                return Ok(ActionOutcome::redirect(
+                    Link::to("billing", ""),
+                    tr(
+                        "Файл принят: он проверяется и загружается в фоне, ход виден в разделе «Загрузки в фоне»",
+                        "The file is taken: it is checked and imported in the background, its progress under «Background imports»",
+                    ),
+                ));
+            }
+            let imported = match what {
                 "accounts" => accounts::import_accounts(&bytes)?,
                 "meters" => accounts::import_meters(&bytes)?,
                 "readings" => accounts::import_readings(&bytes)?,
