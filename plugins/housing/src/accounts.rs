@@ -1117,21 +1117,40 @@ pub fn import_readings(body: &[u8]) -> Result<Imported> {
     import_reading_rows(read_csv(body, READING_COLUMNS)?, Apply::IfAllGood)
 }
 
-/// The rows that name the same meter as an earlier row by the `key` columns: a reading's
-/// account and serial, a new meter's account, service and serial.
-pub fn repeated_meters(rows: &[CsvRow], key: &[&str]) -> Vec<CsvProblem> {
-    let mut seen = std::collections::HashMap::new();
-    let mut problems = Vec::new();
-    for (line, row) in rows {
-        let cells: Vec<&str> = key
-            .iter()
-            .map(|name| row.get(*name).map_or("", |v| v.trim()))
-            .collect();
-        if let Some(first) = seen.insert(cells, *line) {
-            problems.push(repeated_meter(*line, first));
+/// Finds rows that name the same meter as an earlier row by the `key` columns (a reading's
+/// account and serial, a new meter's account, service and serial), over a file read in parts:
+/// it keeps only each meter's key cells and first line.
+pub struct RepeatedMeters {
+    key: &'static [&'static str],
+    seen: std::collections::HashMap<Vec<String>, u64>,
+}
+
+impl RepeatedMeters {
+    /// Keyed by the `key` columns.
+    pub fn new(key: &'static [&'static str]) -> Self {
+        RepeatedMeters {
+            key,
+            seen: std::collections::HashMap::new(),
         }
     }
-    problems
+
+    /// The problems of `rows`, the next part of the file.
+    pub fn check(&mut self, rows: &[CsvRow]) -> Vec<CsvProblem> {
+        let mut problems = Vec::new();
+        for (line, row) in rows {
+            let cells = self
+                .key
+                .iter()
+                .map(|name| row.get(*name).map_or("", |v| v.trim()).to_owned())
+                .collect();
+            if let Some(first) = self.seen.get(&cells) {
+                problems.push(repeated_meter(*line, *first));
+            } else {
+                self.seen.insert(cells, *line);
+            }
+        }
+        problems
+    }
 }
 
 /// The problem of a row at `line` naming the meter of the row at `first`.
@@ -1152,7 +1171,7 @@ fn repeated_meter(line: u64, first: u64) -> CsvProblem {
 }
 
 /// Check and, as `apply` says, write rows of a readings file. A meter repeated among the rows
-/// is a problem; across a file read in parts, [`repeated_meters`] finds it.
+/// is a problem; across a file read in parts, [`RepeatedMeters`] finds it.
 pub fn import_reading_rows(rows: Vec<CsvRow>, apply: Apply) -> Result<Imported> {
     let settings = Settings::load()?;
     let factor = settings.jump_factor()?;

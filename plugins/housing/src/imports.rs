@@ -87,17 +87,17 @@ impl ImportKind {
         }
     }
 
-    /// Rows that repeat an earlier row of the file where that is a mistake: found over the
-    /// whole file at once, since the check reads it in parts.
-    fn repeated(self, rows: &[accounts::CsvRow]) -> Vec<CsvProblem> {
+    /// What finds rows that repeat an earlier row of the file where that is a mistake: run
+    /// over the whole file at once, since the check reads it in parts. None where a repeat is
+    /// no mistake: a repeated account number updates the account again, as in one request; a
+    /// repeated payment reference is a duplicate, counted and not recorded twice.
+    fn repeats(self) -> Option<accounts::RepeatedMeters> {
         match self {
-            ImportKind::Readings => accounts::repeated_meters(rows, &["account", "serial"]),
-            ImportKind::Meters => {
-                accounts::repeated_meters(rows, &["account", "service", "serial"])
-            }
-            // A repeated account number updates the account again, as in one request; a
-            // repeated payment reference is a duplicate, counted and not recorded twice.
-            ImportKind::Accounts | ImportKind::Payments => Vec::new(),
+            ImportKind::Readings => Some(accounts::RepeatedMeters::new(&["account", "serial"])),
+            ImportKind::Meters => Some(accounts::RepeatedMeters::new(&[
+                "account", "service", "serial",
+            ])),
+            ImportKind::Accounts | ImportKind::Payments => None,
         }
     }
 }
@@ -341,9 +341,18 @@ fn advance(import: &mut Import, bytes: &[u8], chunk_rows: usize) -> Result<()> {
     let file = CsvFile::open(bytes, import.kind.columns())?;
     match import.status {
         ImportStatus::Queued => {
-            let (rows, _) = file.rows_from(file.rows_start(), usize::MAX)?;
-            import.rows = rows.len() as u64;
-            import.note_problems(import.kind.repeated(&rows));
+            // The whole file, a part at a time so that a large one fits the plugin's memory:
+            // its rows counted, its repeated meters found.
+            let mut repeats = import.kind.repeats();
+            let mut offset = Some(file.rows_start());
+            while let Some(at) = offset {
+                let (rows, next) = file.rows_from(at, 10_000)?;
+                import.rows += rows.len() as u64;
+                if let Some(repeats) = &mut repeats {
+                    import.note_problems(repeats.check(&rows));
+                }
+                offset = next;
+            }
             import.status = ImportStatus::Checking;
             import.offset = file.rows_start() as u64;
         }
