@@ -1391,6 +1391,20 @@ async fn staff_find_accounts_in_natural_order_and_quote_request_numbers() {
     }
 }
 
+/// The files of a house of `flats` flats numbered from 1: accounts, a cold-water meter for
+/// each, and this month's reading of each.
+fn house_files(flats: usize) -> (String, String, String) {
+    let mut accounts = String::from("number,payer,area,residents,services\n");
+    let mut meters = String::from("account,service,serial,initial,verified_until\n");
+    let mut readings = String::from("account,serial,value\n");
+    for flat in 1..=flats {
+        accounts.push_str(&format!("{flat},Жилец {flat},45,2,cold_water\n"));
+        meters.push_str(&format!("{flat},cold_water,CW-{flat},100,2031-01-01\n"));
+        readings.push_str(&format!("{flat},CW-{flat},10{}\n", flat % 10));
+    }
+    (accounts, meters, readings)
+}
+
 /// A management company's files, at a size CI affords (the 100 000-row figures are in the
 /// import bench): accounts, then a meter per account, then this month's readings from the
 /// controller's round — each file whole or not at all, every bad cell named by line and column.
@@ -1406,14 +1420,7 @@ async fn an_operator_imports_accounts_meters_and_a_month_of_readings_from_files(
     for served in common::server::serve_all(&config).await {
         let e = served.engine;
         let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
-        let mut accounts = String::from("number,payer,area,residents,services\n");
-        let mut meters = String::from("account,service,serial,initial,verified_until\n");
-        let mut readings = String::from("account,serial,value\n");
-        for flat in 1..=FLATS {
-            accounts.push_str(&format!("{flat},Жилец {flat},45,2,cold_water\n"));
-            meters.push_str(&format!("{flat},cold_water,CW-{flat},100,2031-01-01\n"));
-            readings.push_str(&format!("{flat},CW-{flat},10{}\n", flat % 10));
-        }
+        let (accounts, meters, readings) = house_files(FLATS);
         for (what, file) in [("accounts", &accounts), ("meters", &meters)] {
             let imported = operator
                 .post_raw(&format!("{H1}/import/{what}"), "text/csv", file, &[])
@@ -1518,14 +1525,7 @@ async fn a_large_file_is_checked_whole_then_written_in_the_background() {
     for served in common::server::serve_all(&config).await {
         let e = served.engine;
         let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
-        let mut accounts = String::from("number,payer,area,residents,services\n");
-        let mut meters = String::from("account,service,serial,initial,verified_until\n");
-        let mut readings = String::from("account,serial,value\n");
-        for flat in 1..=FLATS {
-            accounts.push_str(&format!("{flat},Жилец {flat},45,2,cold_water\n"));
-            meters.push_str(&format!("{flat},cold_water,CW-{flat},100,2031-01-01\n"));
-            readings.push_str(&format!("{flat},CW-{flat},10{}\n", flat % 10));
-        }
+        let (accounts, meters, readings) = house_files(FLATS);
 
         let done = background_import(&served, &operator, "accounts", &accounts).await;
         assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
