@@ -305,15 +305,42 @@ impl<T: Serialize + DeserializeOwned> Query<T> {
     }
 
     /// Every matching document, following cursors page by page. Mind the call's deadline
-    /// and memory on large collections: prefer [`fetch`](Query::fetch) and a job's cursor.
-    pub fn fetch_all(mut self) -> Result<Vec<Doc<T>>> {
+    /// and memory on large collections: prefer [`for_each`](Query::for_each), or
+    /// [`fetch`](Query::fetch) and a job's cursor.
+    pub fn fetch_all(self) -> Result<Vec<Doc<T>>> {
         let mut docs = Vec::new();
+        self.for_each(|doc| {
+            docs.push(doc);
+            Ok(())
+        })?;
+        Ok(docs)
+    }
+
+    /// Hand every matching document to `each`, following cursors page by page: only one page
+    /// is in memory at a time, so a file of a hundred thousand rows can be written from a
+    /// collection that would not fit the plugin's memory whole. An error from `each` stops it.
+    ///
+    /// ```no_run
+    /// # use dvor_sdk::prelude::*;
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct Reading { value: i64 }
+    /// # const READINGS: Collection<Reading> = Collection::new("readings");
+    /// # fn f() -> dvor_sdk::Result<()> {
+    /// let mut total = 0;
+    /// READINGS.query().limit(1000).for_each(|doc| {
+    ///     total += doc.data.value;
+    ///     Ok(())
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_each(mut self, mut each: impl FnMut(Doc<T>) -> Result<()>) -> Result<()> {
         loop {
             let page = self.fetch()?;
-            docs.extend(page.docs);
+            for doc in page.docs {
+                each(doc)?;
+            }
             match page.next_cursor {
                 Some(next) => self.cursor = Some(next),
-                None => return Ok(docs),
+                None => return Ok(()),
             }
         }
     }

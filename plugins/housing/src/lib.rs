@@ -836,29 +836,30 @@ fn export_debtors() -> Result<String> {
         ]
         .map(String::from),
     );
-    // Read in the store's cheapest order (by id) and sorted here: the file needs them all.
-    let mut debtors = ACCOUNTS
+    // Read in the store's cheapest order (by id), a page at a time, and sorted here: only
+    // each debtor's line and balance are kept, so a hundred thousand fit the plugin's memory.
+    let mut debtors = Vec::new();
+    ACCOUNTS
         .query()
         .in_community(&ctx::community())
         .filter("balance", Compare::Gt, 0i64)
         .limit(1000)
-        .fetch_all()?;
-    debtors.sort_by(|a, b| {
-        b.data
-            .balance
-            .cmp(&a.data.balance)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    for doc in debtors {
-        let a = &doc.data;
-        out.push_str(&csv_line(&[
-            a.number.clone(),
-            a.payer.clone(),
-            a.address.clone(),
-            rubles(a.balance),
-            rubles(due::AmountDue::of(a, today).overdue),
-            rubles(due::penalties_owed(a)),
-        ]));
+        .for_each(|doc| {
+            let a = &doc.data;
+            let line = csv_line(&[
+                a.number.clone(),
+                a.payer.clone(),
+                a.address.clone(),
+                rubles(a.balance),
+                rubles(due::AmountDue::of(a, today).overdue),
+                rubles(due::penalties_owed(a)),
+            ]);
+            debtors.push((a.balance, doc.id, line));
+            Ok(())
+        })?;
+    debtors.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    for (_, _, line) in debtors {
+        out.push_str(&line);
     }
     Ok(out)
 }
@@ -871,48 +872,48 @@ fn export_charges(period: Period) -> Result<String> {
         ]
         .map(String::from),
     );
-    let bills = BILLS
+    BILLS
         .query()
         .in_community(&ctx::community())
         .filter("period", Compare::Eq, period.to_string())
         .limit(1000)
-        .fetch_all()?;
-    for doc in bills {
-        let b = &doc.data;
-        for l in &b.lines {
-            out.push_str(&csv_line(&[
-                b.number.clone(),
-                period.to_string(),
-                l.service.clone(),
-                format!("{:?}", l.method).to_lowercase(),
-                billing::show_volume(l.volume),
-                l.tariff.clone(),
-                rubles(l.amount),
-            ]));
-        }
-        for r in &b.recalculations {
-            out.push_str(&csv_line(&[
-                b.number.clone(),
-                period.to_string(),
-                r.service.clone(),
-                "recalculation".into(),
-                String::new(),
-                String::new(),
-                rubles(r.amount),
-            ]));
-        }
-        if b.penalty != Kopecks::ZERO {
-            out.push_str(&csv_line(&[
-                b.number.clone(),
-                period.to_string(),
-                "penalty".into(),
-                "penalty".into(),
-                String::new(),
-                String::new(),
-                rubles(b.penalty),
-            ]));
-        }
-    }
+        .for_each(|doc| {
+            let b = &doc.data;
+            for l in &b.lines {
+                out.push_str(&csv_line(&[
+                    b.number.clone(),
+                    period.to_string(),
+                    l.service.clone(),
+                    format!("{:?}", l.method).to_lowercase(),
+                    billing::show_volume(l.volume),
+                    l.tariff.clone(),
+                    rubles(l.amount),
+                ]));
+            }
+            for r in &b.recalculations {
+                out.push_str(&csv_line(&[
+                    b.number.clone(),
+                    period.to_string(),
+                    r.service.clone(),
+                    "recalculation".into(),
+                    String::new(),
+                    String::new(),
+                    rubles(r.amount),
+                ]));
+            }
+            if b.penalty != Kopecks::ZERO {
+                out.push_str(&csv_line(&[
+                    b.number.clone(),
+                    period.to_string(),
+                    "penalty".into(),
+                    "penalty".into(),
+                    String::new(),
+                    String::new(),
+                    rubles(b.penalty),
+                ]));
+            }
+            Ok(())
+        })?;
     Ok(out)
 }
 
@@ -924,25 +925,25 @@ fn export_readings(period: Period) -> Result<String> {
         ]
         .map(String::from),
     );
-    let readings = READINGS
+    READINGS
         .query()
         .in_community(&ctx::community())
         .filter("period", Compare::Eq, period.to_string())
         .limit(1000)
-        .fetch_all()?;
-    for doc in readings {
-        let r = &doc.data;
-        let number = r.account.rsplit(':').next().unwrap_or_default().to_owned();
-        out.push_str(&csv_line(&[
-            number,
-            r.meter.clone(),
-            r.service.clone(),
-            period.to_string(),
-            billing::show_volume(r.value),
-            billing::show_volume(r.volume),
-            format!("{:?}", r.kind).to_lowercase(),
-            r.flagged.to_string(),
-        ]));
-    }
+        .for_each(|doc| {
+            let r = &doc.data;
+            let number = r.account.rsplit(':').next().unwrap_or_default().to_owned();
+            out.push_str(&csv_line(&[
+                number,
+                r.meter.clone(),
+                r.service.clone(),
+                period.to_string(),
+                billing::show_volume(r.value),
+                billing::show_volume(r.volume),
+                format!("{:?}", r.kind).to_lowercase(),
+                r.flagged.to_string(),
+            ]));
+            Ok(())
+        })?;
     Ok(out)
 }
