@@ -1514,7 +1514,7 @@ async fn background_import(served: &Served, operator: &Client, what: &str, file:
 /// checked whole first — a meter repeated a thousand lines apart is found, though the two rows
 /// are checked in different chunks — and a file with a problem changes nothing, even in the
 /// chunks before the problem; a good file is written whole, and a payment recorded while an
-/// import rewrites the accounts is kept.
+/// import rewrites the accounts is kept. A bank registry sent twice is recorded once.
 #[tokio::test]
 async fn a_large_file_is_checked_whole_then_written_in_the_background() {
     const FLATS: usize = 1_200;
@@ -1622,10 +1622,30 @@ async fn a_large_file_is_checked_whole_then_written_in_the_background() {
                 "{e}: flat {flat}'s payment is kept: {card:?}"
             );
         }
+
+        // A bank registry: every payment recorded once, the same file again only duplicates.
+        let mut registry = String::from("account,date,amount,reference\n");
+        for flat in 1..=FLATS {
+            registry.push_str(&format!("{flat},{},10.00,bank-{flat}\n", today()));
+        }
+        let done = background_import(&served, &operator, "payments", &registry).await;
+        assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
+        assert_eq!(done.json["import"]["total"], 1_000 * FLATS, "{e}: kopecks");
+        let again = background_import(&served, &operator, "payments", &registry).await;
+        assert_eq!(
+            again.json["status_text"], "Загружено строк: 0; повторов: 1\u{a0}200",
+            "{e}: {again:?}"
+        );
+        let card = operator.get(&format!("{H1}/accounts/101")).await;
+        assert_eq!(
+            card.json["balance"], -11_000,
+            "{e}: 100 ₽ by hand and 10 ₽ by the bank"
+        );
+
         let listed = operator.get(&format!("{H1}/imports")).await;
         assert_eq!(
             listed.json["imports"].as_array().map(Vec::len),
-            Some(5),
+            Some(7),
             "{e}: {listed:?}"
         );
     }

@@ -382,11 +382,10 @@ fn bill_through(
 
 /// Tell other plugins of the bills issued.
 fn announce_bills(bills: &[NewBill]) -> Result<()> {
-    for (community, _, bill) in bills {
-        events::emit(
-            BILL_ISSUED,
-            community,
-            &serde_json::json!({
+    let payloads: Vec<serde_json::Value> = bills
+        .iter()
+        .map(|(_, _, bill)| {
+            serde_json::json!({
                 "account": bill.account,
                 "number": bill.number,
                 "period": bill.period,
@@ -394,9 +393,16 @@ fn announce_bills(bills: &[NewBill]) -> Result<()> {
                 "penalty": bill.penalty,
                 "to_pay": bill.to_pay,
                 "due": bill.due,
-            }),
-        )?;
-    }
+            })
+        })
+        .collect();
+    // One host call for the chunk's events, not one per bill.
+    events::emit_many(
+        bills
+            .iter()
+            .zip(&payloads)
+            .map(|((community, _, _), payload)| (BILL_ISSUED, community.as_str(), payload)),
+    )?;
     Ok(())
 }
 
