@@ -909,6 +909,9 @@ async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
     values: &[Value],
 ) -> Result<Option<QueryResult>, DbErr> {
     let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres && !coll.indexes.is_empty() {
+        return write_one_postgres(db, plugin, coll, write, values).await;
+    }
     if backend != DbBackend::Sqlite || coll.indexes.is_empty() {
         let row = db.query_one(backend.build(write)).await?;
         if let Some(row) = &row {
@@ -945,6 +948,54 @@ async fn write_one<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
         written = written.or(rows.into_iter().next());
     }
     Ok(written)
+}
+
+/// [`write_one`] on PostgreSQL: the document's statement and its index rows in one statement,
+/// one network round trip. The write is a data-modifying `WITH` whose `RETURNING` row the index
+/// rows are inserted from, so a write that changed no row (a stale expected version) writes no
+/// index row either; the statement answers the write's own row.
+async fn write_one_postgres<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
+    db: &C,
+    plugin: &str,
+    coll: &CollectionSpec,
+    write: &S,
+    values: &[Value],
+) -> Result<Option<QueryResult>, DbErr> {
+    let backend = DbBackend::Postgres;
+    let written = backend.build(write);
+    let mut params: Vec<sea_orm::Value> = written.values.map(|v| v.0).unwrap_or_default();
+    let mut rows = Vec::with_capacity(coll.indexes.len());
+    for (index, value) in coll.indexes.iter().zip(values) {
+        let (int_value, text_value) = stored(value);
+        let n = params.len();
+        rows.push(format!(
+            "(${}::bigint, ${}::bigint, ${}::text)",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        params.extend([
+            field_key(plugin, &coll.name, &index.field).into(),
+            int_value.into(),
+            text_value.into(),
+        ]);
+    }
+    let sql = format!(
+        "WITH \"written\" AS ({}), \"indexed\" AS (\
+         INSERT INTO \"document_index\" (\"doc\", \"field\", \"int_value\", \"text_value\") \
+         SELECT \"written\".\"key\", \"v\".\"field\", \"v\".\"int_value\", \"v\".\"text_value\" \
+         FROM \"written\", (VALUES {}) AS \"v\" (\"field\", \"int_value\", \"text_value\") \
+         ON CONFLICT (\"doc\", \"field\") DO UPDATE SET \"int_value\" = \"excluded\".\"int_value\", \
+         \"text_value\" = \"excluded\".\"text_value\" WHERE {}) \
+         SELECT * FROM \"written\"",
+        written.sql,
+        rows.join(", "),
+        index_value_changed(backend),
+    );
+    db.query_one(sea_orm::Statement::from_sql_and_values(
+        backend, sql, params,
+    ))
+    .await
 }
 
 /// The condition on which an index row that exists is replaced: its value changed. A document
