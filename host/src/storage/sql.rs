@@ -97,33 +97,92 @@ pub(super) fn starts_with<C: IntoColumnRef + Clone>(column: C, prefix: &str) -> 
     }
 }
 
-/// `statements` in as few as SQLite runs them: consecutive ones joined by `;` with their
-/// parameters in order, as many as one statement's parameters allow. Each statement sent is a
-/// round trip to the connection's thread and back, most of a small write's cost. Other engines
-/// get them as they are (PostgreSQL prepares one statement at a time).
+/// `statements` in as few round trips as the engine allows, as many joined as one statement's
+/// parameters allow. Each statement sent is a round trip to the connection (on SQLite, to its
+/// thread and back), most of a small write's cost.
+///
+/// - SQLite: consecutive statements joined by `;`, their parameters in order.
+/// - PostgreSQL (which prepares one statement at a time): one statement, the earlier ones as
+///   the parts of a `WITH` and their `$n` parameters renumbered; it answers the last one's
+///   rows. A part of a `WITH` runs only if it modifies data, so every statement but the last
+///   must be an `INSERT`, `UPDATE` or `DELETE`.
 pub(crate) fn in_few_round_trips(
     backend: DbBackend,
     statements: Vec<sea_orm::Statement>,
 ) -> Vec<sea_orm::Statement> {
-    if backend != DbBackend::Sqlite {
+    if backend == DbBackend::MySql {
         return statements;
     }
-    let mut joined: Vec<(String, Vec<sea_orm::Value>)> = Vec::new();
+    // Per joined statement: the parts before the last, the last, and all the parameters.
+    let mut joined: Vec<(Vec<String>, String, Vec<sea_orm::Value>)> = Vec::new();
     for statement in statements {
         let values = statement.values.map(|v| v.0).unwrap_or_default();
         match joined.last_mut() {
-            Some((sql, params)) if params.len() + values.len() <= max_params(backend) => {
-                sql.push_str("; ");
-                sql.push_str(&statement.sql);
+            Some((parts, last, params)) if params.len() + values.len() <= max_params(backend) => {
+                let sql = match backend {
+                    DbBackend::Postgres => renumbered(&statement.sql, params.len()),
+                    _ => statement.sql,
+                };
+                parts.push(std::mem::replace(last, sql));
                 params.extend(values);
             }
-            _ => joined.push((statement.sql, values)),
+            _ => joined.push((Vec::new(), statement.sql, values)),
         }
     }
     joined
         .into_iter()
-        .map(|(sql, values)| sea_orm::Statement::from_sql_and_values(backend, sql, values))
+        .map(|(parts, last, values)| {
+            let sql = if parts.is_empty() {
+                last
+            } else if backend == DbBackend::Postgres {
+                let with: Vec<String> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, part)| format!("\"part{i}\" AS ({part})"))
+                    .collect();
+                format!("WITH {} {last}", with.join(", "))
+            } else {
+                let mut sql = parts.join("; ");
+                sql.push_str("; ");
+                sql.push_str(&last);
+                sql
+            };
+            sea_orm::Statement::from_sql_and_values(backend, sql, values)
+        })
         .collect()
+}
+
+/// PostgreSQL's `sql` with every `$n` parameter moved up by `by`; quoted names and strings are
+/// left as they are.
+fn renumbered(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut digits = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                let n: usize = digits.parse().unwrap_or(0);
+                out.push('$');
+                out.push_str(&(n + by).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// Build a statement for the connection's engine.

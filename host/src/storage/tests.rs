@@ -1749,8 +1749,8 @@ async fn connects_to_a_new_sqlite_file_in_a_new_directory() {
     assert!(Database::connect("mysql://nope").await.is_err());
 }
 
-/// On SQLite statements are joined while their parameters fit one statement; on PostgreSQL
-/// they are sent as they are.
+/// Statements are joined while their parameters fit one statement: by `;` on SQLite, in a
+/// `WITH` on PostgreSQL.
 #[test]
 fn statements_are_joined_into_as_few_as_their_parameters_allow() {
     let half = sql::max_params(DbBackend::Sqlite) / 2;
@@ -1773,6 +1773,23 @@ fn statements_are_joined_into_as_few_as_their_parameters_allow() {
             ("SELECT 3".to_owned(), half)
         ]
     );
-    let apart = in_few_round_trips(DbBackend::Postgres, (1..=3).map(statement).collect());
-    assert_eq!(apart.len(), 3);
+
+    // On PostgreSQL: one statement, the earlier ones in a WITH, their parameters renumbered
+    // (a `$` inside a quoted name or a string is not a parameter).
+    let insert = |n: usize| {
+        sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("INSERT INTO \"t{n}\" (\"a$1\", \"b\") VALUES ($1, $2, 'x$1')"),
+            vec![sea_orm::Value::from(n as i64); 2],
+        )
+    };
+    let joined = in_few_round_trips(DbBackend::Postgres, (1..=3).map(insert).collect());
+    assert_eq!(joined.len(), 1);
+    assert_eq!(
+        joined[0].sql,
+        "WITH \"part0\" AS (INSERT INTO \"t1\" (\"a$1\", \"b\") VALUES ($1, $2, 'x$1')), \
+         \"part1\" AS (INSERT INTO \"t2\" (\"a$1\", \"b\") VALUES ($3, $4, 'x$1')) \
+         INSERT INTO \"t3\" (\"a$1\", \"b\") VALUES ($5, $6, 'x$1')"
+    );
+    assert_eq!(joined[0].values.as_ref().map_or(0, |v| v.0.len()), 6);
 }
