@@ -1483,18 +1483,6 @@ async fn an_operator_imports_accounts_meters_and_a_month_of_readings_from_files(
     }
 }
 
-/// Run every requested job run to its end, as the scheduler does between requests.
-async fn run_requested_jobs(served: &Served) {
-    let settings = dvor::scheduler::SchedulerSettings {
-        lease: std::time::Duration::from_secs(30),
-        tick: std::time::Duration::from_millis(10),
-        owner: "test".into(),
-    };
-    dvor::scheduler::run_requested(&served.runtime, &settings)
-        .await
-        .unwrap();
-}
-
 /// A background import as the operator follows it: `GET imports/{id}` once the job is done.
 async fn background_import(served: &Served, operator: &Client, what: &str, file: &str) -> Answer {
     let e = served.engine;
@@ -1504,7 +1492,7 @@ async fn background_import(served: &Served, operator: &Client, what: &str, file:
     assert_eq!(started.status, 202, "{e}: {what}: {started:?}");
     assert_eq!(started.json["import"]["status"], "queued", "{e}");
     let id = started.json["id"].as_str().unwrap().to_owned();
-    run_requested_jobs(served).await;
+    common::run_requested_now(&served.runtime).await;
     let finished = operator.get(&format!("{H1}/imports/{id}")).await;
     assert_eq!(finished.status, 200, "{e}: {finished:?}");
     finished
@@ -1526,6 +1514,25 @@ async fn a_large_file_is_checked_whole_then_written_in_the_background() {
         let e = served.engine;
         let operator = staff(&served, OPERATOR, "Ольга", "operator").await;
         let (accounts, meters, readings) = house_files(FLATS);
+
+        // A file without a column it needs is refused when it is sent, naming the column;
+        // nothing is queued.
+        let refused = operator
+            .post_raw(
+                &format!("{H1}/imports/meters"),
+                "text/csv",
+                "account,service\n1,cold_water\n",
+                &[],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{e}: {refused:?}");
+        assert_eq!(refused.json["error"]["field"], "body", "{e}: {refused:?}");
+        assert!(
+            refused.json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("«serial»")),
+            "{e}: {refused:?}"
+        );
 
         let done = background_import(&served, &operator, "accounts", &accounts).await;
         assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
@@ -1607,7 +1614,7 @@ async fn a_large_file_is_checked_whole_then_written_in_the_background() {
                 assert_eq!(paid.status, 201, "{e}: {paid:?}");
             }
         };
-        tokio::join!(payments, run_requested_jobs(&served));
+        tokio::join!(payments, common::run_requested_now(&served.runtime));
         let done = operator.get(&format!("{H1}/imports/{id}")).await;
         assert_eq!(done.json["import"]["status"], "done", "{e}: {done:?}");
         for flat in (1..=FLATS).step_by(100) {

@@ -926,30 +926,26 @@ impl Imported {
 
     /// The problems as one text for a form: `строка 3, amount: …; …`.
     pub fn problems_text(&self) -> String {
-        self.problems
-            .iter()
-            .take(20)
-            .map(|p| {
-                format!(
-                    "{} {}, {}: {}",
-                    tr("строка", "line"),
-                    p.line,
-                    p.column,
-                    p.message
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
+        problems_text(&self.problems)
     }
 }
 
-/// The outcome of an all-or-nothing import.
-pub fn import_result(imported: usize, problems: Vec<CsvProblem>) -> Result<Imported> {
-    Ok(Imported {
-        imported: if problems.is_empty() { imported } else { 0 },
-        problems,
-        ..Imported::default()
-    })
+/// The first twenty `problems` as one text: `строка 3, amount: …; …`.
+pub fn problems_text(problems: &[CsvProblem]) -> String {
+    problems
+        .iter()
+        .take(20)
+        .map(|p| {
+            format!(
+                "{} {}, {}: {}",
+                tr("строка", "line"),
+                p.line,
+                p.column,
+                p.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// What an import does with the rows it has checked.
@@ -984,7 +980,7 @@ impl Apply {
     }
 }
 
-/// The columns of each file.
+/// The columns an accounts file must have.
 pub const ACCOUNT_COLUMNS: &[&str] = &["number", "payer"];
 /// The columns a meters file must have.
 pub const METER_COLUMNS: &[&str] = &["account", "service", "serial"];
@@ -1413,7 +1409,7 @@ pub fn import_tariffs(body: &[u8]) -> Result<Imported> {
                 .map(|(t, id)| (community.as_str(), Some(id.as_str()), t)),
         )?;
     }
-    import_result(ready.len(), problems)
+    Ok(Apply::IfAllGood.outcome(ready.len(), problems))
 }
 
 #[cfg(test)]

@@ -48,15 +48,32 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    /// The kind named `name` (`accounts`, `meters`, `readings`, `payments`).
+    const ALL: [ImportKind; 4] = [
+        ImportKind::Accounts,
+        ImportKind::Meters,
+        ImportKind::Readings,
+        ImportKind::Payments,
+    ];
+
+    /// Its name in routes and forms: `accounts`, `meters`, `readings`, `payments`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportKind::Accounts => "accounts",
+            ImportKind::Meters => "meters",
+            ImportKind::Readings => "readings",
+            ImportKind::Payments => "payments",
+        }
+    }
+
+    /// The kind of that [`name`](ImportKind::name).
     pub fn named(name: &str) -> Option<Self> {
-        Some(match name {
-            "accounts" => ImportKind::Accounts,
-            "meters" => ImportKind::Meters,
-            "readings" => ImportKind::Readings,
-            "payments" => ImportKind::Payments,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// Refuse a file whose header lacks a column this kind needs, or that is not UTF-8: said
+    /// when it is sent, not later by the job.
+    pub fn check_header(self, bytes: &[u8]) -> Result<()> {
+        CsvFile::open(bytes, self.columns()).map(|_| ())
     }
 
     /// What the file is, as the operator reads it.
@@ -164,6 +181,11 @@ impl Import {
         )
     }
 
+    /// Rows the writing has got through: written, already recorded, or not written.
+    pub fn rows_through_writing(&self) -> u64 {
+        self.written + self.duplicates + self.not_written
+    }
+
     /// Its state in words: «Проверено 1 000 строк из 100 000», «Загружено строк: 100 000».
     pub fn status_text(&self) -> String {
         let n = crate::show::count_text;
@@ -179,7 +201,7 @@ impl Import {
             ImportStatus::Writing => format!(
                 "{} {} {} {}",
                 tr("Запись: строк", "Writing: rows"),
-                n(self.written + self.duplicates + self.not_written),
+                n(self.rows_through_writing()),
                 tr("из", "of"),
                 n(self.rows)
             ),
@@ -272,18 +294,10 @@ pub fn start_from_body(kind: ImportKind, body: &[u8]) -> Result<Doc<Import>> {
     if body.is_empty() {
         return Err(Error::invalid("body", tr("Файл пуст", "the file is empty")));
     }
-    let name = format!("{}.csv", kind_name(kind));
+    kind.check_header(body)?;
+    let name = format!("{}.csv", kind.name());
     let stored = files::store(&ctx::community(), &name, "text/csv", body)?;
     start(kind, &stored.id, &name)
-}
-
-fn kind_name(kind: ImportKind) -> &'static str {
-    match kind {
-        ImportKind::Accounts => "accounts",
-        ImportKind::Meters => "meters",
-        ImportKind::Readings => "readings",
-        ImportKind::Payments => "payments",
-    }
 }
 
 /// The most recent imports of the call's community, newest first.
@@ -315,10 +329,13 @@ pub fn run_chunk(job: &Job) -> Result<JobStep> {
     }
     let chunk_rows = Settings::load()?.import_chunk_rows.clamp(10, 20_000) as usize;
     let bytes = files::read(&import.file)?;
+    let writing = import.status == ImportStatus::Writing;
     if let Err(refusal) = advance(&mut import, &bytes, chunk_rows) {
-        // The file itself is wrong (not UTF-8, a column missing, a broken quote): that is the
-        // operator's to fix, not a failure to try again.
-        if refusal.code != ErrorCode::Invalid {
+        // Before anything is written, a file that is itself wrong (a broken quote, say) is
+        // the operator's to fix, not a failure to try again. Once writing has begun, a failure
+        // fails the chunk, whose writes roll back, and the job tries it again: the import is
+        // never called refused after a part of it went in.
+        if refusal.code != ErrorCode::Invalid || writing {
             return Err(refusal);
         }
         import.note_problems(vec![accounts::problem(1, refusal)]);
@@ -331,7 +348,7 @@ pub fn run_chunk(job: &Job) -> Result<JobStep> {
         JobStep::done()
     };
     Ok(step.progress(
-        import.checked + import.written + import.duplicates + import.not_written,
+        import.checked + import.rows_through_writing(),
         import.rows * 2,
     ))
 }

@@ -241,6 +241,23 @@ pub fn runtime(instance: &dvor::Instance) -> Arc<Runtime> {
     instance.runtime.clone()
 }
 
+/// The scheduler's settings for a test that runs jobs itself: a lease of 30 s, a 10 ms tick.
+pub fn scheduler_settings() -> dvor::scheduler::SchedulerSettings {
+    dvor::scheduler::SchedulerSettings {
+        lease: std::time::Duration::from_secs(30),
+        tick: std::time::Duration::from_millis(10),
+        owner: "test".into(),
+    }
+}
+
+/// Run every requested job run (`jobs.request`) to its end, as the scheduler does between
+/// requests.
+pub async fn run_requested_now(runtime: &Runtime) {
+    dvor::scheduler::run_requested(runtime, &scheduler_settings())
+        .await
+        .unwrap();
+}
+
 /// Run scheduled job `job` of `plugin` for the enabled root `community` now, as the scheduler
 /// would, until it has nothing left.
 pub async fn run_job_now(runtime: &Runtime, plugin: &str, job: &str, community: &str) {
@@ -254,10 +271,7 @@ pub async fn run_job_now(runtime: &Runtime, plugin: &str, job: &str, community: 
     )
     .await
     .unwrap();
-    let settings = dvor::scheduler::SchedulerSettings {
-        lease: std::time::Duration::from_secs(30),
-        tick: std::time::Duration::from_millis(10),
-        owner: "test".into(),
-    };
-    dvor::scheduler::run_due(runtime, &settings).await.unwrap();
+    dvor::scheduler::run_due(runtime, &scheduler_settings())
+        .await
+        .unwrap();
 }

@@ -172,7 +172,7 @@ fn background_imports() -> Result<Section> {
                     (import.checked, tr("строк проверено", "rows checked"))
                 } else {
                     (
-                        import.written + import.duplicates + import.not_written,
+                        import.rows_through_writing(),
                         tr("строк записано", "rows written"),
                     )
                 };
@@ -196,21 +196,12 @@ fn background_imports() -> Result<Section> {
                 format!(
                     "{heading}. {}. {}",
                     import.status_text(),
-                    problems_text(&import.problems)
+                    accounts::problems_text(&import.problems)
                 ),
             ),
         };
     }
     Ok(section)
-}
-
-/// The first problems as one text: `строка 3, serial: …; …`.
-fn problems_text(problems: &[accounts::CsvProblem]) -> String {
-    accounts::Imported {
-        problems: problems.iter().take(20).cloned().collect(),
-        ..accounts::Imported::default()
-    }
-    .problems_text()
 }
 
 /// The readings flagged as jumps that no operator has accepted or corrected: each holds its
@@ -445,6 +436,9 @@ pub fn act(action: &str, form: &Params) -> Result<ActionOutcome> {
             if let Some(kind) = imports::ImportKind::named(what)
                 && rows > Settings::load()?.import_inline_rows as usize
             {
+                if let Err(refused) = kind.check_header(&bytes) {
+                    return Ok(ActionOutcome::invalid([("file", refused.message)]));
+                }
                 let name =
                     dvor_sdk::files::info(file)?.map_or_else(|| format!("{what}.csv"), |f| f.name);
                 imports::start(kind, file, &name)?;
