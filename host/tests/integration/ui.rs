@@ -90,11 +90,7 @@ async fn a_resident_and_staff_in_a_real_browser() {
     let runs = tokio::spawn({
         let runtime = served.runtime.clone();
         async move {
-            let settings = dvor::scheduler::SchedulerSettings {
-                lease: std::time::Duration::from_secs(30),
-                tick: std::time::Duration::from_millis(10),
-                owner: "test".into(),
-            };
+            let settings = common::scheduler_settings();
             loop {
                 if let Err(error) = dvor::scheduler::run_requested(&runtime, &settings).await {
                     eprintln!("requested runs: {error}");
