@@ -11,7 +11,7 @@ use wasmtime::Store;
 use super::capabilities::CapabilitySet;
 use super::state::{CallContext, CallState};
 use super::{
-    Limits, LoadedPlugin, PluginPre, Runtime, SUPPORTED_CONTRACTS, bindings, cache, latest,
+    Limits, LoadedPlugin, PluginPre, Runtime, SUPPORTED_CONTRACTS, bindings, cache, exports, latest,
 };
 use crate::manifest::Manifest;
 use crate::storage::{CollectionSpec, IndexKind, IndexSpec};
@@ -355,8 +355,8 @@ impl Runtime {
                 .map(PluginPre::V0_1)
         } else {
             instance_pre
-                .and_then(latest::DvorPluginPre::new)
-                .map(PluginPre::V0_2)
+                .and_then(exports::Exports::new)
+                .map(|exports| PluginPre::V0_2(Arc::new(exports)))
         }
         .map_err(|e| LoadError::Link {
             plugin: id.clone(),
@@ -417,12 +417,12 @@ impl Runtime {
             store.set_fuel(plugin.limits.fuel.unwrap_or(u64::MAX))?;
         }
         match &plugin.pre {
-            PluginPre::V0_2(pre) => {
-                let instance = pre.instantiate_async(&mut store).await?;
-                instance
-                    .dvor_plugin_plugin()
-                    .call_manifest(&mut store)
-                    .await
+            PluginPre::V0_2(exports) => {
+                let instance = exports.instantiate(&mut store).await?;
+                // The first instance of the plugin: its exports are type-checked here once,
+                // not again on every call's instance.
+                exports.check(&mut store, &instance)?;
+                exports.manifest(&mut store, &instance).await
             }
             PluginPre::V0_1(pre) => {
                 let instance = pre.instantiate_async(&mut store).await?;

@@ -11,6 +11,7 @@ pub mod bindings;
 mod cache;
 pub mod capabilities;
 mod engine;
+mod exports;
 mod host;
 mod loader;
 mod state;
@@ -207,7 +208,7 @@ pub struct LoadedPlugin {
 #[derive(Clone)]
 pub(crate) enum PluginPre {
     /// Built against 0.2.x.
-    V0_2(latest::DvorPluginPre<CallState>),
+    V0_2(Arc<exports::Exports>),
     /// Built against 0.1.x: its exports are called through the 0.1 bindings and their answers
     /// converted to the newest types.
     V0_1(bindings::v0_1_0::DvorPluginPre<CallState>),
@@ -752,11 +753,8 @@ impl Runtime {
                 .set_fuel(u64::MAX)
                 .map_err(|e| host_failure(plugin_id, e))?;
         }
-        let latest = match &plugin.pre {
-            PluginPre::V0_2(pre) => pre
-                .instantiate_async(&mut store)
-                .await
-                .map_err(|e| host_failure(plugin_id, e))?,
+        let exports = match &plugin.pre {
+            PluginPre::V0_2(exports) => exports.clone(),
             PluginPre::V0_1(_) => {
                 return Err(host_failure(
                     plugin_id,
@@ -764,9 +762,14 @@ impl Runtime {
                 ));
             }
         };
+        let instance = exports
+            .instantiate(&mut store)
+            .await
+            .map_err(|e| host_failure(plugin_id, e))?;
         Ok(WarmInstance {
             store,
-            instance: latest,
+            exports,
+            instance,
             deadline: ticks_for(plugin.limits.deadline),
         })
     }
@@ -775,7 +778,8 @@ impl Runtime {
 /// An instance kept alive across calls (see [`Runtime::warm_instance`]).
 pub struct WarmInstance {
     store: Store<CallState>,
-    instance: latest::DvorPlugin,
+    exports: Arc<exports::Exports>,
+    instance: wasmtime::component::Instance,
     deadline: u64,
 }
 
@@ -787,9 +791,8 @@ impl WarmInstance {
     ) -> wasmtime::Result<Result<latest::exports::dvor::plugin::plugin::ApiResponse, WitError>>
     {
         self.store.set_epoch_deadline(self.deadline);
-        self.instance
-            .dvor_plugin_plugin()
-            .call_handle_request(&mut self.store, request)
+        self.exports
+            .handle_request(&mut self.store, &self.instance, request)
             .await
     }
 }
@@ -855,44 +858,9 @@ async fn run_invocation(
         other => other,
     };
     match &plugin.pre {
-        PluginPre::V0_2(pre) => {
-            let instance = pre.instantiate_async(&mut *store).await?;
-            let guest = instance.dvor_plugin_plugin();
-            Ok(match invocation {
-                Invocation::Request(request) => guest
-                    .call_handle_request(&mut *store, &request)
-                    .await?
-                    .map(Outcome::Response),
-                Invocation::RenderPage { route, query } => guest
-                    .call_render_page(&mut *store, &route, &query)
-                    .await?
-                    .map(Outcome::Page),
-                Invocation::Action {
-                    route,
-                    action,
-                    form,
-                    ..
-                } => guest
-                    .call_handle_action(&mut *store, &route, &action, &form)
-                    .await?
-                    .map(Outcome::Action),
-                Invocation::Event(event) => guest
-                    .call_on_event(&mut *store, &event)
-                    .await?
-                    .map(|()| Outcome::EventHandled),
-                Invocation::Job(run) => guest
-                    .call_run_job(&mut *store, &run)
-                    .await?
-                    .map(Outcome::JobStep),
-                Invocation::Summary(place) => guest
-                    .call_summary(&mut *store, place)
-                    .await?
-                    .map(Outcome::Summary),
-                Invocation::Subscribe(channel) => guest
-                    .call_subscribe(&mut *store, &channel)
-                    .await?
-                    .map(|()| Outcome::Subscribed),
-            })
+        PluginPre::V0_2(exports) => {
+            let instance = exports.instantiate(store).await?;
+            exports.call(store, &instance, invocation).await
         }
         PluginPre::V0_1(pre) => adapt::run_v0_1(store, pre, invocation).await,
     }
