@@ -84,25 +84,28 @@ async fn trace_request(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .cloned();
+    // The status and duration are on the finishing event, not recorded into the span: each
+    // record re-formats the span's fields, for no event that would show them.
     let span = tracing::info_span!(
         "request",
         method = %request.method(),
         path = %request.uri().path(),
-        status = tracing::field::Empty,
-        duration_us = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
     let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
-    span.record("status", response.status().as_u16());
     let elapsed = started.elapsed();
-    span.record("duration_us", elapsed.as_micros() as u64);
     state.runtime.shared().metrics.record_request(
         method.as_str(),
         route.as_ref().map_or("unmatched", |m| m.as_str()),
         response.status().as_u16(),
         elapsed.as_secs_f64(),
     );
-    tracing::debug!(parent: &span, "request finished");
+    tracing::debug!(
+        parent: &span,
+        status = response.status().as_u16(),
+        duration_us = elapsed.as_micros() as u64,
+        "request finished"
+    );
     response
 }
 

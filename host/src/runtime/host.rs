@@ -512,12 +512,13 @@ impl settings::Host for CallState {
 impl log::Host for CallState {
     async fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
         let plugin = self.plugin.id();
+        let community = self.context.community.as_str();
         let message: String = message.chars().take(4096).collect();
         match level {
-            log::Level::Debug => tracing::debug!(plugin, "{message}"),
-            log::Level::Info => tracing::info!(plugin, "{message}"),
-            log::Level::Warn => tracing::warn!(plugin, "{message}"),
-            log::Level::Error => tracing::error!(plugin, "{message}"),
+            log::Level::Debug => tracing::debug!(plugin, community, "{message}"),
+            log::Level::Info => tracing::info!(plugin, community, "{message}"),
+            log::Level::Warn => tracing::warn!(plugin, community, "{message}"),
+            log::Level::Error => tracing::error!(plugin, community, "{message}"),
         }
         Ok(())
     }
