@@ -19,9 +19,21 @@ use crate::runtime::latest::dvor::plugin::ui::ActionOutcome;
 use crate::runtime::latest::exports::dvor::plugin::plugin::ApiRequest;
 use crate::runtime::{CallContext, Invocation, MAX_ANSWER_BYTES, Outcome, Runtime};
 
-/// What every handler can reach.
+/// What every handler can reach: one shared [`AppParts`]. Each middleware and extractor
+/// clones the state for every request, so a clone is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct AppParts {
     /// The runtime and its plugins.
     pub runtime: Arc<Runtime>,
     /// The instance's name, shown in pages.
@@ -37,9 +49,10 @@ pub struct AppState {
 }
 
 /// Every route of the host.
-pub fn router(mut state: AppState) -> Router {
+pub fn router(mut parts: AppParts) -> Router {
     let (api, openapi) = crate::api::routes();
-    state.openapi = Arc::new(openapi);
+    parts.openapi = Arc::new(openapi);
+    let state = AppState(Arc::new(parts));
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))

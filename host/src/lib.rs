@@ -98,7 +98,7 @@ pub async fn serve_instance(
             signal.clone(),
         ))
     });
-    let state = http::AppState {
+    let parts = http::AppParts {
         runtime,
         instance_name: Arc::from(instance.config.instance.name.as_str()),
         utc_offset_minutes: instance::utc_offset_minutes(&instance.config.instance.timezone),
@@ -106,7 +106,7 @@ pub async fn serve_instance(
         openapi: Default::default(),
         tiles: maps::open(&instance.config.maps)?,
     };
-    let app = http::router(state);
+    let app = http::router(parts);
     tracing::info!(address = %listener.local_addr()?, "dvor is serving");
     axum::serve(
         listener,
