@@ -20,15 +20,35 @@ use std::time::{Duration, Instant};
 /// The greeting route, the same path on both servers.
 const GREET: &str = "/api/c/demo-town/p/hello/greet?name=Anna";
 
-/// What `wrk` measured.
+/// What `wrk` measured, and what the server spent on it.
 #[derive(Clone, Copy, Debug, Default)]
 struct Load {
     requests_per_second: f64,
     /// Answers that were not 2xx/3xx.
     failed: u64,
+    /// The server process's CPU time (user + system) over the run, per request `wrk` counted.
+    cpu_us_per_request: f64,
 }
 
-fn wrk(url: &str, seconds: u64) -> Load {
+/// A process's CPU time so far (user + system), from `/proc/<pid>/stat`, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces);
+    // utime and stime are the 14th and 15th fields of the line, in clock ticks.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: f64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<f64>().ok())
+        .sum();
+    // USER_HZ is 100 on every Linux this runs on.
+    ticks / 100.0
+}
+
+/// Load `url` for `seconds`, charging the CPU the process `server` spends meanwhile.
+fn wrk(url: &str, seconds: u64, server: u32) -> Load {
+    let cpu_before = cpu_seconds(server);
     let output = Command::new("wrk")
         .args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency", url])
         .output()
@@ -39,9 +59,19 @@ fn wrk(url: &str, seconds: u64) -> Load {
             .find_map(|l| l.trim().strip_prefix(label))
             .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
     };
+    let cpu = cpu_seconds(server) - cpu_before;
+    let requests = text
+        .lines()
+        .find_map(|l| {
+            let (count, rest) = l.trim().split_once(' ')?;
+            rest.starts_with("requests in")
+                .then(|| count.parse::<f64>().ok())?
+        })
+        .unwrap_or(0.0);
     Load {
         requests_per_second: number_after("Requests/sec:").unwrap_or(0.0),
         failed: number_after("Non-2xx or 3xx responses:").unwrap_or(0.0) as u64,
+        cpu_us_per_request: cpu * 1e6 / requests.max(1.0),
     }
 }
 
@@ -221,17 +251,21 @@ fn main() {
         if off.is_empty() { "none" } else { &off }
     );
     // A short warm-up of each: connections, the compile cache, the demo's first job runs.
-    wrk(&format!("{axum_base}{GREET}"), 2);
-    wrk(&format!("{}{GREET}", dvor.base), 2);
+    // axum serves from a thread of this process; dvor is the child.
+    let (axum_pid, dvor_pid) = (std::process::id(), dvor.child.id());
+    wrk(&format!("{axum_base}{GREET}"), 2, axum_pid);
+    wrk(&format!("{}{GREET}", dvor.base), 2, dvor_pid);
     let mut best_axum = Load::default();
     let mut best_dvor = Load::default();
     for round in 1..=rounds {
-        let a = wrk(&format!("{axum_base}{GREET}"), seconds);
-        let d = wrk(&format!("{}{GREET}", dvor.base), seconds);
+        let a = wrk(&format!("{axum_base}{GREET}"), seconds, axum_pid);
+        let d = wrk(&format!("{}{GREET}", dvor.base), seconds, dvor_pid);
         println!(
-            "round {round}: axum {:>9.0} req/s · dvor {:>9.0} req/s · ratio {:.2} · failed {}/{} · load {}",
+            "round {round}: axum {:>9.0} req/s ({:.1} µs CPU each) · dvor {:>9.0} req/s ({:.1} µs CPU each) · ratio {:.2} · failed {}/{} · load {}",
             a.requests_per_second,
+            a.cpu_us_per_request,
             d.requests_per_second,
+            d.cpu_us_per_request,
             d.requests_per_second / a.requests_per_second.max(1.0),
             a.failed,
             d.failed,
@@ -251,10 +285,11 @@ fn main() {
         best_dvor.requests_per_second / best_axum.requests_per_second.max(1.0)
     );
     for (what, path) in pages {
-        let load = wrk(&format!("{}{path}", dvor.base), seconds);
+        let load = wrk(&format!("{}{path}", dvor.base), seconds, dvor_pid);
         println!(
-            "{what} (anonymous, {path}): {:.0} req/s · failed {} · load {}",
+            "{what} (anonymous, {path}): {:.0} req/s ({:.0} µs CPU each) · failed {} · load {}",
             load.requests_per_second,
+            load.cpu_us_per_request,
             load.failed,
             load_average()
         );
