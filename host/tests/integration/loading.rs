@@ -66,6 +66,58 @@ async fn a_plugin_built_against_an_unsupported_contract_is_refused_by_name() {
     );
 }
 
+#[tokio::test]
+async fn a_plugin_whose_export_has_the_wrong_type_is_refused_at_load_naming_the_export() {
+    // Every export of the newest contract is there, `manifest` with its right type, the others
+    // answering a number. The host type-checks all of them once, when the plugin loads (calls
+    // then skip the check): a plugin with a mistyped export must never load, though reading
+    // its manifest alone would succeed.
+    let component = wat::parse_str(
+        r#"(component
+            (core module $m
+                (memory (export "memory") 1)
+                (data (i32.const 16) "\20\00\00\00\05\00\00\00")
+                (data (i32.const 32) "hello")
+                (func (export "manifest") (result i32) i32.const 16)
+                (func (export "number") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (alias core export $i "memory" (core memory $memory))
+            (func $manifest (result string)
+                (canon lift (core func $i "manifest") (memory $memory)))
+            (func $number (result u32) (canon lift (core func $i "number")))
+            (instance $plugin
+                (export "manifest" (func $manifest))
+                (export "handle-request" (func $number))
+                (export "render-page" (func $number))
+                (export "handle-action" (func $number))
+                (export "on-event" (func $number))
+                (export "run-job" (func $number))
+                (export "summary" (func $number))
+                (export "subscribe" (func $number)))
+            (export "dvor:plugin/plugin@0.2.0" (instance $plugin))
+        )"#,
+    )
+    .unwrap();
+    let dir = common::scratch_dir();
+    let path = dir.join("mistyped.wasm");
+    std::fs::write(&path, component).unwrap();
+    let extra = format!(
+        "[plugins.mistyped]\npath = \"{}\"\nenabled_for = [\"town\"]\n",
+        path.display()
+    );
+    let (_, db) = common::databases().await.remove(0);
+    let config = common::config(&extra, "sqlite://unused.db");
+    let error = match dvor::Instance::start_on(config, db).await {
+        Ok(_) => panic!("the host must refuse a plugin whose export has the wrong type"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(error.contains("mistyped"), "names the plugin: {error}");
+    assert!(
+        error.contains("the export `handle-request`"),
+        "names the export: {error}"
+    );
+}
+
 #[test]
 fn compatible_contract_versions_follow_semver() {
     use dvor::runtime::contract_supported;
