@@ -33,7 +33,7 @@ pub struct Column {
 }
 
 /// One bad cell: where and why. Line 1 is the header.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CellProblem {
     /// The line in the file, 1-based; rows start at line 2.
     pub line: u64,
@@ -41,6 +41,33 @@ pub struct CellProblem {
     pub column: String,
     /// Why, for a person.
     pub message: String,
+}
+
+impl CellProblem {
+    /// The problem as a person reads it, in the call's language: `строка 3, area: …`, or
+    /// `строка 3: …` when the whole line is at fault.
+    pub fn text(&self) -> String {
+        let line = crate::ctx::tr("строка", "line");
+        if self.column.is_empty() {
+            format!("{line} {}: {}", self.line, self.message)
+        } else {
+            format!("{line} {}, {}: {}", self.line, self.column, self.message)
+        }
+    }
+}
+
+/// The first `shown` problems as one text for a form field, joined by `; `, and how many more
+/// there are: `строка 3, area: …; строка 7, payer: …; и ещё ошибок: 12`.
+pub fn problems_text(problems: &[CellProblem], shown: usize) -> String {
+    let mut parts: Vec<String> = problems.iter().take(shown).map(CellProblem::text).collect();
+    if problems.len() > shown {
+        parts.push(format!(
+            "{} {}",
+            crate::ctx::tr("и ещё ошибок:", "and more errors:"),
+            problems.len() - shown
+        ));
+    }
+    parts.join("; ")
 }
 
 /// Every problem found so far.
@@ -319,6 +346,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_read_as_one_text_with_how_many_more() {
+        let mut problems = Problems::default();
+        problems.push(3, "area", "Площадь — число");
+        problems.push(5, "", "Лишний столбец");
+        problems.push(9, "payer", "Нужен плательщик");
+        assert_eq!(
+            problems_text(&problems.0, 2),
+            "строка 3, area: Площадь — число; строка 5: Лишний столбец; и ещё ошибок: 1"
+        );
+        assert_eq!(
+            problems_text(&problems.0[..1], 2),
+            "строка 3, area: Площадь — число"
+        );
+    }
 
     const COLUMNS: &[Column] = &[
         Column {

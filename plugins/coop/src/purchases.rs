@@ -336,20 +336,7 @@ pub fn import_articles(id: &str, csv: &[u8]) -> Result<(Doc<Purchase>, usize)> {
     let mut doc = get(id)?;
     require_editable(&doc)?;
     let articles = pricelist::import_price_list(csv).map_err(|problems| {
-        let text: Vec<String> = problems
-            .iter()
-            .take(10)
-            .map(|p| {
-                format!(
-                    "{} {}, {}: {}",
-                    tr("строка", "line"),
-                    p.line,
-                    p.column,
-                    p.message
-                )
-            })
-            .collect();
-        Error::invalid("file", text.join("; "))
+        Error::invalid("file", dvor_sdk::csv_sheet::problems_text(&problems, 10))
     })?;
     let count = articles.len();
     merge_articles(&mut doc, articles, "file")?;

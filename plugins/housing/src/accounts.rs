@@ -758,15 +758,7 @@ pub fn submit_reading(number: &str, input: ReadingInput) -> Result<Submitted> {
 }
 
 /// A CSV error: line (1-based, the header is line 1), column and reason.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CsvProblem {
-    /// The line.
-    pub line: u64,
-    /// The column name.
-    pub column: String,
-    /// Why.
-    pub message: String,
-}
+pub type CsvProblem = dvor_sdk::csv_sheet::CellProblem;
 
 /// A CSV row: its line and its cells by lower-cased column name.
 pub type CsvRow = (u64, std::collections::HashMap<String, String>);
@@ -932,20 +924,7 @@ impl Imported {
 
 /// The first twenty `problems` as one text: `строка 3, amount: …; …`.
 pub fn problems_text(problems: &[CsvProblem]) -> String {
-    problems
-        .iter()
-        .take(20)
-        .map(|p| {
-            format!(
-                "{} {}, {}: {}",
-                tr("строка", "line"),
-                p.line,
-                p.column,
-                p.message
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    dvor_sdk::csv_sheet::problems_text(problems, 20)
 }
 
 /// What an import does with the rows it has checked.

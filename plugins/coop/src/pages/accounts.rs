@@ -442,29 +442,14 @@ pub fn act(action: &str, form: &Params) -> Result<ActionOutcome> {
                         }
                     ),
                 )),
-                Err(problems) => {
-                    let text: Vec<String> = problems
-                        .iter()
-                        .take(10)
-                        .map(|p| {
-                            format!(
-                                "{} {}, {}: {}",
-                                tr("строка", "line"),
-                                p.line,
-                                p.column,
-                                p.message
-                            )
-                        })
-                        .collect();
-                    Ok(ActionOutcome::invalid([(
-                        "file",
-                        format!(
-                            "{}: {}",
-                            tr("Выписка не загружена", "Nothing was imported"),
-                            text.join("; ")
-                        ),
-                    )]))
-                }
+                Err(problems) => Ok(ActionOutcome::invalid([(
+                    "file",
+                    format!(
+                        "{}: {}",
+                        tr("Выписка не загружена", "Nothing was imported"),
+                        dvor_sdk::csv_sheet::problems_text(&problems, 10)
+                    ),
+                )])),
             }
         }
         "set-payee" => {

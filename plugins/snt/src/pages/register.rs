@@ -15,37 +15,13 @@ use crate::records::{self, Contacts};
 use crate::show::{area_cell, date_text};
 
 fn problems_message(problems: &[dvor_sdk::csv_sheet::CellProblem]) -> String {
-    let mut lines: Vec<String> = problems
-        .iter()
-        .take(30)
-        .map(|p| {
-            if p.column.is_empty() {
-                format!("{} {}: {}", tr("строка", "line"), p.line, p.message)
-            } else {
-                format!(
-                    "{} {}, {}: {}",
-                    tr("строка", "line"),
-                    p.line,
-                    p.column,
-                    p.message
-                )
-            }
-        })
-        .collect();
-    if problems.len() > 30 {
-        lines.push(format!(
-            "{} {}",
-            tr("и ещё ошибок:", "and more errors:"),
-            problems.len() - 30
-        ));
-    }
     format!(
         "{} {}",
         tr(
             "В файле есть ошибки, ничего не загружено:",
             "the file has errors, nothing was imported:"
         ),
-        lines.join("; ")
+        dvor_sdk::csv_sheet::problems_text(problems, 30)
     )
 }
 
