@@ -4,8 +4,10 @@
 //! `hello` plugin's `GET greet`, and a release `dvor serve` of the bundled `config/dvor.toml`
 //! (SQLite in a scratch directory). Both are loaded by the same client, `wrk` (`-t2 -c32`,
 //! `DVOR_BENCH_SECONDS` long, 8 by default), in alternating rounds (`DVOR_BENCH_ROUNDS`, 2 by
-//! default), and the best round of each is compared: the ratio dvor ÷ axum, then anonymous
-//! plugin pages (people-control's list, meetings' home) in requests per second.
+//! default), and the best round of each is compared: the ratio dvor ÷ axum, then plugin pages
+//! (people-control's list, meetings' home) in requests per second, anonymous and signed in. The
+//! signed-in figures use a session of the demo's admin, made as a person makes one: a sign-in
+//! code sent to +7 900 000-00-00 and read from the host's log (the demo's SMS gateway).
 //!
 //! Run with `cargo build --release -p dvor --bin dvor && cargo bench -p dvor --bench http`
 //! after `cargo xtask plugins`; `DVOR_BIN` names another `dvor` binary. `wrk` must be on the
@@ -48,9 +50,24 @@ fn cpu_seconds(pid: u32) -> f64 {
 
 /// Load `url` for `seconds`, charging the CPU the process `server` spends meanwhile.
 fn wrk(url: &str, seconds: u64, server: u32) -> Load {
+    wrk_with(url, None, seconds, server)
+}
+
+/// [`wrk`] with one more request header (`name: value`), such as a session cookie.
+fn wrk_with(url: &str, header: Option<&str>, seconds: u64, server: u32) -> Load {
     let cpu_before = cpu_seconds(server);
+    let mut args = vec![
+        "-t2".to_owned(),
+        "-c32".to_owned(),
+        format!("-d{seconds}s"),
+        "--latency".to_owned(),
+    ];
+    if let Some(header) = header {
+        args.extend(["-H".to_owned(), header.to_owned()]);
+    }
+    args.push(url.to_owned());
     let output = Command::new("wrk")
-        .args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency", url])
+        .args(&args)
         .output()
         .expect("wrk runs (is it installed?)");
     let text = String::from_utf8_lossy(&output.stdout);
@@ -120,6 +137,13 @@ struct Dvor {
     scratch: PathBuf,
 }
 
+impl Dvor {
+    /// What the host has logged so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.scratch.join("dvor.log")).unwrap_or_default()
+    }
+}
+
 impl Drop for Dvor {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -158,7 +182,7 @@ fn start_dvor(root: &Path, binary: &Path) -> Dvor {
             root.join("target/bench-http-cache"),
         )
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(scratch.join("dvor.log")).unwrap())
         .spawn()
         .expect("dvor starts");
     Dvor {
@@ -172,6 +196,61 @@ async fn get_text(client: &reqwest::Client, url: &str) -> Option<(u16, String)> 
     let response = client.get(url).send().await.ok()?;
     let status = response.status().as_u16();
     Some((status, response.text().await.ok()?))
+}
+
+/// The demo admin's phone (`config/dvor.toml`).
+const ADMIN_PHONE: &str = "+79000000000";
+
+/// Sign in as the demo's admin the way a person does: ask for a code, read it where the demo's
+/// SMS gateway puts it (the host's log), send it back. Returns the session token.
+async fn sign_in(client: &reqwest::Client, dvor: &Dvor) -> String {
+    let sent = client
+        .post(format!("{}/api/auth/code", dvor.base))
+        .json(&serde_json::json!({ "phone": ADMIN_PHONE }))
+        .send()
+        .await
+        .expect("the host takes a sign-in request");
+    assert!(
+        sent.status().is_success(),
+        "a code is sent: {}",
+        sent.status()
+    );
+    let started = Instant::now();
+    let code = loop {
+        // «Код для входа в Двор: 123456. …» in the log gateway's line.
+        let log = dvor.log();
+        let code: String = log
+            .rsplit_once("Двор: ")
+            .map(|(_, after)| after.chars().take_while(char::is_ascii_digit).collect())
+            .unwrap_or_default();
+        if !code.is_empty() {
+            break code;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no sign-in code in the host's log"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let verified: serde_json::Value = client
+        .post(format!("{}/api/auth/code/verify", dvor.base))
+        .json(&serde_json::json!({
+            "phone": ADMIN_PHONE,
+            "code": code,
+            "given_name": "Анна",
+            "family_name": "Администратор",
+            "consent": true,
+        }))
+        .send()
+        .await
+        .expect("the host checks the code")
+        .json()
+        .await
+        .expect("a session as JSON");
+    verified["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a session token: {verified}"))
+        .to_owned()
 }
 
 fn main() {
@@ -288,6 +367,47 @@ fn main() {
         let load = wrk(&format!("{}{path}", dvor.base), seconds, dvor_pid);
         println!(
             "{what} (anonymous, {path}): {:.0} req/s ({:.0} µs CPU each) · failed {} · load {}",
+            load.requests_per_second,
+            load.cpu_us_per_request,
+            load.failed,
+            load_average()
+        );
+    }
+
+    // The same, signed in: the session, the person and their roles are looked up per request.
+    let token = rt.block_on(sign_in(&client, &dvor));
+    let cookie = format!("Cookie: dvor_session={token}");
+    let bearer = format!("Authorization: Bearer {token}");
+    for (what, path) in pages {
+        let answer = rt.block_on(async {
+            client
+                .get(format!("{}{path}", dvor.base))
+                .header("cookie", format!("dvor_session={token}"))
+                .send()
+                .await
+                .expect("the page answers")
+                .text()
+                .await
+                .expect("the page's text")
+        });
+        assert!(
+            answer.contains("Профиль") && !answer.contains(">Войти<"),
+            "{what}: the page is drawn for the signed-in admin"
+        );
+    }
+    let signed_in = pages
+        .iter()
+        .map(|&(what, path)| (what, path, cookie.as_str()))
+        .chain([("the greeting", GREET, bearer.as_str())]);
+    for (what, path, header) in signed_in {
+        let load = wrk_with(
+            &format!("{}{path}", dvor.base),
+            Some(header),
+            seconds,
+            dvor_pid,
+        );
+        println!(
+            "{what} (signed in, {path}): {:.0} req/s ({:.0} µs CPU each) · failed {} · load {}",
             load.requests_per_second,
             load.cpu_us_per_request,
             load.failed,
