@@ -37,6 +37,7 @@ fn resident(n: usize) -> Caller {
             community: Some("house-1".into()),
             organization: None,
         }],
+        locale: "ru".into(),
     }
 }
 

@@ -576,6 +576,7 @@ async fn caller_of(runtime: &Runtime, id: &str, community: &str) -> Result<Calle
         person_id: person.id.clone(),
         display_name: person.display_name.clone(),
         roles: crate::identity::roles::bearing_on(&roles, community, &tree),
+        locale: person.locale.clone(),
     })
 }
 

@@ -245,8 +245,7 @@ pub fn prefers_english(headers: &HeaderMap) -> bool {
 /// English ([`prefers_english`]), else Russian. Pages leave the header out: a browser's default
 /// (headless ones send `en-US`) is not a choice the person made, and the page has the menu's
 /// language switch.
-pub async fn call_locale(
-    state: &AppState,
+pub fn call_locale(
     query: &[(String, String)],
     headers: &HeaderMap,
     caller: Option<&crate::runtime::Caller>,
@@ -255,17 +254,10 @@ pub async fn call_locale(
     if let Some(chosen) = chosen_locale(query, headers) {
         return chosen;
     }
-    if let Some(caller) = caller {
-        let person =
-            crate::identity::people::by_id(state.runtime.shared().db.reader(), &caller.person_id)
-                .await
-                .ok()
-                .flatten();
-        if let Some(person) = person
-            && (person.locale == "en" || person.locale == "ru")
-        {
-            return person.locale;
-        }
+    if let Some(caller) = caller
+        && (caller.locale == "en" || caller.locale == "ru")
+    {
+        return caller.locale.clone();
     }
     if with_accept_language && prefers_english(headers) {
         "en".into()
@@ -339,7 +331,7 @@ async fn call_api(
     {
         return Err(AppError::unauthenticated());
     }
-    let locale = call_locale(&state, &query, &headers, caller.as_ref(), true).await;
+    let locale = call_locale(&query, &headers, caller.as_ref(), true);
     let mut context = CallContext::anonymous(community, CallTrigger::Api);
     context.caller = caller;
     context.locale = locale;

@@ -45,6 +45,7 @@ impl Principal {
             person_id: self.person.id.clone(),
             display_name: self.person.display_name.clone(),
             roles: roles::bearing_on(&self.roles, community, &self.tree),
+            locale: self.person.locale.clone(),
         }
     }
 
@@ -144,7 +145,7 @@ pub async fn principal_of(
     // Read where reads never wait for a writer; the session's once-a-minute renewal writes.
     let db = shared.db.reader();
     let now = now_ms();
-    let Some(credential) = tokens::authenticate(
+    let Some((credential, person)) = tokens::authenticate(
         db,
         shared.db.connection(),
         &token,
@@ -158,9 +159,6 @@ pub async fn principal_of(
             "unauthenticated",
             "Сеанс истёк или был завершён. Войдите снова / The session has expired or was ended. Sign in again",
         ));
-    };
-    let Some(person) = people::by_id(db, &credential.person_id).await? else {
-        return Err(AppError::unauthenticated());
     };
     let tree = state.runtime.shared().communities();
     let roles = roles::effective_roles(db, &person.id, &tree).await?;

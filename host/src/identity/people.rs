@@ -38,7 +38,8 @@ pub struct Person {
     pub active_day: Option<String>,
 }
 
-const COLUMNS: [&str; 12] = [
+/// The columns of `people` a [`Person`] is read from.
+pub(super) const COLUMNS: [&str; 12] = [
     "id",
     "given_name",
     "family_name",

@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::t;
 use crate::communities::Communities;
 use crate::runtime::Role;
+use crate::storage::StatementText;
 
 /// Roles held in a community.
 pub const COMMUNITY_ROLES: [&str; 6] = [
@@ -158,69 +159,115 @@ pub async fn effective_roles<C: ConnectionTrait>(
     person: &str,
     tree: &Communities,
 ) -> Result<Vec<Role>, DbErr> {
-    let grants = grants_of(db, person).await?;
-    let areas = if grants.iter().any(|g| g.organization_id.is_some()) {
-        organization_areas(db).await?
-    } else {
-        BTreeMap::new()
-    };
+    // Every request of a signed-in person asks this, so the grants (with the areas of the
+    // organizations they are held in) and the ownerships come in one statement.
+    #[derive(FromQueryResult)]
+    struct Held {
+        /// 0 for a grant, 1 for an ownership.
+        origin: i32,
+        grant_id: i64,
+        role: Option<String>,
+        community_id: Option<String>,
+        organization_id: Option<String>,
+        /// A community the grant's organization serves.
+        area: Option<String>,
+        verified: Option<bool>,
+    }
+    static TEXT: StatementText = StatementText::new();
+    let statement = TEXT.with_values(
+        db.get_database_backend(),
+        vec![person.into(), person.into()],
+        || {
+            let grants = Query::select()
+                .expr_as(Expr::cust("0"), t("origin"))
+                .expr_as(Expr::col((t("role_grants"), t("id"))), t("grant_id"))
+                .expr_as(Expr::col((t("role_grants"), t("role"))), t("role"))
+                .expr_as(
+                    Expr::col((t("role_grants"), t("community_id"))),
+                    t("community_id"),
+                )
+                .expr_as(
+                    Expr::col((t("role_grants"), t("organization_id"))),
+                    t("organization_id"),
+                )
+                .expr_as(
+                    Expr::col((t("organization_areas"), t("community_id"))),
+                    t("area"),
+                )
+                .expr_as(Expr::cust("NULL"), t("verified"))
+                .from(t("role_grants"))
+                .left_join(
+                    t("organization_areas"),
+                    Expr::col((t("organization_areas"), t("organization_id")))
+                        .equals((t("role_grants"), t("organization_id"))),
+                )
+                .and_where(Expr::col((t("role_grants"), t("person_id"))).eq(person))
+                .to_owned();
+            let ownerships = Query::select()
+                .expr(Expr::cust("1"))
+                .expr(Expr::cust("0"))
+                .expr(Expr::cust("NULL"))
+                .column((t("units"), t("community_id")))
+                .expr(Expr::cust("NULL"))
+                .expr(Expr::cust("NULL"))
+                .column((t("ownerships"), t("verified")))
+                .from(t("ownerships"))
+                .inner_join(
+                    t("units"),
+                    Expr::col((t("units"), t("id"))).equals((t("ownerships"), t("unit_id"))),
+                )
+                .and_where(Expr::col((t("ownerships"), t("person_id"))).eq(person))
+                .to_owned();
+            let mut query = grants;
+            query.union(sea_orm::sea_query::UnionType::All, ownerships);
+            query
+        },
+    );
+    let mut held = Held::find_by_statement(statement).all(db).await?;
+    // Grants in the order they were made, then ownerships (a stable sort keeps the rest).
+    held.sort_by_key(|h| (h.origin, h.grant_id));
     let mut roles = Vec::new();
-    for grant in &grants {
-        match &grant.organization_id {
-            Some(org) => {
-                for community in areas.get(org).into_iter().flatten() {
-                    roles.push(Role {
-                        name: grant.role.clone(),
-                        community: Some(community.clone()),
-                        organization: Some(org.clone()),
-                    });
-                }
-            }
-            None => roles.push(Role {
-                name: grant.role.clone(),
+    for grant in held.iter().filter(|h| h.origin == 0) {
+        let Some(name) = &grant.role else { continue };
+        match (&grant.organization_id, &grant.area) {
+            // Staff: the role bears on every community the organization serves.
+            (Some(org), Some(area)) => roles.push(Role {
+                name: name.clone(),
+                community: Some(area.clone()),
+                organization: Some(org.clone()),
+            }),
+            (Some(_), None) => {}
+            (None, _) => roles.push(Role {
+                name: name.clone(),
                 community: grant.community_id.clone(),
                 organization: None,
             }),
         }
     }
-    #[derive(FromQueryResult)]
-    struct Owned {
-        community_id: String,
-        verified: bool,
-    }
-    let query = Query::select()
-        .column((t("units"), t("community_id")))
-        .column((t("ownerships"), t("verified")))
-        .from(t("ownerships"))
-        .inner_join(
-            t("units"),
-            Expr::col((t("units"), t("id"))).equals((t("ownerships"), t("unit_id"))),
-        )
-        .and_where(Expr::col((t("ownerships"), t("person_id"))).eq(person))
-        .to_owned();
-    for owned in Owned::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?
-    {
-        let name = if owned.verified {
+    for owned in held.iter().filter(|h| h.origin == 1) {
+        let Some(community_id) = &owned.community_id else {
+            continue;
+        };
+        let verified = owned.verified.unwrap_or(false);
+        let name = if verified {
             "owner"
         } else {
             "owner-unverified"
         };
         let role = Role {
             name: name.into(),
-            community: Some(owned.community_id.clone()),
+            community: Some(community_id.clone()),
             organization: None,
         };
         if !roles.contains(&role) {
             roles.push(role);
         }
         let in_snt = tree
-            .ancestors(&owned.community_id)
+            .ancestors(community_id)
             .into_iter()
             .rev()
             .find(|c| c.kind == "snt");
-        if let (true, Some(snt)) = (owned.verified, in_snt) {
+        if let (true, Some(snt)) = (verified, in_snt) {
             let member = roles.iter().any(|r| {
                 r.name == "snt-member"
                     && r.community
@@ -349,5 +396,147 @@ impl<'a> Authority<'a> {
                 && self.roles.iter().any(|r| {
                     r.name == "operator" && r.organization.as_deref() == Some(organization)
                 }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::config::{OrganizationConfig, OrganizationKind};
+    use crate::identity::membership::{self, OwnershipChange, Place, UnitChange};
+    use crate::identity::organizations;
+    use crate::identity::people::{self, NewPerson};
+    use crate::storage::testing::{insert_community, test_databases};
+
+    #[tokio::test]
+    async fn a_person_holds_their_grants_staff_roles_over_every_area_served_and_what_their_ownerships_make_them()
+     {
+        for (engine, db) in test_databases().await {
+            insert_community(&db, "town", None, "settlement").await;
+            insert_community(&db, "house-1", Some("town"), "house").await;
+            insert_community(&db, "house-2", Some("town"), "house").await;
+            insert_community(&db, "snt", Some("town"), "snt").await;
+            let tx = db.begin().await.unwrap();
+            let organization = |id: &str, serves: &[&str]| OrganizationConfig {
+                id: id.into(),
+                name: format!("Организация {id}"),
+                kind: OrganizationKind::ManagementCompany,
+                serves: serves.iter().map(|s| s.to_string()).collect(),
+            };
+            organizations::seed(
+                &tx,
+                &[
+                    organization("uk", &["house-1", "house-2"]),
+                    organization("idle", &[]),
+                ],
+                0,
+            )
+            .await
+            .unwrap();
+            let person = people::create(
+                &tx,
+                NewPerson {
+                    given_name: "Анна".into(),
+                    family_name: "Петрова".into(),
+                    phone: Some("+79990000001".into()),
+                    email: None,
+                    locale: "ru".into(),
+                },
+                0,
+            )
+            .await
+            .unwrap();
+            for place in [
+                Place::Community(Some("house-1")),
+                Place::Organization("uk"),
+                Place::Organization("idle"),
+            ] {
+                let role = match place {
+                    Place::Community(_) => "resident",
+                    Place::Organization(_) => "operator",
+                };
+                membership::grant(&tx, None, &person.id, role, place, 0)
+                    .await
+                    .unwrap();
+            }
+            // A verified flat in house-1, an unverified one in house-2, a verified plot in the
+            // SNT where she is not a member.
+            for (community, number, kind, verified) in [
+                ("house-1", "5", "apartment", true),
+                ("house-2", "7", "apartment", false),
+                ("snt", "12", "plot", true),
+            ] {
+                membership::save_unit(
+                    &tx,
+                    None,
+                    UnitChange {
+                        community,
+                        number,
+                        kind,
+                        area_centi_m2: 5000,
+                        cadastral_number: None,
+                    },
+                    0,
+                )
+                .await
+                .unwrap();
+                let unit = membership::unit(&tx, &format!("{community}/{number}"))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                membership::set_ownership(
+                    &tx,
+                    None,
+                    OwnershipChange {
+                        person: &person.id,
+                        unit: &unit,
+                        share: (1, 1),
+                        verified,
+                        source: "test",
+                    },
+                    0,
+                )
+                .await
+                .unwrap();
+            }
+            tx.commit().await.unwrap();
+
+            let tree = Communities::load(db.connection()).await.unwrap();
+            let roles = effective_roles(db.reader(), &person.id, &tree)
+                .await
+                .unwrap();
+            let mut held: Vec<String> = roles
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}@{}{}",
+                        r.name,
+                        r.community.as_deref().unwrap_or("-"),
+                        r.organization
+                            .as_deref()
+                            .map(|o| format!(" for {o}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            assert_eq!(
+                held[0], "resident@house-1",
+                "{engine}: grants come first, as made"
+            );
+            held.sort();
+            assert_eq!(
+                held,
+                [
+                    "operator@house-1 for uk",
+                    "operator@house-2 for uk",
+                    "owner-unverified@house-2",
+                    "owner@house-1",
+                    "owner@snt",
+                    "resident@house-1",
+                    "snt-non-member@snt",
+                ],
+                "{engine}"
+            );
+        }
     }
 }

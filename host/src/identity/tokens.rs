@@ -7,7 +7,9 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use super::people::{self, Person};
 use super::t;
+use crate::storage::StatementText;
 
 /// Prefix of a session token.
 pub const SESSION_PREFIX: &str = "dvs_";
@@ -178,39 +180,58 @@ pub async fn issue<C: ConnectionTrait>(
     Ok((token, id))
 }
 
-/// The live credential a token stands for, read on `db`; a session's expiry slides forward on
-/// use (by at most one write a minute, on `writer`).
+/// The live credential a token stands for and the person it signs in, read on `db`; a
+/// session's expiry slides forward on use (by at most one write a minute, on `writer`).
 pub async fn authenticate<R: ConnectionTrait, W: ConnectionTrait>(
     db: &R,
     writer: &W,
     token: &str,
     session_ms: i64,
     now: i64,
-) -> Result<Option<Authenticated>, DbErr> {
+) -> Result<Option<(Authenticated, Person)>, DbErr> {
     if !(token.starts_with(SESSION_PREFIX) || token.starts_with(API_PREFIX)) || token.len() > 100 {
         return Ok(None);
     }
+    // The credential and its person in one statement: every signed-in request asks this.
     #[derive(FromQueryResult)]
     struct Row {
-        id: String,
-        person_id: String,
+        credential_id: String,
         kind: String,
         scopes: Option<String>,
         expires: Option<i64>,
         last_used: i64,
     }
-    let query = Query::select()
-        .columns(["id", "person_id", "kind", "scopes", "expires", "last_used"].map(t))
-        .from(t("credentials"))
-        .and_where(Expr::col(t("token_hash")).eq(hash(token)))
-        .and_where(Expr::col(t("revoked")).is_null())
-        .to_owned();
-    let Some(row) = Row::find_by_statement(db.get_database_backend().build(&query))
-        .one(db)
-        .await?
-    else {
+    static TEXT: StatementText = StatementText::new();
+    let token_hash = hash(token);
+    let statement = TEXT.with_values(
+        db.get_database_backend(),
+        vec![token_hash.clone().into()],
+        || {
+            let mut query = Query::select();
+            query
+                .expr_as(Expr::col((t("credentials"), t("id"))), t("credential_id"))
+                .columns(
+                    ["kind", "scopes", "expires", "last_used"].map(|c| (t("credentials"), t(c))),
+                );
+            for column in people::COLUMNS {
+                query.expr_as(Expr::col((t("people"), t(column))), t(column));
+            }
+            query
+                .from(t("credentials"))
+                .inner_join(
+                    t("people"),
+                    Expr::col((t("people"), t("id"))).equals((t("credentials"), t("person_id"))),
+                )
+                .and_where(Expr::col((t("credentials"), t("token_hash"))).eq(token_hash))
+                .and_where(Expr::col((t("credentials"), t("revoked"))).is_null());
+            query
+        },
+    );
+    let Some(found) = db.query_one(statement).await? else {
         return Ok(None);
     };
+    let row = Row::from_query_result(&found, "")?;
+    let person = Person::from_query_result(&found, "")?;
     if row.expires.is_some_and(|e| e <= now) {
         return Ok(None);
     }
@@ -224,7 +245,7 @@ pub async fn authenticate<R: ConnectionTrait, W: ConnectionTrait>(
         update
             .table(t("credentials"))
             .value(t("last_used"), now)
-            .and_where(Expr::col(t("id")).eq(&row.id));
+            .and_where(Expr::col(t("id")).eq(&row.credential_id));
         if kind == Kind::Session {
             update.value(t("expires"), now + session_ms);
         }
@@ -232,9 +253,9 @@ pub async fn authenticate<R: ConnectionTrait, W: ConnectionTrait>(
             .execute(writer.get_database_backend().build(&update))
             .await?;
     }
-    Ok(Some(Authenticated {
-        credential_id: row.id,
-        person_id: row.person_id,
+    let credential = Authenticated {
+        credential_id: row.credential_id,
+        person_id: person.id.clone(),
         kind,
         scopes: row
             .scopes
@@ -242,7 +263,8 @@ pub async fn authenticate<R: ConnectionTrait, W: ConnectionTrait>(
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-    }))
+    };
+    Ok(Some((credential, person)))
 }
 
 /// A person's live credentials of one kind, newest first.

@@ -814,8 +814,7 @@ async fn page_caller(
 ) -> Result<(Option<crate::runtime::Caller>, String), Response> {
     match crate::api::extract::plugin_caller(state, headers, community, plugin).await {
         Ok(caller) => {
-            let locale =
-                crate::http::call_locale(state, query, headers, caller.as_ref(), false).await;
+            let locale = crate::http::call_locale(query, headers, caller.as_ref(), false);
             Ok((caller, locale))
         }
         Err(error) => Err(error_page(state, &locale_of(query, headers), back, error)),

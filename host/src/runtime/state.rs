@@ -30,6 +30,9 @@ pub struct Caller {
     pub display_name: String,
     /// Their roles bearing on the call's community.
     pub roles: Vec<Role>,
+    /// The language their profile chose (`ru` or `en`); what a call speaks unless the
+    /// request chose another.
+    pub locale: String,
 }
 
 /// The facts of a call, decided by the host before any plugin code runs.

@@ -45,6 +45,7 @@ pub use documents::{
     Page, Query, Scope, StorageError, StoredDocument, Value, aggregate, delete, get, insert, put,
     put_many, query, sync_collection, versions,
 };
+pub use sql::StatementText;
 
 /// Whether `error` is the database refusing a transaction that lost a race with a concurrent
 /// one: PostgreSQL's serialization failure (SQLSTATE 40001, a row this REPEATABLE READ

@@ -216,3 +216,52 @@ pub(super) async fn execute<C: ConnectionTrait, S: StatementBuilder>(
 ) -> Result<u64, DbErr> {
     Ok(db.execute(build(db, stmt)).await?.rows_affected())
 }
+
+/// The text of a statement whose shape never changes, built by sea-query once per engine and
+/// reused with each call's values. A query every signed-in request makes (the session, the
+/// person, their roles) then costs no statement building, only its values.
+pub struct StatementText {
+    /// By engine: SQLite, PostgreSQL, MySQL.
+    text: [std::sync::OnceLock<String>; 3],
+}
+
+impl StatementText {
+    /// Nothing built yet.
+    pub const fn new() -> Self {
+        Self {
+            text: [const { std::sync::OnceLock::new() }; 3],
+        }
+    }
+
+    /// The statement for `backend` with `values` bound in order. `build` makes it the first
+    /// time, from the same values, which must be the ones it binds, in the same order: the
+    /// text is kept, the values are the caller's.
+    pub fn with_values<S: StatementBuilder>(
+        &self,
+        backend: DbBackend,
+        values: Vec<sea_orm::Value>,
+        build: impl FnOnce() -> S,
+    ) -> sea_orm::Statement {
+        let slot = match backend {
+            DbBackend::Sqlite => 0,
+            DbBackend::Postgres => 1,
+            DbBackend::MySql => 2,
+        };
+        let text = self.text[slot].get_or_init(|| {
+            let built = build().build(&backend);
+            assert_eq!(
+                built.values.map(|v| v.0).unwrap_or_default(),
+                values,
+                "a cached statement binds exactly the values it is given, in order"
+            );
+            built.sql
+        });
+        sea_orm::Statement::from_sql_and_values(backend, text.clone(), values)
+    }
+}
+
+impl Default for StatementText {
+    fn default() -> Self {
+        Self::new()
+    }
+}
