@@ -405,6 +405,8 @@ pub struct PageTarget<'a> {
     pub locale: &'a str,
     /// The signed-in person, if any.
     pub caller: Option<&'a crate::runtime::Caller>,
+    /// The same person as the host knows them (the menu shows their current place).
+    pub person: Option<&'a crate::identity::people::Person>,
     /// The form token the page's forms carry ([`crate::csrf`]).
     pub csrf_token: &'a str,
 }

@@ -379,9 +379,21 @@ pub async fn plugin_caller(
     community: &str,
     plugin: &str,
 ) -> Result<Option<crate::runtime::Caller>, AppError> {
+    Ok(plugin_principal(state, headers, plugin)
+        .await?
+        .map(|principal| principal.caller_in(community)))
+}
+
+/// [`plugin_caller`]'s principal, for a page that also needs the person (its menu names their
+/// current place).
+pub async fn plugin_principal(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    plugin: &str,
+) -> Result<Option<Principal>, AppError> {
     let Some(principal) = principal_of(state, token_in(headers)).await? else {
         return Ok(None);
     };
     principal.require_scope(&format!("plugin:{plugin}"))?;
-    Ok(Some(principal.caller_in(community)))
+    Ok(Some(principal))
 }

@@ -634,17 +634,7 @@ pub async fn plugin_page(
         .caller
         .is_some_and(|caller| caller.roles.iter().any(|r| is_manager_role(&r.name)));
     let path = plugin_href(target.community, target.plugin, target.route, &[]);
-    // A plugin's caller carries the person's id only; the menu needs their current place.
-    let person = match target.caller {
-        Some(caller) => {
-            crate::identity::people::by_id(state.runtime.shared().db.reader(), &caller.person_id)
-                .await
-                .ok()
-                .flatten()
-        }
-        None => None,
-    };
-    let nav = navigation(state, person.as_ref(), manages, target.locale, &path).await;
+    let nav = navigation(state, target.person, manages, target.locale, &path).await;
     // The files the page shows are the viewer's to open, for a day.
     let files = state.runtime.shared().file_links.signer(
         target.plugin,
@@ -707,11 +697,14 @@ async fn page_get(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let back = plugin_href(&community, &plugin, &route, &[]);
-    let (caller, locale) =
-        match page_caller(&state, &query, &headers, (&community, &plugin), &back).await {
-            Ok(found) => found,
-            Err(page) => return Ok(page),
-        };
+    let PageCaller {
+        caller,
+        person,
+        locale,
+    } = match page_caller(&state, &query, &headers, (&community, &plugin), &back).await {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     let notice = notice_of(&query);
     let query: Vec<(String, String)> = query
         .into_iter()
@@ -724,6 +717,7 @@ async fn page_get(
         route: &route,
         locale: &locale,
         caller: caller.as_ref(),
+        person: person.as_ref(),
         csrf_token: &form.token,
     };
     match render_plugin_page(&state, target, query, notice.as_deref(), Refill::default()).await {
@@ -771,11 +765,14 @@ async fn action_post(
     form: PostedForm,
 ) -> Result<Response, AppError> {
     let back = plugin_href(&community, &plugin, &route, &[]);
-    let (caller, locale) =
-        match page_caller(&state, &query, &headers, (&community, &plugin), &back).await {
-            Ok(found) => found,
-            Err(page) => return Ok(page),
-        };
+    let PageCaller {
+        caller,
+        person,
+        locale,
+    } = match page_caller(&state, &query, &headers, (&community, &plugin), &back).await {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
     let Some(action) = query
         .iter()
         .find(|(k, _)| k == "action")
@@ -794,6 +791,7 @@ async fn action_post(
         route: &route,
         locale: &locale,
         caller: caller.as_ref(),
+        person: person.as_ref(),
         csrf_token: &token.token,
     };
     match run_plugin_action(&state, target, action, form.values, form.files).await {
@@ -811,14 +809,26 @@ async fn page_caller(
     headers: &HeaderMap,
     (community, plugin): (&str, &str),
     back: &str,
-) -> Result<(Option<crate::runtime::Caller>, String), Response> {
-    match crate::api::extract::plugin_caller(state, headers, community, plugin).await {
-        Ok(caller) => {
+) -> Result<PageCaller, Response> {
+    match crate::api::extract::plugin_principal(state, headers, plugin).await {
+        Ok(principal) => {
+            let caller = principal.as_ref().map(|p| p.caller_in(community));
             let locale = crate::http::call_locale(query, headers, caller.as_ref(), false);
-            Ok((caller, locale))
+            Ok(PageCaller {
+                caller,
+                person: principal.map(|p| p.person),
+                locale,
+            })
         }
         Err(error) => Err(error_page(state, &locale_of(query, headers), back, error)),
     }
+}
+
+/// Who calls a plugin page: the plugin's caller, the person for the menu, the language.
+struct PageCaller {
+    caller: Option<crate::runtime::Caller>,
+    person: Option<Person>,
+    locale: String,
 }
 
 /// A plugin page's error as a page a person reads, in their language, with the error's status:
