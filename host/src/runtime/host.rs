@@ -207,12 +207,14 @@ macro_rules! with_storage {
         };
         let (plugin, path) = $self.scope();
         let ancestors = $self.ancestor_paths($ancestors);
+        let shared = $self.shared.clone();
         let result = {
             let $tx = with_storage!(@connection $self, $mode);
             let $scope = store::Scope {
                 plugin: &plugin,
                 community_path: &path,
                 ancestors: &ancestors,
+                estimates: Some(shared.db.estimates()),
             };
             let $spec = &loaded;
             $body.await

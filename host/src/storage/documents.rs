@@ -45,6 +45,9 @@ pub struct Scope<'a> {
     /// The paths of communities above it whose documents reads also see (`get`, queries and
     /// aggregates; never writes): what a town stored for every house in it. Usually empty.
     pub ancestors: &'a [String],
+    /// The database's recent probe counts, for queries on SQLite to pick their driving index
+    /// without counting again ([`super::ProbeEstimates`]); without them every query counts.
+    pub estimates: Option<&'a super::ProbeEstimates>,
 }
 
 impl<'a> Scope<'a> {
@@ -54,6 +57,7 @@ impl<'a> Scope<'a> {
             plugin,
             community_path,
             ancestors: &[],
+            estimates: None,
         }
     }
 }

@@ -45,6 +45,7 @@ pub use documents::{
     Page, Query, Scope, StorageError, StoredDocument, Value, aggregate, delete, get, insert, put,
     put_many, query, sync_collection, versions,
 };
+pub use search::ProbeEstimates;
 pub use sql::StatementText;
 
 /// Whether `error` is the database refusing a transaction that lost a race with a concurrent
@@ -72,6 +73,8 @@ pub struct Database {
     /// Read-only connections beside the writer (a SQLite file only).
     reader: Option<DatabaseConnection>,
     backend: DbBackend,
+    /// The SQLite query planner's recent probe counts, shared by the clones.
+    estimates: Arc<ProbeEstimates>,
     /// Removes a test database when the last clone is dropped (see [`testing`]).
     _cleanup: Option<Arc<testing::Cleanup>>,
 }
@@ -133,6 +136,7 @@ impl Database {
             connection,
             reader,
             backend,
+            estimates: Arc::default(),
             _cleanup: None,
         })
     }
@@ -167,6 +171,11 @@ impl Database {
         let tx = self.reader().begin().await;
         crate::metrics::POOL_WAIT.observe(started.elapsed().as_secs_f64());
         tx
+    }
+
+    /// The recent counts of the SQLite planner's probes (see [`Scope::estimates`]).
+    pub fn estimates(&self) -> &ProbeEstimates {
+        &self.estimates
     }
 
     /// Which engine this is.

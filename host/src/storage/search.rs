@@ -9,6 +9,10 @@
 //! with `CROSS JOIN` (which SQLite never reorders). When everything is large and the query is
 //! ordered by an index field, it walks that field's index in order instead and stops at the
 //! page's end. PostgreSQL plans the same joins itself from its statistics.
+//!
+//! What the probes chose is kept per database for a moment ([`ProbeEstimates`]), so a page
+//! asked for many times a second picks its driver without counting again. A choice made on
+//! counts gone stale can only be a slower driver, never change a result.
 
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, Func, JoinType, NullOrdering, Order as SqlOrder, Query as Sql,
@@ -16,6 +20,9 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::documents::{
     Aggregate, CollectionSpec, Compare, Condition, Group, IndexKind, Page, Query, Scope,
@@ -34,6 +41,72 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 /// How many rows a driver probe counts at most: beyond it, every driver is "large".
 const PROBE_CAP: u64 = 10_000;
+
+/// How long a query shape's chosen driver is trusted before its probes count again.
+const ESTIMATE_TTL: Duration = Duration::from_secs(2);
+/// How many query shapes a database remembers; when full they are all forgotten.
+const MAX_ESTIMATES: usize = 4096;
+
+/// What the driver probes of recent queries on one database chose (see the module docs): a
+/// query of the same shape (scope, collection, conditions with their values, order) within
+/// [`ESTIMATE_TTL`] drives from the same table without probing.
+#[derive(Default)]
+pub struct ProbeEstimates {
+    /// By the query's shape: the driver it chose, whether its scope was large, and when.
+    choices: Mutex<HashMap<String, (Choice, Instant)>>,
+    /// How many queries were planned from here.
+    #[cfg(test)]
+    hits: std::sync::atomic::AtomicUsize,
+}
+
+/// A driver probe's outcome: the driving join (`None`: the documents) and whether the
+/// documents in scope are many.
+#[derive(Clone, Copy)]
+struct Choice {
+    driver: Option<usize>,
+    large_scope: bool,
+}
+
+impl std::fmt::Debug for ProbeEstimates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProbeEstimates").finish_non_exhaustive()
+    }
+}
+
+impl ProbeEstimates {
+    fn recent(&self, shape: &str) -> Option<Choice> {
+        let choices = self.choices.lock().unwrap_or_else(|e| e.into_inner());
+        let choice = choices
+            .get(shape)
+            .filter(|(_, chosen)| chosen.elapsed() < ESTIMATE_TTL)
+            .map(|(choice, _)| *choice);
+        #[cfg(test)]
+        if choice.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        choice
+    }
+
+    fn remember(&self, shape: String, choice: Choice) {
+        let mut choices = self.choices.lock().unwrap_or_else(|e| e.into_inner());
+        if choices.len() >= MAX_ESTIMATES {
+            choices.clear();
+        }
+        choices.insert(shape, (choice, Instant::now()));
+    }
+
+    /// How many query shapes are remembered.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.choices.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// How many queries were planned from memory.
+    #[cfg(test)]
+    pub(super) fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 /// [`PROBE_CAP`], which tests lower to exercise the plans for large collections.
 fn probe_cap() -> u64 {
@@ -136,6 +209,9 @@ struct Builder<'s> {
     drivers: Vec<(usize, SimpleExpr)>,
     /// Whether the documents in scope are many (at least the probe cap), once probed.
     large_scope: bool,
+    /// The conditions as given, fields, operators and values: with the scope, what makes a
+    /// query of the same shape ([`ProbeEstimates`]).
+    shape: String,
 }
 
 impl<'s> Builder<'s> {
@@ -149,6 +225,7 @@ impl<'s> Builder<'s> {
             subtree: Vec::new(),
             drivers: Vec::new(),
             large_scope: false,
+            shape: String::new(),
         }
     }
 
@@ -172,6 +249,14 @@ impl<'s> Builder<'s> {
         db: &C,
         conditions: &[Condition],
     ) -> Result<(), StorageError> {
+        use std::fmt::Write as _;
+        for condition in conditions.iter().filter(|_| self.scope.estimates.is_some()) {
+            let _ = write!(
+                self.shape,
+                "{}\u{1}{:?}\u{1}{:?}\u{2}",
+                condition.field, condition.op, condition.value
+            );
+        }
         for (i, condition) in conditions.iter().enumerate() {
             let value_field = format!("conditions[{i}].value");
             match resolve(
@@ -218,8 +303,8 @@ impl<'s> Builder<'s> {
     }
 
     /// Choose the driving join on SQLite (see the module docs); `None` drives from `d`.
-    /// `ordered_by` is the join an ordered query walks when everything is large. Each probe
-    /// counts only up to the smallest count so far.
+    /// `ordered_by` is the join an ordered query walks when everything is large. A query of
+    /// the same shape a moment ago chose for this one.
     async fn choose_driver<C: ConnectionTrait>(
         &mut self,
         db: &C,
@@ -229,6 +314,45 @@ impl<'s> Builder<'s> {
             return Ok(None);
         }
         let cap = probe_cap();
+        let shape = self.scope.estimates.map(|_| {
+            let joins: Vec<&str> = self.joins.iter().map(|j| j.field.as_str()).collect();
+            format!(
+                "{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{}\u{1}{joins:?}\u{1}{ordered_by:?}\u{1}{cap}",
+                self.scope.plugin,
+                self.coll.name,
+                self.scope.community_path,
+                self.scope.ancestors,
+                self.shape,
+            )
+        });
+        if let (Some(estimates), Some(shape)) = (self.scope.estimates, &shape)
+            && let Some(choice) = estimates.recent(shape)
+        {
+            self.large_scope = choice.large_scope;
+            return Ok(choice.driver);
+        }
+        let driver = self.probe_drivers(db, ordered_by, cap).await?;
+        if let (Some(estimates), Some(shape)) = (self.scope.estimates, shape) {
+            let large_scope = self.large_scope;
+            estimates.remember(
+                shape,
+                Choice {
+                    driver,
+                    large_scope,
+                },
+            );
+        }
+        Ok(driver)
+    }
+
+    /// Count (up to `cap`) what each usable condition and the scope yield; the smallest
+    /// drives. Each probe counts only up to the smallest count so far.
+    async fn probe_drivers<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        ordered_by: Option<usize>,
+        cap: u64,
+    ) -> Result<Option<usize>, DbErr> {
         // (rows, driver): the smallest so far; each probe only counts up to it.
         let mut best: (u64, Option<usize>) = (cap, None);
         for (join, condition) in &self.drivers {

@@ -535,6 +535,62 @@ async fn query_filters_text_integer_boolean_and_null() {
     }
 }
 
+/// A page asked for again within moments drives from what its first run's probes chose (on
+/// SQLite; PostgreSQL plans by itself), and still finds documents written since that those
+/// counts did not know of.
+#[tokio::test]
+async fn a_query_asked_again_plans_from_remembered_counts_and_still_sees_new_documents() {
+    for (engine, db) in databases().await {
+        let c = db.connection();
+        ten(c).await;
+        let estimates = ProbeEstimates::default();
+        let s = Scope {
+            estimates: Some(&estimates),
+            ..scope(TOWN)
+        };
+        let unpaid_new = || {
+            vec![
+                cond("meter", Compare::Eq, Value::Text("m-new".into())),
+                cond("paid", Compare::Eq, Value::Boolean(false)),
+            ]
+        };
+        assert!(all_ids(c, &s, unpaid_new()).await.is_empty(), "{engine}");
+        let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
+        let remembered = estimates.len();
+        assert_eq!(
+            remembered > 0,
+            sqlite,
+            "{engine}: {remembered} choices kept"
+        );
+
+        // Two documents arrive with the meter the probes found on no document.
+        let docs = ["d11", "d12"]
+            .map(|id| {
+                doc(
+                    Some(id),
+                    "house-1",
+                    H1,
+                    serde_json::json!({"period": 11, "meter": "m-new", "paid": false}),
+                )
+            })
+            .into();
+        put_many(c, &scope(TOWN), &readings(), docs, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            all_ids(c, &s, unpaid_new()).await,
+            ["d11", "d12"],
+            "{engine}"
+        );
+        assert_eq!(
+            estimates.hits() > 0,
+            sqlite,
+            "{engine}: planned from memory"
+        );
+        assert_eq!(estimates.len(), remembered, "{engine}: the same shape");
+    }
+}
+
 #[tokio::test]
 async fn ordering_and_keyset_pagination_return_every_document_once() {
     for (engine, db, cap) in databases_with_probe_caps().await {
