@@ -394,6 +394,12 @@ impl Communities {
     }
 }
 
+impl crate::storage::CommunityPaths for Communities {
+    fn path_of(&self, id: &str) -> Option<&str> {
+        self.get(id).map(|community| community.path.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -208,6 +208,7 @@ macro_rules! with_storage {
         let (plugin, path) = $self.scope();
         let ancestors = $self.ancestor_paths($ancestors);
         let shared = $self.shared.clone();
+        let tree = shared.communities();
         let result = {
             let $tx = with_storage!(@connection $self, $mode);
             let $scope = store::Scope {
@@ -215,6 +216,7 @@ macro_rules! with_storage {
                 community_path: &path,
                 ancestors: &ancestors,
                 estimates: Some(shared.db.estimates()),
+                paths: Some(&*tree),
             };
             let $spec = &loaded;
             $body.await

@@ -48,6 +48,15 @@ pub struct Scope<'a> {
     /// The database's recent probe counts, for queries on SQLite to pick their driving index
     /// without counting again ([`super::ProbeEstimates`]); without them every query counts.
     pub estimates: Option<&'a super::ProbeEstimates>,
+    /// Where a `community` condition finds its community's path without asking the database
+    /// (a community's path never changes); the database answers for any it does not know.
+    pub paths: Option<&'a dyn CommunityPaths>,
+}
+
+/// The materialised paths of communities already in memory, by id.
+pub trait CommunityPaths: std::fmt::Debug + Sync {
+    /// The path of the community `id`, if it is known here.
+    fn path_of(&self, id: &str) -> Option<&str>;
 }
 
 impl<'a> Scope<'a> {
@@ -58,6 +67,7 @@ impl<'a> Scope<'a> {
             community_path,
             ancestors: &[],
             estimates: None,
+            paths: None,
         }
     }
 }

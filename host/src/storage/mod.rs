@@ -41,9 +41,9 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 
 pub use documents::{
-    Aggregate, CollectionSpec, Compare, Condition, Group, IndexKind, IndexSpec, NewDocument, Order,
-    Page, Query, Scope, StorageError, StoredDocument, Value, aggregate, delete, get, insert, put,
-    put_many, query, sync_collection, versions,
+    Aggregate, CollectionSpec, CommunityPaths, Compare, Condition, Group, IndexKind, IndexSpec,
+    NewDocument, Order, Page, Query, Scope, StorageError, StoredDocument, Value, aggregate, delete,
+    get, insert, put, put_many, query, sync_collection, versions,
 };
 pub use search::ProbeEstimates;
 pub use sql::StatementText;

@@ -272,7 +272,11 @@ impl<'s> Builder<'s> {
                         ));
                     };
                     check_text(id, &value_field)?;
-                    let path = community_path(db, id).await?;
+                    let known = self.scope.paths.and_then(|paths| paths.path_of(id));
+                    let path = match known {
+                        Some(path) => Some(path.to_owned()),
+                        None => community_path(db, id).await?,
+                    };
                     let inside = match &path {
                         Some(path) => starts_with((d(), Documents::CommunityPath), path),
                         None => Expr::val(1).eq(0),

@@ -1285,6 +1285,40 @@ async fn scope_confines_reads_and_writes_to_the_subtree() {
     }
 }
 
+/// Community paths a host would hold in memory, counting how often it was asked.
+#[derive(Debug)]
+struct KnownPaths {
+    paths: std::collections::HashMap<String, String>,
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+impl KnownPaths {
+    fn of(paths: &[(&str, &str)]) -> Self {
+        KnownPaths {
+            paths: paths
+                .iter()
+                .map(|(id, path)| ((*id).to_owned(), (*path).to_owned()))
+                .collect(),
+            asked: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn asked(&self) -> usize {
+        self.asked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl documents::CommunityPaths for KnownPaths {
+    fn path_of(&self, id: &str) -> Option<&str> {
+        let path = self.paths.get(id).map(String::as_str);
+        if path.is_some() {
+            self.asked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        path
+    }
+}
+
 #[tokio::test]
 async fn community_condition_restricts_to_a_subtree() {
     for (engine, db, cap) in databases_with_probe_caps().await {
@@ -1337,6 +1371,43 @@ async fn community_condition_restricts_to_a_subtree() {
             all_ids(c, &town, community(Compare::Eq, "nowhere"))
                 .await
                 .is_empty()
+        );
+        // The same from the paths a host keeps in memory; one it does not know is asked of
+        // the database.
+        let known = KnownPaths::of(&[("house-2", H2), ("house-1", H1), ("town", TOWN)]);
+        let remembered = Scope {
+            paths: Some(&known),
+            ..scope(TOWN)
+        };
+        assert_eq!(
+            all_ids(c, &remembered, community(Compare::Eq, "house-2")).await,
+            ["h2"],
+            "{engine}"
+        );
+        assert_eq!(
+            all_ids(c, &remembered, community(Compare::Ne, "house-1")).await,
+            ["h2", "t"]
+        );
+        assert_eq!(known.asked(), 2, "{engine}: both paths came from memory");
+        insert_community(&db, "house-3", Some("town"), "building").await;
+        insert(
+            c,
+            &town,
+            &coll,
+            doc(
+                Some("h3"),
+                "house-3",
+                "/town/house-3/",
+                serde_json::json!({}),
+            ),
+            1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            all_ids(c, &remembered, community(Compare::Eq, "house-3")).await,
+            ["h3"],
+            "{engine}: a community not in memory"
         );
         // Never wider than the scope.
         assert!(
