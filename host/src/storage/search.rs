@@ -44,7 +44,8 @@ const PROBE_CAP: u64 = 10_000;
 
 /// How long a query shape's chosen driver is trusted before its probes count again.
 const ESTIMATE_TTL: Duration = Duration::from_secs(2);
-/// How many query shapes a database remembers; when full they are all forgotten.
+/// How many query shapes a database remembers; when full, the stale are forgotten (all of
+/// them if none is stale).
 const MAX_ESTIMATES: usize = 4096;
 
 /// What the driver probes of recent queries on one database chose (see the module docs): a
@@ -90,7 +91,12 @@ impl ProbeEstimates {
     fn remember(&self, shape: String, choice: Choice) {
         let mut choices = self.choices.lock().unwrap_or_else(|e| e.into_inner());
         if choices.len() >= MAX_ESTIMATES {
-            choices.clear();
+            // Shapes whose values change with every call (a time, a fresh id) fill the map;
+            // the stale go first, and everything only when that is not enough.
+            choices.retain(|_, (_, chosen)| chosen.elapsed() < ESTIMATE_TTL);
+            if choices.len() >= MAX_ESTIMATES {
+                choices.clear();
+            }
         }
         choices.insert(shape, (choice, Instant::now()));
     }
