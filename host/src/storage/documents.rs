@@ -45,8 +45,8 @@ pub struct Scope<'a> {
     /// The paths of communities above it whose documents reads also see (`get`, queries and
     /// aggregates; never writes): what a town stored for every house in it. Usually empty.
     pub ancestors: &'a [String],
-    /// The database's recent probe counts, for queries on SQLite to pick their driving index
-    /// without counting again ([`super::ProbeEstimates`]); without them every query counts.
+    /// What the database's recent queries chose to drive from, for a query of the same shape
+    /// on SQLite to skip its probes ([`super::ProbeEstimates`]); without it every query probes.
     pub estimates: Option<&'a super::ProbeEstimates>,
     /// Where a `community` condition finds its community's path without asking the database
     /// (a community's path never changes); the database answers for any it does not know.

@@ -73,7 +73,7 @@ pub struct Database {
     /// Read-only connections beside the writer (a SQLite file only).
     reader: Option<DatabaseConnection>,
     backend: DbBackend,
-    /// The SQLite query planner's recent probe counts, shared by the clones.
+    /// What the SQLite query planner's probes chose recently, shared by the clones.
     estimates: Arc<ProbeEstimates>,
     /// Removes a test database when the last clone is dropped (see [`testing`]).
     _cleanup: Option<Arc<testing::Cleanup>>,
@@ -173,7 +173,7 @@ impl Database {
         tx
     }
 
-    /// The recent counts of the SQLite planner's probes (see [`Scope::estimates`]).
+    /// What the SQLite planner's probes chose recently (see [`Scope::estimates`]).
     pub fn estimates(&self) -> &ProbeEstimates {
         &self.estimates
     }
