@@ -463,6 +463,25 @@ async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_c
             "{engine}: {}",
             export.text
         );
+        let long_ago = official
+            .get(&format!("{PC}/appeals.csv?from=2001-01-01&to=2001-12-31"))
+            .await;
+        assert_eq!(long_ago.status, 200, "{engine}: {}", long_ago.text);
+        assert_eq!(
+            long_ago.text.lines().count(),
+            1,
+            "{engine}: a period with no appeals gives only the header: {}",
+            long_ago.text
+        );
+        let backwards = official
+            .get(&format!("{PC}/appeals.csv?from=2001-12-31&to=2001-01-01"))
+            .await;
+        assert_eq!(backwards.status, 400, "{engine}: {}", backwards.text);
+        assert!(
+            backwards.text.contains("\"to\""),
+            "{engine}: {}",
+            backwards.text
+        );
         assert_eq!(
             boris.get(&format!("{PC}/stats")).await.status,
             403,

@@ -1473,6 +1473,8 @@ pub struct Filter {
     pub overdue: bool,
     /// Only those in this community's subtree.
     pub community: Option<String>,
+    /// Only those filed in `[from, to)` (milliseconds since the epoch).
+    pub created: Option<(i64, i64)>,
 }
 
 /// The appeals the caller may see, newest first, a page at a time.
@@ -1493,6 +1495,11 @@ pub fn list(filter: &Filter, cursor: Option<&str>, limit: u32) -> Result<PageOf<
     }
     if let Some(community) = &filter.community {
         query = query.in_community(community);
+    }
+    if let Some((from, to)) = filter.created {
+        query = query
+            .filter("created", Compare::Ge, from)
+            .filter("created", Compare::Lt, to);
     }
     if filter.mine {
         let caller = caller.as_ref().ok_or_else(|| {

@@ -258,6 +258,7 @@ fn filter_of(params: &Params) -> Result<Filter> {
             .get("community")
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
+        created: None,
     })
 }
 
@@ -291,11 +292,20 @@ fn period(params: &Params) -> Result<(i64, i64)> {
     Ok((from, to))
 }
 
-/// The appeals (those the caller may see) as CSV, for officials' reports.
+/// The largest export body: the host refuses an answer over 16 MiB, so the file stops a
+/// little short of it, leaving room for the headers.
+const EXPORT_BUDGET_BYTES: usize = 15 * 1024 * 1024;
+
+/// The appeals (those the caller may see) as CSV, for officials' reports: all of them, or
+/// those filed in the days `from`..`to`. An export that would not fit one answer is refused
+/// with the count, never cut short.
 fn export(req: &ApiRequest) -> Result<ApiResponse> {
     stats::audience()?;
     let params = req.params();
-    let filter = filter_of(&params)?;
+    let mut filter = filter_of(&params)?;
+    if params.get("from").is_some() || params.get("to").is_some() {
+        filter.created = Some(period(&params)?);
+    }
     let mut out = csv::Writer::from_writer(Vec::new());
     let failed = |e: csv::Error| Error::internal(e.to_string());
     out.write_record([
@@ -345,9 +355,24 @@ fn export(req: &ApiRequest) -> Result<ApiResponse> {
             .map_err(failed)?;
             rows += 1;
         }
+        if out.get_ref().len() > EXPORT_BUDGET_BYTES {
+            return Err(Error::invalid(
+                "from",
+                tr(
+                    &format!(
+                        "Обращения не помещаются в один файл (15 МБ превышены на {rows}-м): \
+                         выберите период короче или уточните фильтр"
+                    ),
+                    &format!(
+                        "the appeals do not fit one file (15 MiB exceeded at the {rows}th): \
+                         choose a shorter period or a narrower filter"
+                    ),
+                ),
+            ));
+        }
         match page.next_cursor {
-            Some(next) if rows < 50_000 => cursor = Some(next),
-            _ => break,
+            Some(next) => cursor = Some(next),
+            None => break,
         }
     }
     let body = out
