@@ -298,7 +298,7 @@ const EXPORT_BUDGET_BYTES: usize = 15 * 1024 * 1024;
 
 /// The appeals (those the caller may see) as CSV, for officials' reports: all of them, or
 /// those filed in the days `from`..`to`. An export that would not fit one answer is refused
-/// with the count, never cut short.
+/// with how far it got, never cut short.
 fn export(req: &ApiRequest) -> Result<ApiResponse> {
     stats::audience()?;
     let params = req.params();
@@ -364,7 +364,7 @@ fn export(req: &ApiRequest) -> Result<ApiResponse> {
                          выберите период короче или уточните фильтр"
                     ),
                     &format!(
-                        "the appeals do not fit one file (15 MiB exceeded at the {rows}th): \
+                        "the appeals do not fit one file (15 MiB passed after {rows} appeals): \
                          choose a shorter period or a narrower filter"
                     ),
                 ),
