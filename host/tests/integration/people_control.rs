@@ -473,6 +473,27 @@ async fn an_appeal_goes_from_filing_through_moderation_and_work_to_the_authors_c
             "{engine}: a period with no appeals gives only the header: {}",
             long_ago.text
         );
+        let up_to_now = official
+            .get(&format!("{PC}/appeals.csv?to=2999-12-31"))
+            .await;
+        assert_eq!(
+            up_to_now.text.lines().count(),
+            export.text.lines().count(),
+            "{engine}: only `to` exports everything filed before it: {}",
+            up_to_now.text
+        );
+        let before_last_year = official
+            .get(&format!("{PC}/appeals.csv?to=2001-12-31"))
+            .await;
+        assert_eq!(
+            (
+                before_last_year.status,
+                before_last_year.text.lines().count()
+            ),
+            (200, 1),
+            "{engine}: an old `to` alone is a period, not an error: {}",
+            before_last_year.text
+        );
         let backwards = official
             .get(&format!("{PC}/appeals.csv?from=2001-12-31&to=2001-01-01"))
             .await;

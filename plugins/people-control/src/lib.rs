@@ -278,10 +278,16 @@ fn list(req: &ApiRequest) -> Result<ApiResponse> {
 }
 
 fn period(params: &Params) -> Result<(i64, i64)> {
+    period_since(params, ctx::now() - 365 * 86_400_000)
+}
+
+/// The days `from`..`to` of the query in milliseconds, `[from, to)`; without `from` the
+/// period starts at `default_from`, without `to` it runs to now.
+fn period_since(params: &Params, default_from: i64) -> Result<(i64, i64)> {
     let now = ctx::now();
     let offset = i64::from(ctx::utc_offset_minutes()?) * 60_000;
     let day = |date: dvor_sdk::Date| date.days_since_epoch() * 86_400_000 - offset;
-    let from = params.date("from")?.map_or(now - 365 * 86_400_000, day);
+    let from = params.date("from")?.map_or(default_from, day);
     let to = params.date("to")?.map_or(now + 1, |d| day(d) + 86_400_000);
     if to <= from {
         return Err(Error::invalid(
@@ -303,8 +309,9 @@ fn export(req: &ApiRequest) -> Result<ApiResponse> {
     stats::audience()?;
     let params = req.params();
     let mut filter = filter_of(&params)?;
-    if params.get("from").is_some() || params.get("to").is_some() {
-        filter.created = Some(period(&params)?);
+    // Unlike the statistics, an export without `from` has no lower bound: everything up to `to`.
+    if params.date("from")?.is_some() || params.date("to")?.is_some() {
+        filter.created = Some(period_since(&params, i64::MIN)?);
     }
     let mut out = csv::Writer::from_writer(Vec::new());
     let failed = |e: csv::Error| Error::internal(e.to_string());
