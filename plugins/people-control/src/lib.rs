@@ -9,6 +9,7 @@
 pub mod access;
 pub mod appeals;
 mod demo;
+pub mod export;
 pub mod external;
 pub mod model;
 pub mod open311;
@@ -298,10 +299,6 @@ fn period_since(params: &Params, default_from: i64) -> Result<(i64, i64)> {
     Ok((from, to))
 }
 
-/// The largest export body: the host refuses an answer over 16 MiB, so the file stops a
-/// little short of it, leaving room for the headers.
-const EXPORT_BUDGET_BYTES: usize = 15 * 1024 * 1024;
-
 /// The appeals (those the caller may see) as CSV, for officials' reports: all of them, or
 /// those filed in the days `from`..`to`. An export that would not fit one answer is refused
 /// with how far it got, never cut short.
@@ -313,78 +310,7 @@ fn export(req: &ApiRequest) -> Result<ApiResponse> {
     if params.date("from")?.is_some() || params.date("to")?.is_some() {
         filter.created = Some(period_since(&params, i64::MIN)?);
     }
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let failed = |e: csv::Error| Error::internal(e.to_string());
-    out.write_record([
-        "number",
-        "created",
-        "category",
-        "kind",
-        "status",
-        "organization",
-        "community",
-        "address",
-        "lat",
-        "lon",
-        "deadline",
-        "overdue",
-        "resolved_hours",
-        "supporters",
-        "description",
-    ])
-    .map_err(failed)?;
-    let offset = ctx::utc_offset_minutes()?;
-    let mut cursor: Option<String> = None;
-    let mut rows = 0;
-    loop {
-        let page = appeals::list(&filter, cursor.as_deref(), 200)?;
-        for doc in &page.docs {
-            let a = &doc.data;
-            out.write_record([
-                a.number.to_string(),
-                open311::format_datetime(a.created, offset),
-                a.category.clone(),
-                format!("{:?}", a.kind).to_lowercase(),
-                a.status.as_str().to_owned(),
-                a.organization.clone().unwrap_or_default(),
-                doc.community.clone(),
-                a.address.clone().unwrap_or_default(),
-                a.point.map(|p| p.lat.to_string()).unwrap_or_default(),
-                a.point.map(|p| p.lon.to_string()).unwrap_or_default(),
-                open311::format_datetime(a.deadline, offset),
-                a.overdue.to_string(),
-                a.resolve_ms
-                    .map(|ms| format!("{:.1}", ms as f64 / 3_600_000.0))
-                    .unwrap_or_default(),
-                a.supporters.to_string(),
-                a.description.clone(),
-            ])
-            .map_err(failed)?;
-            rows += 1;
-        }
-        if out.get_ref().len() > EXPORT_BUDGET_BYTES {
-            return Err(Error::invalid(
-                "from",
-                tr(
-                    &format!(
-                        "Обращения не помещаются в один файл (15 МБ превышены на {rows}-м): \
-                         выберите период короче или уточните фильтр"
-                    ),
-                    &format!(
-                        "the appeals do not fit one file (15 MiB passed after {rows} appeals): \
-                         choose a shorter period or a narrower filter"
-                    ),
-                ),
-            ));
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    let body = out
-        .into_inner()
-        .map_err(|e| Error::internal(e.to_string()))?;
+    let body = export::appeals_csv(&filter, export::Columns::Codes)?;
     Ok(
         ApiResponse::bytes(200, "text/csv; charset=utf-8", body).header(
             "content-disposition",

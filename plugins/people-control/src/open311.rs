@@ -706,7 +706,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 /// The proleptic Gregorian (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let days = days + 719_468; // now counted from 0000-03-01
     let cycle = days.div_euclid(146_097);
     let day_of_cycle = days - cycle * 146_097; // 0..=146_096
